@@ -1,0 +1,232 @@
+"""The access policy of LRS.
+
+Every permission check in the service asks ``is_allowed`` (or ``capabilities_for``).
+A capability is granted only when the organisation is active, its *type* permits the
+capability, and the user's *role* permits it: the two tables below are the whole policy.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrganisationType(StrEnum):
+    SCHOOL = "school"
+    FURTHER_EDUCATION_COLLEGE = "further_education_college"
+    TRAINING_PROVIDER = "training_provider"
+    HIGHER_EDUCATION_PROVIDER = "higher_education_provider"
+    LOCAL_AUTHORITY = "local_authority"
+    PRISON_EDUCATION_PROVIDER = "prison_education_provider"
+    AWARDING_ORGANISATION = "awarding_organisation"
+    SERVICE_DESK = "service_desk"
+
+
+class OrganisationStatus(StrEnum):
+    APPLYING = "applying"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+class Role(StrEnum):
+    SUPER_USER = "super_user"
+    BATCH_USER = "batch_user"
+    ONLINE_USER = "online_user"
+    VIEW_LEARNER_ONLY = "view_learner_only"
+    AWARDING_ORGANISATION_USER = "awarding_organisation_user"
+    SERVICE_DESK_USER = "service_desk_user"
+
+
+class Capability(StrEnum):
+    FIND_LEARNER = "find_learner"
+    REGISTER_LEARNER = "register_learner"
+    UPDATE_LEARNER = "update_learner"
+    VERIFY_LEARNER = "verify_learner"
+    RETRIEVE_ULNS = "retrieve_ulns"
+    SUBMIT_BATCH = "submit_batch"
+    SUBMIT_VERIFY_BATCH = "submit_verify_batch"
+    VIEW_PLR = "view_plr"
+    UPLOAD_ACHIEVEMENTS = "upload_achievements"
+    RAISE_CHALLENGE = "raise_challenge"
+    RESOLVE_CHALLENGE = "resolve_challenge"
+    MANAGE_USERS = "manage_users"
+    USE_API = "use_api"
+    # Service desk only.
+    APPROVE_ORGANISATIONS = "approve_organisations"
+    MERGE_LEARNERS = "merge_learners"
+    MEDIATE_CHALLENGES = "mediate_challenges"
+    PUBLISH_LISTS = "publish_lists"
+    SEARCH_AUDIT = "search_audit"
+
+
+ORGANISATION_TYPE_LABELS: dict[OrganisationType, str] = {
+    OrganisationType.SCHOOL: "School",
+    OrganisationType.FURTHER_EDUCATION_COLLEGE: "Further education college",
+    OrganisationType.TRAINING_PROVIDER: "Training provider",
+    OrganisationType.HIGHER_EDUCATION_PROVIDER: "Higher education provider",
+    OrganisationType.LOCAL_AUTHORITY: "Local authority",
+    OrganisationType.PRISON_EDUCATION_PROVIDER: "Prison education provider",
+    OrganisationType.AWARDING_ORGANISATION: "Awarding organisation",
+    OrganisationType.SERVICE_DESK: "LRS service desk",
+}
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.SUPER_USER: "Super user",
+    Role.BATCH_USER: "Batch user",
+    Role.ONLINE_USER: "Online user",
+    Role.VIEW_LEARNER_ONLY: "View learner only",
+    Role.AWARDING_ORGANISATION_USER: "Awarding organisation user",
+    Role.SERVICE_DESK_USER: "Service desk user",
+}
+
+C = Capability
+
+_LEARNING_PROVIDER = frozenset(
+    {
+        C.FIND_LEARNER,
+        C.REGISTER_LEARNER,
+        C.UPDATE_LEARNER,
+        C.VERIFY_LEARNER,
+        C.RETRIEVE_ULNS,
+        C.SUBMIT_BATCH,
+        C.VIEW_PLR,
+        C.RAISE_CHALLENGE,
+        C.MANAGE_USERS,
+        C.USE_API,
+    }
+)
+
+# What an organisation of each type may ever do, whoever its user is.
+ORGANISATION_TYPE_CAPABILITIES: dict[OrganisationType, frozenset[Capability]] = {
+    OrganisationType.SCHOOL: _LEARNING_PROVIDER,
+    OrganisationType.FURTHER_EDUCATION_COLLEGE: _LEARNING_PROVIDER,
+    OrganisationType.TRAINING_PROVIDER: _LEARNING_PROVIDER,
+    OrganisationType.HIGHER_EDUCATION_PROVIDER: _LEARNING_PROVIDER,
+    OrganisationType.PRISON_EDUCATION_PROVIDER: _LEARNING_PROVIDER,
+    OrganisationType.LOCAL_AUTHORITY: _LEARNING_PROVIDER,
+    # Awarding organisations verify the ULNs centres give them and see their own events
+    # on a PLR, but never search the register by demographics.
+    OrganisationType.AWARDING_ORGANISATION: frozenset(
+        {
+            C.VERIFY_LEARNER,
+            C.RETRIEVE_ULNS,
+            C.SUBMIT_VERIFY_BATCH,
+            C.VIEW_PLR,
+            C.UPLOAD_ACHIEVEMENTS,
+            C.RESOLVE_CHALLENGE,
+            C.MANAGE_USERS,
+            C.USE_API,
+        }
+    ),
+    OrganisationType.SERVICE_DESK: frozenset(
+        {
+            C.FIND_LEARNER,
+            C.UPDATE_LEARNER,
+            C.VERIFY_LEARNER,
+            C.RETRIEVE_ULNS,
+            C.VIEW_PLR,
+            C.RESOLVE_CHALLENGE,
+            C.MANAGE_USERS,
+            C.USE_API,
+            C.APPROVE_ORGANISATIONS,
+            C.MERGE_LEARNERS,
+            C.MEDIATE_CHALLENGES,
+            C.PUBLISH_LISTS,
+            C.SEARCH_AUDIT,
+        }
+    ),
+}
+
+_ALL = frozenset(Capability)
+
+# What a role may do, within what its organisation's type allows.
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.SUPER_USER: _ALL,
+    Role.BATCH_USER: frozenset(
+        {
+            C.FIND_LEARNER,
+            C.REGISTER_LEARNER,
+            C.UPDATE_LEARNER,
+            C.VERIFY_LEARNER,
+            C.RETRIEVE_ULNS,
+            C.SUBMIT_BATCH,
+            C.VIEW_PLR,
+            C.RAISE_CHALLENGE,
+            C.USE_API,
+        }
+    ),
+    Role.ONLINE_USER: frozenset(
+        {
+            C.FIND_LEARNER,
+            C.REGISTER_LEARNER,
+            C.UPDATE_LEARNER,
+            C.VERIFY_LEARNER,
+            C.RETRIEVE_ULNS,
+            C.VIEW_PLR,
+            C.RAISE_CHALLENGE,
+            C.USE_API,
+        }
+    ),
+    Role.VIEW_LEARNER_ONLY: frozenset(
+        {C.FIND_LEARNER, C.VERIFY_LEARNER, C.RETRIEVE_ULNS, C.VIEW_PLR, C.USE_API}
+    ),
+    Role.AWARDING_ORGANISATION_USER: frozenset(
+        {
+            C.VERIFY_LEARNER,
+            C.RETRIEVE_ULNS,
+            C.SUBMIT_VERIFY_BATCH,
+            C.VIEW_PLR,
+            C.UPLOAD_ACHIEVEMENTS,
+            C.RESOLVE_CHALLENGE,
+            C.USE_API,
+        }
+    ),
+    Role.SERVICE_DESK_USER: _ALL - {C.MANAGE_USERS},
+}
+
+_PROVIDER_ROLES = frozenset(
+    {Role.SUPER_USER, Role.BATCH_USER, Role.ONLINE_USER, Role.VIEW_LEARNER_ONLY}
+)
+
+# Which roles a user of each type of organisation may hold.
+ROLES_BY_ORGANISATION_TYPE: dict[OrganisationType, frozenset[Role]] = {
+    **dict.fromkeys(OrganisationType, _PROVIDER_ROLES),
+    OrganisationType.AWARDING_ORGANISATION: frozenset(
+        {Role.SUPER_USER, Role.AWARDING_ORGANISATION_USER}
+    ),
+    OrganisationType.SERVICE_DESK: frozenset({Role.SUPER_USER, Role.SERVICE_DESK_USER}),
+}
+
+
+def roles_allowed_in(organisation_type: OrganisationType | str) -> frozenset[Role]:
+    return ROLES_BY_ORGANISATION_TYPE[OrganisationType(organisation_type)]
+
+
+def capabilities_for(
+    *,
+    organisation_type: OrganisationType | str,
+    organisation_status: OrganisationStatus | str,
+    role: Role | str,
+) -> frozenset[Capability]:
+    """Everything a user with ``role`` in such an organisation may do right now."""
+    if OrganisationStatus(organisation_status) is not OrganisationStatus.ACTIVE:
+        return frozenset()
+    org_type = OrganisationType(organisation_type)
+    user_role = Role(role)
+    if user_role not in ROLES_BY_ORGANISATION_TYPE[org_type]:
+        return frozenset()
+    return ORGANISATION_TYPE_CAPABILITIES[org_type] & ROLE_CAPABILITIES[user_role]
+
+
+def is_allowed(
+    *,
+    organisation_type: OrganisationType | str,
+    organisation_status: OrganisationStatus | str,
+    role: Role | str,
+    capability: Capability,
+) -> bool:
+    return capability in capabilities_for(
+        organisation_type=organisation_type,
+        organisation_status=organisation_status,
+        role=role,
+    )

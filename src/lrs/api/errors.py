@@ -1,0 +1,75 @@
+"""One JSON shape for every API error, whatever raised it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from lrs.core.errors import ServiceError
+
+
+def _body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "errors": errors or []}
+
+
+def _field_name(loc: list[Any]) -> str:
+    # ninja reports ("body", "payload", "given_name"); callers know only the last parts.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    return ".".join(parts) or "request"
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(ServiceError)
+    def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        problems = [{"field": p.field, "rule": p.rule} for p in exc.problems]
+        return api.create_response(
+            request, _body(exc.code, exc.message, problems), status=exc.status
+        )
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        problems = [
+            {"field": _field_name(list(e.get("loc", []))), "rule": str(e.get("msg", "invalid"))}
+            for e in exc.errors
+        ]
+        first = problems[0] if problems else {"field": "request", "rule": "invalid"}
+        message = f"{first['field']}: {first['rule']}"
+        return api.create_response(
+            request, _body("validation_failed", message, problems), status=422
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        message = (
+            exc.message
+            if exc.message != "Unauthorized"
+            else ("Send a personal API token as 'Authorization: Bearer <token>'")
+        )
+        response = api.create_response(request, _body("unauthorised", message), status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="lrs"'
+        return response
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        response = api.create_response(
+            request,
+            _body("rate_limited", "Too many requests; slow down and retry later"),
+            status=429,
+        )
+        if exc.wait:
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, _body("not_found", "Not found"), status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.status_code, "error"
+        )
+        return api.create_response(request, _body(code, str(exc.message)), status=exc.status_code)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.conf import settings
+from ninja import NinjaAPI
+from ninja.throttling import AuthRateThrottle
+
+from lrs.api import errors
+from lrs.api.auth import BearerToken
+
+# Per user (token), shared by all endpoints; a module constant so tests can tighten it.
+API_THROTTLE = AuthRateThrottle(settings.LRS_API_RATE)
+
+api = NinjaAPI(
+    title="Learning Records Service API",
+    version="1",
+    description=(
+        "Find, register, update and verify learners; batch files; Personal Learning Records. "
+        "Authenticate with a personal API token: `Authorization: Bearer lrs_…`. "
+        "Personal data travels only in request bodies, never in URLs. Every error is JSON "
+        "with a stable `code` and a readable `message`."
+    ),
+    urls_namespace="api",
+    auth=BearerToken(),
+    throttle=[API_THROTTLE],
+)
+errors.install(api)
+
+
+def _register_routers() -> None:
+    from lrs.users.api import router as users_router
+
+    api.add_router("/", users_router)
+
+
+_register_routers()

@@ -1,0 +1,76 @@
+"""`lrs worker`: the background worker (django-tasks-db) plus a liveness heartbeat."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+
+from lrs.core.models import WorkerHeartbeat
+
+
+def _beat(worker_id: str, started_at: Any) -> None:
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id,
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": started_at,
+            "last_seen_at": timezone.now(),
+        },
+    )
+
+
+def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
+    started_at = timezone.now()
+    while not stop.is_set():
+        try:
+            close_old_connections()
+            _beat(worker_id, started_at)
+        except Exception:  # noqa: S110 - a missed beat must never kill the worker
+            pass
+        stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
+    try:
+        WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
+    finally:
+        connection.close()
+
+
+class Command(BaseCommand):
+    help = "Run a background worker that processes queued tasks (batches, uploads, emails)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--queue-name", default="*", help="Queues to process (default: all)")
+        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls")
+        parser.add_argument(
+            "--batch", action="store_true", help="Process what is queued, then exit"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker_id = f"{socket.gethostname()[:20]}-{os.getpid()}-{get_random_string(8)}"
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=_heartbeat_loop, args=(worker_id, stop), name="heartbeat", daemon=True
+        )
+        beat.start()
+        try:
+            call_command(
+                "db_worker",
+                queue_name=options["queue_name"],
+                interval=options["interval"],
+                batch=options["batch"],
+                reload=False,
+                worker_id=worker_id[:64],
+                verbosity=options["verbosity"],
+            )
+        finally:
+            stop.set()
+            beat.join(timeout=5)

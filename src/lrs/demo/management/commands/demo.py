@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from lrs.access import ROLE_LABELS
+from lrs.core.context import call_context
+from lrs.demo import data
+from lrs.demo.services import demo_load
+
+
+class Command(BaseCommand):
+    help = "Load demo organisations and users (idempotent) and print their sign-ins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with call_context(channel="cli"):
+            summary = demo_load()
+        self.stdout.write(
+            f"Demo data ready ({summary.organisations_created} organisations and "
+            f"{summary.users_created} users added). Every demo user's password is: "
+            f"{data.DEMO_PASSWORD}"
+        )
+        orgs = {o.ukprn: o.name for o in data.ORGANISATIONS}
+        for person in data.USERS:
+            self.stdout.write(
+                f"  {person.username:<18} {ROLE_LABELS[person.role]:<28} {orgs[person.ukprn]}"
+            )

@@ -1,0 +1,14 @@
+"""Settings for the test suite: production settings with a fixed key and fast hashing."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from lrs.settings import *  # noqa: F403
+from lrs.settings import PASSWORD_HASHERS
+
+# Argon2 stays first in production; in tests a fast hasher saves minutes. A dedicated
+# test checks that production settings hash with Argon2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

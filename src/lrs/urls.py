@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+from lrs.api.urls import api
+from lrs.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("", include("lrs.portal.urls")),
+]
+
+handler403 = "lrs.portal.views.forbidden"
+handler404 = "lrs.portal.views.not_found"
+handler500 = "lrs.portal.views.server_error"

@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from lrs.access import ROLE_LABELS, Capability, Role, roles_allowed_in
+from lrs.audit.models import Outcome
+from lrs.audit.services import audit_record
+from lrs.core.errors import (
+    Conflict,
+    FieldProblem,
+    NotFound,
+    NotPermitted,
+    ServiceError,
+    ValidationFailed,
+)
+from lrs.organisations.models import Organisation
+from lrs.users import tokens
+from lrs.users.models import ApiToken, User
+
+_USERNAME = re.compile(r"[A-Za-z0-9.@+_-]{3,150}")
+# Recording every use would turn each API call into a write; once a minute is plenty.
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _a(noun: str) -> str:
+    noun = noun.lower()
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+
+
+def _require_manager(actor: User | None, organisation: Organisation) -> None:
+    """Super users manage their own organisation's users; the console manages any."""
+    if actor is None:
+        return
+    if not actor.can(Capability.MANAGE_USERS) or actor.organisation_id != organisation.pk:
+        raise NotPermitted("Only a super user of this organisation can manage its users")
+
+
+def _check_role(organisation: Organisation, role: str) -> Role:
+    try:
+        chosen = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise ValidationFailed(
+            [FieldProblem("role", f"Unknown role '{role}'; use one of: {allowed}")]
+        ) from None
+    permitted = roles_allowed_in(organisation.type)
+    if chosen not in permitted:
+        names = ", ".join(sorted(ROLE_LABELS[r] for r in permitted))
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "role",
+                    f"{_a(organisation.type_label)} cannot have {_a(ROLE_LABELS[chosen])}; "
+                    f"choose one of: {names}",
+                )
+            ]
+        )
+    return chosen
+
+
+def _lock_organisation(organisation: Organisation) -> Organisation:
+    # Serialises changes to one organisation's super users so that two administrators
+    # demoting each other at once cannot leave it with none.
+    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+
+
+def _refuse_if_last_super_user(user: User, action: str, actor: User | None) -> None:
+    others = (
+        User.objects.filter(
+            organisation_id=user.organisation_id, role=Role.SUPER_USER, is_active=True
+        )
+        .exclude(pk=user.pk)
+        .exists()
+    )
+    if user.role == Role.SUPER_USER and user.is_active and not others:
+        raise Conflict(
+            "last_super_user",
+            f"{user.username} is the organisation's last active super user. "
+            "Make another user a super user first.",
+        )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    username: str,
+    role: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    _require_manager(actor, organisation)
+    problems: list[FieldProblem] = []
+    username = (username or "").strip()
+    if not _USERNAME.fullmatch(username):
+        problems.append(
+            FieldProblem(
+                "username",
+                "A username is 3 to 150 characters: letters, digits and . @ + _ - only",
+            )
+        )
+    elif User.objects.filter(username__iexact=username).exists():
+        problems.append(FieldProblem("username", f"The username '{username}' is already taken"))
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(FieldProblem("email", "Enter an email address like name@example.com"))
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if len(value or "") > 150:
+            problems.append(FieldProblem(field, "Must be 150 characters or fewer"))
+    try:
+        chosen = _check_role(organisation, role)
+    except ValidationFailed as exc:
+        problems.extend(exc.problems)
+        chosen = None
+    candidate = User(
+        username=username,
+        email=email,
+        first_name=(first_name or "").strip(),
+        last_name=(last_name or "").strip(),
+        organisation=organisation,
+    )
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        problems.extend(FieldProblem("password", message) for message in exc.messages)
+    if problems or chosen is None:
+        raise ValidationFailed(problems)
+    candidate.role = chosen
+    candidate.set_password(password)
+    candidate.save()
+    audit_record(
+        action="user.create",
+        actor=actor,
+        organisation=organisation,
+        object_type="user",
+        object_id=candidate.username,
+        detail={"role": chosen.value},
+    )
+    return candidate
+
+
+@transaction.atomic
+def user_change_role(*, actor: User | None, user: User, role: str) -> User:
+    _require_manager(actor, user.organisation)
+    _lock_organisation(user.organisation)
+    user = User.objects.select_related("organisation").get(pk=user.pk)
+    chosen = _check_role(user.organisation, role)
+    if chosen == user.role:
+        return user
+    if chosen != Role.SUPER_USER:
+        _refuse_if_last_super_user(user, "change_role", actor)
+    old_role = user.role
+    user.role = chosen
+    user.save(update_fields=["role"])
+    audit_record(
+        action="user.change_role",
+        actor=actor,
+        organisation=user.organisation,
+        object_type="user",
+        object_id=user.username,
+        detail={"from": old_role, "to": chosen.value},
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User | None, user: User) -> User:
+    _require_manager(actor, user.organisation)
+    _lock_organisation(user.organisation)
+    user = User.objects.select_related("organisation").get(pk=user.pk)
+    if not user.is_active:
+        return user
+    _refuse_if_last_super_user(user, "deactivate", actor)
+    user.is_active = False
+    user.deactivated_at = timezone.now()
+    user.save(update_fields=["is_active", "deactivated_at"])
+    # A deactivated user's tokens die with the account; reactivation does not revive them.
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    audit_record(
+        action="user.deactivate",
+        actor=actor,
+        organisation=user.organisation,
+        object_type="user",
+        object_id=user.username,
+        detail={"tokens_revoked": revoked},
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User | None, user: User) -> User:
+    _require_manager(actor, user.organisation)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.deactivated_at = None
+    user.save(update_fields=["is_active", "deactivated_at"])
+    audit_record(
+        action="user.reactivate",
+        actor=actor,
+        organisation=user.organisation,
+        object_type="user",
+        object_id=user.username,
+    )
+    return user
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User | None, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns it with the plaintext, shown once and never again.
+
+    People create their own tokens; the console may create one for anyone.
+    """
+    if actor is not None and actor.pk != user.pk:
+        raise NotPermitted("You can only create API tokens for yourself")
+    if not user.can(Capability.USE_API):
+        raise NotPermitted("This account may not use the API")
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(
+            [FieldProblem("name", "Give the token a name of 1 to 100 characters")]
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationFailed([FieldProblem("expires_at", "The expiry must be in the future")])
+    new = tokens.generate()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_id=new.key_id,
+        digest=tokens.digest(new.plaintext),
+        expires_at=expires_at,
+    )
+    audit_record(
+        action="api_token.create",
+        actor=actor or user,
+        organisation=user.organisation,
+        object_type="api_token",
+        object_id=new.key_id,
+        detail={"name": name, "for_user": user.username},
+    )
+    return token, new.plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User | None, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    if actor is not None and actor.pk != token.user_id:
+        raise NotFound("No such token")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            action="api_token.revoke",
+            actor=actor or token.user,
+            organisation=token.user.organisation,
+            object_type="api_token",
+            object_id=token.key_id,
+        )
+    return token
+
+
+class TokenRefused(ServiceError):
+    def __init__(self, message: str) -> None:
+        super().__init__(code="unauthorised", message=message, status=401)
+
+
+def api_token_authenticate(*, plaintext: str) -> User:
+    """The user a bearer token speaks for, or TokenRefused with the reason."""
+    key_id = tokens.parse(plaintext)
+    if key_id is None:
+        raise TokenRefused("The bearer token is not an LRS API token")
+    token = (
+        ApiToken.objects.select_related("user", "user__organisation").filter(key_id=key_id).first()
+    )
+    if token is None or not tokens.matches(plaintext, token.digest):
+        raise TokenRefused("The API token is not recognised")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise TokenRefused("The API token has been revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenRefused("The API token has expired")
+    user = token.user
+    if not user.is_active:
+        raise TokenRefused("The account this token belongs to is deactivated")
+    if not user.organisation.is_active:
+        raise TokenRefused("The organisation this token belongs to is not active")
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return user
+
+
+def audit_refusal(*, actor: User | None, action: str, object_id: str, reason: str) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        object_type="user",
+        object_id=object_id,
+        outcome=Outcome.REFUSED,
+        detail={"reason": reason},
+    )
