@@ -26,10 +26,12 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['number']} is not a valid ULN: {result.reason}")
             self.stdout.write(f"{options['number']} is a valid ULN")
             return
+        from lrs.core.context import call_context
         from lrs.core.services import uln_allocate
 
         try:
-            ulns = uln_allocate(actor=None, count=options["count"], purpose="cli")
+            with call_context(channel="cli"):
+                ulns = uln_allocate(actor=None, count=options["count"], purpose="cli")
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write("\n".join(ulns))

@@ -1,0 +1,42 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.test import RequestFactory
+
+from lrs.access import OrganisationType, Role
+from lrs.demo import data
+from lrs.demo.services import demo_load
+from lrs.organisations.models import Organisation
+from lrs.users.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_creates_an_organisation_of_every_type_and_a_user_for_every_role():
+    demo_load()
+    assert {o.type for o in Organisation.objects.all()} == {t.value for t in OrganisationType}
+    assert {u.role for u in User.objects.all()} == {r.value for r in Role}
+
+
+def test_every_demo_user_signs_in_with_the_documented_password():
+    demo_load()
+    for person in data.USERS:
+        request = RequestFactory().post("/sign-in")
+        user = authenticate(request, username=person.username, password=data.DEMO_PASSWORD)
+        assert user is not None, person.username
+        assert user.capabilities(), person.username
+
+
+def test_loading_the_demo_twice_changes_nothing():
+    demo_load()
+    second = demo_load()
+    assert (second.organisations_created, second.users_created) == (0, 0)
+    assert User.objects.count() == len(data.USERS)
+
+
+def test_the_readme_lists_every_demo_user():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert data.DEMO_PASSWORD in readme
+    for person in data.USERS:
+        assert f"`{person.username}`" in readme
