@@ -117,7 +117,6 @@ else:
                     "PRAGMA busy_timeout=30000;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
         }
     }
 

@@ -12,3 +12,11 @@ from lrs.settings import PASSWORD_HASHERS
 # test checks that production settings hash with Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# A file, not SQLite's shared-cache memory database: threads and worker processes in
+# tests then see the same WAL and locking behaviour as production.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # One file per test run, so two runs in one checkout never share (or delete) it.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(DATA_DIR / f"test-lrs-{os.getpid()}.sqlite3")  # noqa: F405
+    }
