@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from lrs.access import Capability
+
+SERVICE_NAME = "Learning Records Service"
+
+# The service navigation: (text, URL name, capability needed or None, the URL names that
+# belong to that section).
+_NAVIGATION: list[tuple[str, str, Capability | None, tuple[str, ...]]] = [
+    ("Home", "home", None, ("home",)),
+    ("Manage users", "users", Capability.MANAGE_USERS, ("users", "user-")),
+    ("API tokens", "api-tokens", Capability.USE_API, ("api-token",)),
+    ("Audit log", "audit-search", Capability.SEARCH_AUDIT, ("audit-",)),
+]
+
+
+def _section_matches(url_name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(url_name == prefix or url_name.startswith(prefix) for prefix in prefixes)
+
+
+def navigation_for(request: HttpRequest, capabilities: frozenset[str]) -> list[dict[str, Any]]:
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match is not None and match.namespace == "portal" else ""
+    items = []
+    for text, name, capability, prefixes in _NAVIGATION:
+        if capability is not None and capability not in capabilities:
+            continue
+        current = bool(url_name) and _section_matches(url_name or "", prefixes)
+        items.append(
+            {
+                "text": text,
+                "href": reverse(f"portal:{name}"),
+                # aria-current="page" on the section's own page, "true" within it.
+                "current": "page" if current and url_name == name else ("true" if current else ""),
+            }
+        )
+    return items
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    capabilities: frozenset[str] = frozenset()
+    navigation: list[dict[str, Any]] = []
+    if user is not None and user.is_authenticated:
+        capabilities = frozenset(c.value for c in user.capabilities())
+        navigation = navigation_for(request, capabilities)
+    return {
+        "service_name": SERVICE_NAME,
+        "capabilities": capabilities,
+        "service_navigation": navigation,
+    }

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from lrs.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("lrs.users.urls")),
+    path("", include("lrs.audit.urls")),
+]

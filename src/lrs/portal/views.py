@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from lrs.access import Capability
+from lrs.portal.decorators import signed_in_user
+
+C = Capability
+
+
+@dataclass(frozen=True)
+class Action:
+    capability: Capability
+    text: str
+    url_name: str = ""
+
+    @property
+    def href(self) -> str:
+        return reverse(f"portal:{self.url_name}") if self.url_name else ""
+
+
+# What each capability lets a person do, in the order the home page lists them. Those with
+# a URL name have pages now; the rest are listed as coming soon.
+ACTIONS: list[Action] = [
+    Action(C.MANAGE_USERS, "Manage users", "users"),
+    Action(C.USE_API, "API tokens", "api-tokens"),
+    Action(C.SEARCH_AUDIT, "Search the audit log", "audit-search"),
+    Action(C.FIND_LEARNER, "Find a learner"),
+    Action(C.REGISTER_LEARNER, "Register a learner"),
+    Action(C.UPDATE_LEARNER, "Update learner details"),
+    Action(C.VERIFY_LEARNER, "Verify a learner and their ULN"),
+    Action(C.RETRIEVE_ULNS, "Retrieve ULNs"),
+    Action(C.SUBMIT_BATCH, "Submit batch files"),
+    Action(C.SUBMIT_VERIFY_BATCH, "Submit verification batch files"),
+    Action(C.VIEW_PLR, "View a Personal Learning Record (PLR)"),
+    Action(C.UPLOAD_ACHIEVEMENTS, "Upload achievements"),
+    Action(C.RAISE_CHALLENGE, "Challenge a learning record"),
+    Action(C.RESOLVE_CHALLENGE, "Resolve challenges to your records"),
+    Action(C.MEDIATE_CHALLENGES, "Mediate challenges"),
+    Action(C.APPROVE_ORGANISATIONS, "Approve organisations"),
+    Action(C.MERGE_LEARNERS, "Merge duplicate learners"),
+    Action(C.PUBLISH_LISTS, "Publish reference lists"),
+]
+
+
+@require_safe
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    capabilities = user.capabilities()
+    mine = [action for action in ACTIONS if action.capability in capabilities]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "capabilities": capabilities,
+            "available": [action for action in mine if action.url_name],
+            "coming_soon": [action for action in mine if not action.url_name],
+        },
+    )
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "portal/errors/403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """For settings.CSRF_FAILURE_VIEW: a form sent without a valid token, usually stale."""
+    return render(request, "portal/errors/403.html", {"csrf_failure": True}, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "portal/errors/404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Rendered without the request: no context processors, no database, no user.
+    template = loader.get_template("portal/errors/500.html")
+    return HttpResponseServerError(template.render({}))

@@ -1,0 +1,20 @@
+"""Signing in and out, users and API tokens. Included by lrs.portal.urls, so every name
+here is in the "portal" namespace (e.g. "portal:sign-in")."""
+
+from django.urls import path
+
+from lrs.users import views
+
+urlpatterns = [
+    path("sign-in", views.sign_in, name="sign-in"),
+    path("sign-out", views.sign_out, name="sign-out"),
+    path("users/", views.user_list, name="users"),
+    path("users/new", views.user_create, name="user-create"),
+    path("users/<int:user_id>/", views.user_detail, name="user-detail"),
+    path("users/<int:user_id>/role", views.user_change_role, name="user-change-role"),
+    path("users/<int:user_id>/deactivate", views.user_deactivate, name="user-deactivate"),
+    path("users/<int:user_id>/reactivate", views.user_reactivate, name="user-reactivate"),
+    path("api-tokens/", views.api_token_list, name="api-tokens"),
+    path("api-tokens/new", views.api_token_create, name="api-token-create"),
+    path("api-tokens/<int:token_id>/revoke", views.api_token_revoke, name="api-token-revoke"),
+]

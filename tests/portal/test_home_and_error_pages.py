@@ -1,0 +1,136 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from lrs.access import Capability, OrganisationType, Role
+from lrs.portal.views import csrf_failure, server_error
+from tests.factories import make_organisation, make_user
+from tests.portal.helpers import sign_in_as, text_of, title
+
+pytestmark = pytest.mark.django_db
+
+
+def _links(response) -> str:
+    html = response.content.decode()
+    start = html.find('id="available-actions"')
+    return html[start : html.find("</ul>", start)] if start != -1 else ""
+
+
+def _coming_soon(response) -> str:
+    html = response.content.decode()
+    start = html.find('id="coming-soon-actions"')
+    return html[start : html.find("</ul>", start)] if start != -1 else ""
+
+
+def test_anonymous_visitors_to_home_are_sent_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/sign-in?next=/"
+
+
+def test_a_provider_super_user_sees_manage_users_and_api_tokens_as_links(client):
+    user = make_user(make_organisation(OrganisationType.SCHOOL), Role.SUPER_USER)
+    response = sign_in_as(client, user).get("/")
+    assert response.status_code == 200
+    assert title("Home") in response.content.decode()
+    assert response.context["capabilities"] == user.capabilities()
+    assert Capability.MANAGE_USERS in response.context["capabilities"]
+    links = _links(response)
+    assert 'href="/users/">Manage users</a>' in links
+    assert 'href="/api-tokens/">API tokens</a>' in links
+    assert "audit" not in links
+
+
+def test_the_coming_soon_features_are_listed_as_text_not_links(client):
+    user = make_user(make_organisation(OrganisationType.SCHOOL), Role.BATCH_USER)
+    response = sign_in_as(client, user).get("/")
+    soon = _coming_soon(response)
+    assert "Find a learner" in soon
+    assert "Submit batch files" in soon
+    assert "<a" not in soon
+
+
+def test_a_batch_user_cannot_manage_users_and_gets_the_styled_403_page(client):
+    user = make_user(make_organisation(), Role.BATCH_USER)
+    sign_in_as(client, user)
+    assert "Manage users" not in _links(client.get("/"))
+    response = client.get("/users/")
+    assert response.status_code == 403
+    assert "You do not have permission to see this page" in text_of(response)
+    assert 'class="govuk-template"' in response.content.decode()
+
+
+def test_a_view_learner_only_user_sees_only_what_that_role_allows(client):
+    user = make_user(make_organisation(), Role.VIEW_LEARNER_ONLY)
+    response = sign_in_as(client, user).get("/")
+    assert set(response.context["capabilities"]) == {
+        Capability.FIND_LEARNER,
+        Capability.VERIFY_LEARNER,
+        Capability.RETRIEVE_ULNS,
+        Capability.VIEW_PLR,
+        Capability.USE_API,
+    }
+    soon = _coming_soon(response)
+    assert "Register a learner" not in soon
+    assert "Submit batch files" not in soon
+
+
+def test_an_awarding_organisation_user_sees_achievements_but_not_learner_search(client):
+    organisation = make_organisation(OrganisationType.AWARDING_ORGANISATION)
+    user = make_user(organisation, Role.AWARDING_ORGANISATION_USER)
+    response = sign_in_as(client, user).get("/")
+    soon = _coming_soon(response)
+    assert "Upload achievements" in soon
+    assert "Find a learner" not in soon
+
+
+def test_a_service_desk_user_can_search_the_audit_log_but_not_manage_users(client):
+    organisation = make_organisation(OrganisationType.SERVICE_DESK)
+    user = make_user(organisation, Role.SERVICE_DESK_USER)
+    response = sign_in_as(client, user).get("/")
+    links = _links(response)
+    assert 'href="/audit/">Search the audit log</a>' in links
+    assert "Manage users" not in links
+    assert "Approve organisations" in _coming_soon(response)
+
+
+def test_the_service_navigation_marks_the_current_section(client):
+    user = make_user(make_organisation(), Role.SUPER_USER)
+    html = sign_in_as(client, user).get("/users/").content.decode()
+    assert 'href="/users/" aria-current="page"' in html
+    assert 'href="/" aria-current' not in html
+
+
+def test_a_missing_page_gets_the_styled_404_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert title("Page not found") in html
+    assert "govuk-main-wrapper" in html
+    assert "If you typed the web address, check it is correct." in text_of(response)
+
+
+def test_the_404_page_keeps_the_header_for_a_signed_in_user(client):
+    user = make_user()
+    response = sign_in_as(client, user).get("/no/such/page")
+    assert response.status_code == 404
+    assert "Sign out" in text_of(response)
+
+
+def test_the_500_page_renders_without_a_user_or_database(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Sorry, there is a problem with the service" in html
+    assert title("Sorry, there is a problem with the service") in html
+    assert "Sign out" not in html
+    assert "/static/lrs/app.css" in html
+
+
+def test_the_csrf_failure_view_is_the_styled_403_page_with_its_own_advice(rf):
+    request = rf.post("/users/new")
+    request.user = AnonymousUser()
+    response = csrf_failure(request, reason="CSRF token missing")
+    assert response.status_code == 403
+    assert "Go back, reload the page and try again." in response.content.decode()
