@@ -44,9 +44,15 @@ def test_entries_cannot_be_changed_or_deleted_by_any_orm_path():
 
 
 def test_the_entry_is_rolled_back_with_the_change_it_records():
-    with pytest.raises(RuntimeError), transaction.atomic():
-        organisation_create(actor=None, name="Doomed", type="training_provider", ukprn="10055555")
-        raise RuntimeError("the surrounding work failed")
+    def create_then_fail():
+        with transaction.atomic():
+            organisation_create(
+                actor=None, name="Doomed", type="training_provider", ukprn="10055555"
+            )
+            raise RuntimeError("the surrounding work failed")
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
     assert not AuditEntry.objects.filter(object_id="10055555").exists()
 
 

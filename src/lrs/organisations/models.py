@@ -20,7 +20,7 @@ class Organisation(models.Model):
     )
     ukprn = models.CharField("UKPRN", max_length=8, unique=True)
     # NULL, not "", for organisations without one: unique must ignore the missing values.
-    urn = models.CharField("URN", max_length=6, null=True, blank=True, unique=True)  # noqa: DJ001
+    urn = models.CharField("URN", max_length=6, null=True, blank=True, unique=True)
     la_code = models.CharField("LA code", max_length=3, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
