@@ -27,9 +27,14 @@ errors.install(api)
 
 
 def _register_routers() -> None:
+    from lrs.learners.api import refusal
+    from lrs.learners.api import router as learners_router
+    from lrs.learners.services import LearnerError
     from lrs.users.api import router as users_router
 
     api.add_router("/", users_router)
+    api.add_router("/", learners_router)
+    api.add_exception_handler(LearnerError, refusal)  # type: ignore[arg-type]
 
 
 _register_routers()

@@ -1,0 +1,172 @@
+"""Measure the matching engine on synthetic registers with labelled queries.
+
+Builds an in-memory register whose dict indexes stand in for the indexed key columns,
+runs labelled finds through blocking, scoring and classification, and prints the
+quality and cost figures quoted in docs/matching.md:
+
+    .venv/bin/python scripts/evaluate_matching.py --register 100000 --queries 10000
+    .venv/bin/python scripts/evaluate_matching.py --register 1000000 --queries 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from lrs.matching import FrequencyTable, Outcome, Scorer, classify, prepare
+from lrs.matching.memory import InMemoryRegister
+from lrs.synthetic import generate_population, generate_queries
+
+TARGETS = {
+    "exact_precision": 0.9995,
+    "recall": 0.99,
+    "absent_false_exact_rate": 0.0005,
+}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def evaluate(register_size: int, n_queries: int, seed: int, absent_share: float) -> bool:
+    started = time.perf_counter()
+    population = generate_population(register_size, seed=seed)
+    by_id = {p.person_id: p for p in population}
+    register = InMemoryRegister()
+    register.add_many((p.person_id, p.demographics) for p in population if p.registered)
+    built = time.perf_counter() - started
+    frequencies = FrequencyTable.from_names(register.records.values())
+    scorer = Scorer(frequencies=frequencies)
+    queries = generate_queries(population, n_queries, seed=seed + 100, absent_share=absent_share)
+    print(
+        f"register {len(register):,} learners ({len(population):,} people generated) "
+        f"built in {built:.1f} s; {len(queries):,} queries"
+    )
+
+    outcomes: Counter[str] = Counter()
+    exact_total = exact_correct = 0
+    registered_total = found = blocked = 0
+    absent_total = absent_exact = 0
+    twin_false_exact = 0
+    candidate_counts: list[int] = []
+    block_times: list[float] = []
+    score_times: list[float] = []
+    by_kind: dict[str, Counter[str]] = defaultdict(Counter)
+    misses: list[str] = []
+
+    for labelled in queries:
+        q = prepare(labelled.query)
+        t0 = time.perf_counter()
+        refs = register.candidate_refs(q)
+        t1 = time.perf_counter()
+        records = register.records
+        results = scorer.score_all(q, ((ref, records[ref]) for ref in refs))
+        answer = classify(results)
+        t2 = time.perf_counter()
+        block_times.append(t1 - t0)
+        score_times.append(t2 - t1)
+        candidate_counts.append(len(refs))
+        outcomes[answer.outcome.name] += 1
+        kind = by_kind[labelled.kind]
+        kind["n"] += 1
+        kind[answer.outcome.name] += 1
+        answered = [r.ref for r in answer.matches]
+        if answer.outcome is Outcome.EXACT:
+            exact_total += 1
+            chosen = answered[0]
+            if chosen == labelled.true_id:
+                exact_correct += 1
+            source = by_id.get(labelled.source_id)
+            if chosen != labelled.true_id and source is not None:
+                twin = by_id[chosen].twin_of == source.person_id or source.twin_of == chosen
+                twin_false_exact += twin
+        if labelled.true_id is None:
+            absent_total += 1
+            absent_exact += answer.outcome is Outcome.EXACT
+            continue
+        registered_total += 1
+        blocked += labelled.true_id in refs
+        if labelled.true_id in answered:
+            found += 1
+            kind["found"] += 1
+        elif len(misses) < 15:
+            misses.append(f"  {labelled.kind}: {answer.outcome.name} {labelled.query}")
+
+    precision = exact_correct / exact_total if exact_total else 1.0
+    recall = found / registered_total if registered_total else 1.0
+    false_exact_rate = absent_exact / absent_total if absent_total else 0.0
+    per_candidate = sum(score_times) / max(1, sum(candidate_counts))
+    print("\nQuality")
+    print(f"  exact answers                      {exact_total:,} of {len(queries):,}")
+    print(
+        f"  precision of exact matches         {precision:.5%}  (target >= 99.95%)"
+        f"  wrong: {exact_total - exact_correct}"
+    )
+    print(
+        f"  recall, registered learners        {recall:.4%}  (target >= 99%)"
+        f"  missed: {registered_total - found} of {registered_total:,}"
+    )
+    print(f"  true learner among candidates      {blocked / max(1, registered_total):.4%}")
+    print(
+        f"  false exact, people not registered {false_exact_rate:.4%}  (target <= 0.05%)"
+        f"  {absent_exact} of {absent_total:,}"
+    )
+    print(f"  twin false exact matches           {twin_false_exact}  (must be 0)")
+    print(f"  outcomes                           {dict(outcomes)}")
+    print("\nCost")
+    print(
+        f"  candidates per query               mean {statistics.mean(candidate_counts):.1f}, "
+        f"p95 {percentile(candidate_counts, 0.95)}, max {max(candidate_counts)}"
+    )
+    for column, (value, size) in register.largest_buckets().items():
+        print(f"  largest bucket {column:<22} {size:>5}  ({value})")
+    print(f"  blocking (dict lookups) per query  mean {statistics.mean(block_times) * 1e3:.3f} ms")
+    print(
+        f"  scoring + classify per query       mean {statistics.mean(score_times) * 1e3:.3f} ms, "
+        f"p95 {percentile(score_times, 0.95) * 1e3:.3f} ms; "
+        f"{per_candidate * 1e6:.2f} us per candidate"
+    )
+    print("\nBy kind of query (found = true learner in the answer)")
+    for name, c in sorted(by_kind.items()):
+        registered = not name.startswith("absent")
+        found_text = f"found {c['found'] / c['n']:7.2%}" if registered else " " * 13
+        print(
+            f"  {name:<24} n={c['n']:>5}  {found_text}  exact {c['EXACT'] / c['n']:6.1%}"
+            f"  possible {c['POSSIBLE'] / c['n']:6.1%}  too many {c['TOO_MANY']}"
+        )
+    if misses:
+        print("\nSome misses")
+        print("\n".join(misses))
+    ok = (
+        precision >= TARGETS["exact_precision"]
+        and recall >= TARGETS["recall"]
+        and false_exact_rate <= TARGETS["absent_false_exact_rate"]
+        and twin_false_exact == 0
+    )
+    print(f"\nTargets {'MET' if ok else 'NOT MET'}")
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--register", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--queries", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--absent-share", type=float, default=0.2)
+    args = parser.parse_args()
+    ok = True
+    for size in args.register:
+        print(f"\n=== register of {size:,} ===")
+        ok &= evaluate(size, args.queries, args.seed, args.absent_share)
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""REST endpoints of the learner register. Personal data only ever travels in bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+
+from lrs.api.auth import api_user
+from lrs.api.schemas import responses
+from lrs.learners import codes
+from lrs.learners.models import Learner
+from lrs.learners.services import (
+    Candidate,
+    LearnerError,
+    learner_find,
+    learner_register,
+    learner_update,
+)
+
+router = Router(tags=["Learners"])
+
+
+class FindIn(Schema):
+    given_name: str
+    family_name: str
+    date_of_birth: str
+    gender: str
+    last_known_postcode: str
+    previous_family_name: str | None = None
+    school_at_16: str | None = None
+    place_of_birth: str | None = None
+    email_address: str | None = None
+
+
+class LearnerFields(Schema):
+    title: str | None = None
+    given_name: str | None = None
+    middle_other_name: str | None = None
+    family_name: str | None = None
+    preferred_given_name: str | None = None
+    previous_family_name: str | None = None
+    family_name_at_16: str | None = None
+    school_at_16: str | None = None
+    last_known_address_line1: str | None = None
+    last_known_address_line2: str | None = None
+    last_known_address_town: str | None = None
+    last_known_address_county_or_city: str | None = None
+    last_known_postcode: str | None = None
+    date_of_address_capture: str | None = None
+    date_of_birth: str | None = None
+    place_of_birth: str | None = None
+    gender: str | None = None
+    email_address: str | None = None
+    nationality: str | None = None
+    scottish_candidate_number: str | None = None
+    verification_type: str | None = None
+    other_verification_description: str | None = None
+    ability_to_share: str | None = None
+    notes: str | None = None
+
+
+class RegisterIn(LearnerFields):
+    confirm_new_learner: bool = False
+    confirmation_reason: str = ""
+
+
+class UpdateIn(LearnerFields):
+    version_number: int
+
+
+class ExplanationOut(Schema):
+    field: str
+    level: str
+    weight: float
+
+
+class CandidateOut(Schema):
+    uln: str
+    score: float
+    master_substituted: bool
+    explanation: list[ExplanationOut]
+
+
+class FindOut(Schema):
+    response_code: str
+    outcome: str
+    candidates: list[CandidateOut]
+
+
+class LearnerOut(Schema):
+    uln: str
+    status: str
+    version_number: int
+    title: str
+    given_name: str
+    middle_other_name: str
+    family_name: str
+    preferred_given_name: str
+    previous_family_name: str
+    family_name_at_16: str
+    school_at_16: str
+    last_known_address_line1: str
+    last_known_address_line2: str
+    last_known_address_town: str
+    last_known_address_county_or_city: str
+    last_known_postcode: str
+    date_of_address_capture: dt.date | None
+    date_of_birth: dt.date
+    place_of_birth: str
+    gender: str
+    email_address: str
+    nationality: str
+    scottish_candidate_number: str
+    verification_type: str
+    other_verification_description: str
+    ability_to_share: str
+    notes: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class LearnerResultOut(Schema):
+    response_code: str
+    outcome: str
+    learner: LearnerOut
+
+
+class RefusalOut(Schema):
+    code: str
+    response_code: str
+    message: str
+    errors: list[dict[str, str]] = []
+    candidates: list[CandidateOut] = []
+
+
+def _candidate(c: Candidate) -> CandidateOut:
+    return CandidateOut(
+        uln=c.uln,
+        score=c.score,
+        master_substituted=c.master_substituted,
+        explanation=[
+            ExplanationOut(field=e.field, level=e.level, weight=e.weight) for e in c.explanation
+        ],
+    )
+
+
+def _given(payload: Schema) -> dict[str, Any]:
+    return payload.dict(exclude_unset=True)
+
+
+def refusal(request: HttpRequest, exc: LearnerError) -> HttpResponse:
+    from lrs.api.urls import api
+
+    body = {
+        "code": exc.response_code,
+        "response_code": exc.response_code,
+        "message": exc.message,
+        "errors": [{"field": p.field, "rule": p.rule} for p in exc.problems],
+        "candidates": [_candidate(c).dict() for c in exc.candidates],
+    }
+    return api.create_response(request, body, status=exc.status)
+
+
+@router.post(
+    "/learners/search",
+    response=responses({200: FindOut}),
+    summary="Find a learner by demographics",
+)
+def find(request: HttpRequest, payload: FindIn) -> FindOut:
+    result = learner_find(actor=api_user(request), data=_given(payload))
+    return FindOut(
+        response_code=result.response_code,
+        outcome=result.outcome,
+        candidates=[_candidate(c) for c in result.candidates],
+    )
+
+
+def _result(code: str, learner: Learner) -> LearnerResultOut:
+    return LearnerResultOut(
+        response_code=code,
+        outcome=codes.DESCRIPTIONS[code],
+        learner=LearnerOut.from_orm(learner),
+    )
+
+
+@router.post(
+    "/learners",
+    response=responses({201: LearnerResultOut, 409: RefusalOut}),
+    summary="Register a learner (a find runs first)",
+)
+def register(request: HttpRequest, payload: RegisterIn) -> Status:
+    data = _given(payload)
+    confirm = bool(data.pop("confirm_new_learner", False))
+    reason = str(data.pop("confirmation_reason", ""))
+    result = learner_register(
+        actor=api_user(request), data=data, confirm_new_learner=confirm, confirmation_reason=reason
+    )
+    return Status(201, _result(result.response_code, result.learner))
+
+
+@router.patch(
+    "/learners/{uln}",
+    response=responses({200: LearnerResultOut, 409: RefusalOut}),
+    summary="Update a learner, with the version_number last read",
+)
+def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResultOut:
+    data = _given(payload)
+    version = int(data.pop("version_number"))
+    result = learner_update(actor=api_user(request), uln=uln, version_number=version, data=data)
+    return _result(result.response_code, result.learner)

@@ -1,0 +1,430 @@
+"""Writes to the learner register and the finds that guard them.
+
+Every function is atomic and audits itself. A find returns candidates scored by the
+matching engine; a register runs the same find first and refuses to create a second
+ULN for someone already registered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from lrs.access import Capability
+from lrs.audit.models import Outcome
+from lrs.audit.services import audit_record
+from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
+from lrs.core.services import uln_allocate
+from lrs.identifiers import uln as uln_rules
+from lrs.learners import codes
+from lrs.learners.models import Learner, LearnerChange, LearnerStatus
+from lrs.matching import (
+    KEY_COLUMNS,
+    Demographics,
+    classify,
+    default_scorer,
+    prepare,
+    query_keys,
+    stored_keys,
+)
+from lrs.matching import Outcome as MatchOutcome
+from lrs.matching.normalise import name_compact
+from lrs.users.models import User
+from lrs.validation.learner import ALL_FIELDS, MANDATORY, Problem, Purpose, validate_learner
+
+FIND_RESULT_FIELDS = (
+    "id",
+    "uln",
+    "status",
+    "master_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "last_known_postcode",
+    "previous_family_name",
+    "preferred_given_name",
+    "middle_other_name",
+    "school_at_16",
+    "place_of_birth",
+    "email_address",
+)
+
+
+class LearnerError(ServiceError):
+    """A refusal carrying the real service's response code."""
+
+    def __init__(
+        self,
+        response_code: str,
+        message: str,
+        *,
+        status: int = 400,
+        problems: list[FieldProblem] | None = None,
+        candidates: list[Candidate] | None = None,
+    ) -> None:
+        super().__init__(
+            code=response_code, message=message, problems=problems or [], status=status
+        )
+        self.response_code = response_code
+        self.candidates = candidates or []
+
+
+def _invalid(problems: list[Any]) -> LearnerError:
+    first = problems[0]
+    return LearnerError(
+        codes.INVALID_REQUEST,
+        f"{first.field}: {first.rule}",
+        status=422,
+        problems=[FieldProblem(p.field, p.rule) for p in problems],
+    )
+
+
+def _require(actor: User, capability: Capability) -> None:
+    if not actor.can(capability):
+        raise NotPermitted(f"Your role may not {capability.value.replace('_', ' ')}")
+
+
+@dataclass(frozen=True)
+class FieldExplanation:
+    field: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    learner_id: int
+    uln: str
+    score: float
+    explanation: list[FieldExplanation]
+    master_substituted: bool = False
+
+
+@dataclass(frozen=True)
+class FindResult:
+    response_code: str
+    outcome: str
+    candidates: list[Candidate] = field(default_factory=list)
+    possible_count: int = 0
+
+
+def _demographics(values: Mapping[str, Any]) -> Demographics:
+    return Demographics(
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        date_of_birth=values["date_of_birth"],
+        gender=values["gender"],
+        postcode=values["last_known_postcode"],
+        previous_family_name=values.get("previous_family_name") or None,
+        preferred_given_name=values.get("preferred_given_name") or None,
+        middle_names=values.get("middle_other_name") or None,
+        school_at_16=values.get("school_at_16") or None,
+        place_of_birth=values.get("place_of_birth") or None,
+        email=values.get("email_address") or None,
+    )
+
+
+def demographics_key(values: Mapping[str, Any]) -> str:
+    """A digest of the five mandatory demographics, normalised, for WSRC0021."""
+    parts = (
+        name_compact(values["given_name"]),
+        name_compact(values["family_name"]),
+        values["date_of_birth"].isoformat(),
+        values["gender"],
+        values["last_known_postcode"].replace(" ", ""),
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _candidate_rows(query: Demographics) -> list[dict[str, Any]]:
+    keys = query_keys(query)
+    condition = Q()
+    for column in KEY_COLUMNS:
+        values = [v for v in keys.get(column, []) if v]
+        if values:
+            condition |= Q(**{f"{column}__in": values})
+    if not condition:
+        return []
+    return list(
+        Learner.objects.filter(condition)
+        .exclude(status=LearnerStatus.CLOSED)
+        .values(*FIND_RESULT_FIELDS)
+    )
+
+
+def _find(values: Mapping[str, Any]) -> FindResult:
+    query = _demographics(values)
+    rows = _candidate_rows(query)
+    by_id = {row["id"]: row for row in rows}
+    candidates = [(row["id"], _demographics(row)) for row in rows]
+    scored = default_scorer().score_all(prepare(query), candidates)
+    result = classify(scored)
+    if result.outcome is MatchOutcome.NONE:
+        return FindResult(codes.NO_MATCH, "no_match")
+    if result.outcome is MatchOutcome.TOO_MANY:
+        return FindResult(codes.TOO_MANY, "too_many", possible_count=result.possible_count)
+    linked_masters = _masters_of(
+        [by_id[int(str(m.ref))] for m in result.matches if by_id[int(str(m.ref))]["master_id"]]
+    )
+    found: list[Candidate] = []
+    seen: set[int] = set()
+    for match in result.matches:
+        row = by_id[int(str(match.ref))]
+        substituted = row["master_id"] is not None
+        target_id, uln = (
+            (row["master_id"], linked_masters[row["master_id"]])
+            if substituted
+            else (row["id"], row["uln"])
+        )
+        if target_id in seen:
+            continue
+        seen.add(target_id)
+        found.append(
+            Candidate(
+                learner_id=target_id,
+                uln=uln,
+                score=round(match.score, 4),
+                explanation=[
+                    FieldExplanation(e.field, e.level, e.weight) for e in match.explanation
+                ],
+                master_substituted=substituted,
+            )
+        )
+    if result.outcome is MatchOutcome.EXACT:
+        code = codes.MASTER_SUBSTITUTED if found[0].master_substituted else codes.EXACT
+        return FindResult(code, "exact_match", found, result.possible_count)
+    return FindResult(codes.POSSIBLE, "possible_matches", found, result.possible_count)
+
+
+def _masters_of(rows: list[dict[str, Any]]) -> dict[int, str]:
+    ids = {row["master_id"] for row in rows}
+    return dict(Learner.objects.filter(pk__in=ids).values_list("pk", "uln"))
+
+
+def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
+    """Find a learner by demographics. Audited with the ULNs returned."""
+    _require(actor, Capability.FIND_LEARNER)
+    values, problems = validate_learner(
+        {k: data.get(k) for k in data if k in ALL_FIELDS}, purpose=Purpose.FIND
+    )
+    if problems:
+        raise _invalid(problems)
+    result = _find(values)
+    audit_record(
+        action="learner.find",
+        actor=actor,
+        object_type="uln",
+        object_id=result.candidates[0].uln if len(result.candidates) == 1 else "",
+        detail={
+            "response_code": result.response_code,
+            "returned_ulns": [c.uln for c in result.candidates],
+        },
+    )
+    return result
+
+
+def _lock_for_registration(date_of_birth: Any) -> None:
+    # Two registrations of one person share a date of birth: serialising registrations per
+    # date of birth makes the find-then-insert atomic without locking the whole register.
+    # SQLite needs nothing here, because its IMMEDIATE transactions already serialise writes.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"learner-dob:{date_of_birth}"]
+            )
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    response_code: str
+    learner: Learner
+
+
+@transaction.atomic
+def learner_register(
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    confirm_new_learner: bool = False,
+    confirmation_reason: str = "",
+) -> RegisterResult:
+    _require(actor, Capability.REGISTER_LEARNER)
+    values, problems = validate_learner(
+        {k: data.get(k) for k in data if k in ALL_FIELDS}, purpose=Purpose.REGISTER
+    )
+    if problems:
+        raise _invalid(problems)
+    _lock_for_registration(values["date_of_birth"])
+    key = demographics_key(values)
+    if Learner.objects.filter(demographics_key=key).exclude(status=LearnerStatus.CLOSED).exists():
+        audit_record(
+            action="learner.register",
+            actor=actor,
+            object_type="uln",
+            outcome=Outcome.REFUSED,
+            detail={"response_code": codes.ALREADY_REGISTERED},
+        )
+        raise LearnerError(
+            codes.ALREADY_REGISTERED,
+            "A learner with the same given name, family name, date of birth, gender and "
+            "postcode is already registered",
+            status=409,
+        )
+    found = _find(values)
+    if found.candidates and not confirm_new_learner:
+        raise LearnerError(
+            found.response_code,
+            "This learner may already be registered. Check the candidates; if this is a "
+            "different person, register again with confirm_new_learner and a reason.",
+            status=409,
+            candidates=found.candidates,
+        )
+    if found.response_code == codes.TOO_MANY and not confirm_new_learner:
+        raise LearnerError(
+            codes.TOO_MANY,
+            "Too many similar learners: supply more optional data, or confirm a new learner",
+            status=409,
+        )
+    reason = confirmation_reason.strip()
+    if confirm_new_learner and found.candidates and not reason:
+        raise _invalid([FieldProblem("confirmation_reason", "Say why this is a different person")])
+    now = timezone.now()
+    uln = uln_allocate(actor=actor, count=1, purpose="register")[0]
+    stored = {f: ("" if v is None else v) for f, v in values.items()}
+    learner = Learner.objects.create(
+        uln=uln,
+        created_at=now,
+        updated_at=now,
+        created_by_organisation=actor.organisation,
+        demographics_key=key,
+        **stored,
+        **stored_keys(_demographics(values)),
+    )
+    LearnerChange.objects.create(
+        learner=learner,
+        version_number=1,
+        changed_at=now,
+        action="register",
+        actor=actor,
+        organisation=actor.organisation,
+        changes={f: [None, _jsonable(v)] for f, v in values.items() if v not in (None, "")},
+    )
+    audit_record(
+        action="learner.register",
+        actor=actor,
+        object_type="uln",
+        object_id=uln,
+        detail={
+            "response_code": codes.REGISTERED,
+            "confirmed_new_learner": bool(confirm_new_learner and found.candidates),
+            "reason": reason,
+            "candidates_overridden": [c.uln for c in found.candidates],
+        },
+    )
+    return RegisterResult(codes.REGISTERED, learner)
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    response_code: str
+    learner: Learner
+
+
+# Once a learner has seen the privacy notice (1 or 2), going back to "not seen" (0) would
+# erase the record that the notice was given.
+_SHARE_TRANSITIONS_REFUSED = {("1", "0"), ("2", "0")}
+
+
+@transaction.atomic
+def learner_update(
+    *, actor: User, uln: str, version_number: int, data: Mapping[str, Any]
+) -> UpdateResult:
+    """Change a learner's details, refusing a stale ``version_number`` (WSRC0013)."""
+    _require(actor, Capability.UPDATE_LEARNER)
+    if not uln_rules.is_valid(uln):
+        raise LearnerError(
+            codes.INVALID_ULN,
+            f"{uln} is not a valid ULN: {uln_rules.check(uln).reason}",
+            status=422,
+        )
+    changes_requested = {k: v for k, v in data.items() if k in ALL_FIELDS}
+    values, problems = validate_learner(changes_requested, purpose=Purpose.UPDATE)
+    problems.extend(
+        Problem(f, "This field is mandatory and cannot be emptied")
+        for f in MANDATORY[Purpose.REGISTER]
+        if f in changes_requested and values.get(f) is None and f in values
+    )
+    if problems:
+        raise _invalid(problems)
+    learner = Learner.objects.select_for_update().filter(uln=uln).first()
+    if learner is None:
+        raise LearnerError(codes.UNKNOWN_ULN_FOR_UPDATE, f"No learner has ULN {uln}", status=404)
+    if learner.status != LearnerStatus.ACTIVE:
+        raise LearnerError(
+            codes.MASTER_SUBSTITUTED if learner.master_id else codes.UNKNOWN_ULN_FOR_UPDATE,
+            "This ULN is linked to another learner and cannot be updated; update the master",
+            status=409,
+        )
+    if version_number != learner.version_number:
+        raise LearnerError(
+            codes.STALE_VERSION,
+            f"The learner has been updated since you read it (version {version_number}; "
+            f"now {learner.version_number}). Read it again and reapply your change.",
+            status=409,
+        )
+    current = {f: getattr(learner, f) for f in values}
+    diff = {
+        f: [_jsonable(current[f]) or None, _jsonable(v)]
+        for f, v in values.items()
+        if (v if v is not None else "") != (current[f] if current[f] is not None else "")
+    }
+    if "ability_to_share" in diff and (learner.ability_to_share, values["ability_to_share"]) in (
+        _SHARE_TRANSITIONS_REFUSED
+    ):
+        raise LearnerError(
+            codes.INVALID_SHARE_CHANGE,
+            "Ability to share cannot go back to 'privacy notice not seen'",
+            status=409,
+        )
+    if not diff:
+        return UpdateResult(codes.NO_CHANGE, learner)
+    if "family_name" in diff and "previous_family_name" not in diff:
+        diff["previous_family_name"] = [learner.previous_family_name or None, learner.family_name]
+        values["previous_family_name"] = learner.family_name
+    for f in diff:
+        setattr(learner, f, "" if values[f] is None else values[f])
+    merged = {f: getattr(learner, f) for f in FIND_RESULT_FIELDS if f in ALL_FIELDS}
+    for column, value in stored_keys(_demographics(merged)).items():
+        setattr(learner, column, value)
+    learner.demographics_key = demographics_key(merged)
+    learner.version_number += 1
+    learner.updated_at = timezone.now()
+    learner.save()
+    LearnerChange.objects.create(
+        learner=learner,
+        version_number=learner.version_number,
+        changed_at=learner.updated_at,
+        action="update",
+        actor=actor,
+        organisation=actor.organisation,
+        changes=diff,
+    )
+    audit_record(
+        action="learner.update",
+        actor=actor,
+        object_type="uln",
+        object_id=learner.uln,
+        detail={"response_code": codes.UPDATED, "fields": sorted(diff)},
+    )
+    return UpdateResult(codes.UPDATED, learner)

@@ -1,0 +1,79 @@
+"""Identity matching for the Learning Records Service, free of any web framework.
+
+A find works in three steps:
+
+1. ``query_keys(query)`` gives the blocking-key values to look up; the register stores
+   ``stored_keys(record)`` in indexed columns, so candidates come back from a cheap
+   ``WHERE bk_a IN (...) OR bk_b IN (...)``.
+2. ``score(query, candidate)`` (or ``Scorer.score_all``) weighs every field's agreement
+   (Fellegi-Sunter log-likelihood weights) into a score in [0, 1] with an explanation.
+3. ``classify(results)`` turns the scored candidates into EXACT, POSSIBLE, TOO_MANY or
+   NONE under the safety rules in ``classify.py``. ``match`` does 2 and 3 together.
+
+See docs/matching.md for the design and measured quality.
+"""
+
+from lrs.matching.classify import (
+    MAX_POSSIBLE,
+    Classification,
+    Outcome,
+    Thresholds,
+    classify,
+    default_thresholds,
+    is_exact_candidate,
+    match,
+)
+from lrs.matching.compare import Comparison, compare_fields
+from lrs.matching.demographics import GENDERS, Demographics, Prepared, prepare
+from lrs.matching.keys import KEY_COLUMNS, KEY_MAX_LENGTHS, query_keys, stored_keys
+from lrs.matching.normalise import (
+    InvalidPostcodeError,
+    PostcodeParts,
+    normalise_postcode,
+    postcode_parts,
+    try_normalise_postcode,
+)
+from lrs.matching.score import (
+    ExplanationEntry,
+    FrequencyTable,
+    MatchResult,
+    Scorer,
+    Weights,
+    default_scorer,
+    default_weights,
+    score,
+)
+
+__all__ = [
+    "GENDERS",
+    "KEY_COLUMNS",
+    "KEY_MAX_LENGTHS",
+    "MAX_POSSIBLE",
+    "Classification",
+    "Comparison",
+    "Demographics",
+    "ExplanationEntry",
+    "FrequencyTable",
+    "InvalidPostcodeError",
+    "MatchResult",
+    "Outcome",
+    "PostcodeParts",
+    "Prepared",
+    "Scorer",
+    "Thresholds",
+    "Weights",
+    "classify",
+    "compare_fields",
+    "default_scorer",
+    "default_thresholds",
+    "default_weights",
+    "is_exact_candidate",
+    "match",
+    "normalise_postcode",
+    "postcode_parts",
+    "prepare",
+    "query_keys",
+    "score",
+    "stored_keys",
+    "try_normalise_postcode",
+]
