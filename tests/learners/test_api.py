@@ -76,3 +76,57 @@ def test_view_learner_only_users_get_403_on_register(client):
         client, "/api/v1/learners", person(), {"Authorization": f"Bearer {make_token(viewer)}"}
     )
     assert response.status_code == 403
+
+
+def test_verify_lookup_and_retrieve_through_the_api(client, headers):
+    uln = post(client, "/api/v1/learners", person(), headers).json()["learner"]["uln"]
+    verified = post(
+        client,
+        "/api/v1/learners/verify",
+        {"learners": [{"uln": uln, "given_name": "Olivia", "family_name": "Thornbury"}]},
+        headers,
+    ).json()["results"][0]
+    assert (verified["response_code"], verified["failure_flags"]) == (codes.VERIFY_MATCH, [])
+    looked_up = post(
+        client,
+        "/api/v1/learners/lookup",
+        {"uln": uln, "given_name": "Olivia", "family_name": "Thornbury"},
+        headers,
+    ).json()
+    assert looked_up["response_code"] == codes.EXACT
+    assert looked_up["learner"]["last_known_postcode"] == "CV4 9EE"
+    refused = post(
+        client,
+        "/api/v1/learners/lookup",
+        {"uln": uln, "given_name": "Someone", "family_name": "Else"},
+        headers,
+    ).json()
+    assert (refused["response_code"], refused["learner"]) == (codes.NO_MATCH, None)
+    retrieved = post(
+        client, "/api/v1/learners/retrieve", {"ulns": [uln, "9276308686"]}, headers
+    ).json()["results"]
+    assert [r["response_code"] for r in retrieved] == [codes.EXACT, codes.NO_MATCH]
+    assert retrieved[0]["learner"]["given_name"] == "Olivia"
+
+
+def test_an_invalid_uln_in_a_lookup_is_wsec0136(client, headers):
+    response = post(
+        client,
+        "/api/v1/learners/lookup",
+        {"uln": "9276308687", "given_name": "A", "family_name": "B"},
+        headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["response_code"] == codes.INVALID_ULN
+
+
+def test_personal_data_is_never_needed_in_a_learner_url():
+    from lrs.api.urls import api
+
+    schema = api.get_openapi_schema()
+    for path, operations in schema["paths"].items():
+        if "learners" not in path:
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                assert parameter["name"] == "uln", (path, parameter["name"])

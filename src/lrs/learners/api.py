@@ -16,8 +16,11 @@ from lrs.learners.services import (
     Candidate,
     LearnerError,
     learner_find,
+    learner_lookup,
     learner_register,
     learner_update,
+    learner_verify,
+    learners_retrieve,
 )
 
 router = Router(tags=["Learners"])
@@ -201,6 +204,132 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
     return Status(201, _result(result.response_code, result.learner))
 
 
+class VerifyItemIn(Schema):
+    uln: str
+    given_name: str
+    family_name: str
+    date_of_birth: str | None = None
+    gender: str | None = None
+
+
+class VerifyIn(Schema):
+    learners: list[VerifyItemIn]
+
+
+class VerifyItemOut(Schema):
+    uln: str
+    response_code: str
+    outcome: str
+    failure_flags: list[str]
+    found_uln: str
+
+
+class VerifyOut(Schema):
+    results: list[VerifyItemOut]
+
+
+@router.post(
+    "/learners/verify",
+    response=responses({200: VerifyOut}),
+    summary="Verify one learner, or a list of up to 1,000, by ULN and names",
+)
+def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
+    results = learner_verify(
+        actor=api_user(request), items=[item.dict() for item in payload.learners]
+    )
+    return VerifyOut(
+        results=[
+            VerifyItemOut(
+                uln=r.uln,
+                response_code=r.response_code,
+                outcome=r.outcome,
+                failure_flags=r.failure_flags,
+                found_uln=r.found_uln,
+            )
+            for r in results
+        ]
+    )
+
+
+class LookupIn(Schema):
+    uln: str
+    given_name: str
+    family_name: str
+
+
+class LookupOut(Schema):
+    response_code: str
+    outcome: str
+    incoming_uln: str
+    learner: LearnerOut | None
+
+
+@router.post(
+    "/learners/lookup",
+    response=responses({200: LookupOut}),
+    summary="Find a learner by ULN; the names must match or nothing is returned",
+)
+def lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
+    result = learner_lookup(
+        actor=api_user(request),
+        uln=payload.uln,
+        given_name=payload.given_name,
+        family_name=payload.family_name,
+    )
+    return LookupOut(
+        response_code=result.response_code,
+        outcome=result.outcome,
+        incoming_uln=result.incoming_uln,
+        learner=LearnerOut.from_orm(result.learner) if result.learner else None,
+    )
+
+
+class RetrieveIn(Schema):
+    ulns: list[str]
+
+
+class CoreDemographicsOut(Schema):
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    gender: str
+    last_known_postcode: str
+
+
+class RetrievedOut(Schema):
+    uln: str
+    response_code: str
+    master_uln: str
+    status: str
+    learner: CoreDemographicsOut | None
+
+
+class RetrieveOut(Schema):
+    results: list[RetrievedOut]
+
+
+@router.post(
+    "/learners/retrieve",
+    response=responses({200: RetrieveOut}),
+    summary="For each ULN: its master ULN, status, code and core demographics",
+)
+def retrieve(request: HttpRequest, payload: RetrieveIn) -> RetrieveOut:
+    results = learners_retrieve(actor=api_user(request), ulns=payload.ulns)
+    return RetrieveOut(
+        results=[
+            RetrievedOut(
+                uln=r.uln,
+                response_code=r.response_code,
+                master_uln=r.master_uln,
+                status=r.status,
+                learner=CoreDemographicsOut.from_orm(r.learner) if r.learner else None,
+            )
+            for r in results
+        ]
+    )
+
+
+# Registered last: its {uln} would otherwise capture /learners/lookup, /verify, …
 @router.patch(
     "/learners/{uln}",
     response=responses({200: LearnerResultOut, 409: RefusalOut}),

@@ -35,8 +35,16 @@ from lrs.matching import (
 )
 from lrs.matching import Outcome as MatchOutcome
 from lrs.matching.normalise import name_compact
+from lrs.matching.verify import NameAgreement, StoredPerson, verify_person
 from lrs.users.models import User
-from lrs.validation.learner import ALL_FIELDS, MANDATORY, Problem, Purpose, validate_learner
+from lrs.validation.learner import (
+    ALL_FIELDS,
+    MANDATORY,
+    Problem,
+    Purpose,
+    parse_date,
+    validate_learner,
+)
 
 FIND_RESULT_FIELDS = (
     "id",
@@ -428,3 +436,177 @@ def learner_update(
         detail={"response_code": codes.UPDATED, "fields": sorted(diff)},
     )
     return UpdateResult(codes.UPDATED, learner)
+
+
+# --- Verify, look up by ULN and retrieve ---------------------------------------------
+
+MAX_VERIFY_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    uln: str
+    response_code: str
+    outcome: str
+    failure_flags: list[str] = field(default_factory=list)
+    found_uln: str = ""
+
+
+def _resolve(uln: str) -> tuple[Learner | None, bool]:
+    """The learner a ULN speaks for now, and whether a master was substituted."""
+    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    if learner is None:
+        return None, False
+    if learner.master_id is not None and learner.master is not None:
+        return learner.master, True
+    return learner, False
+
+
+def _verify_one(item: Mapping[str, Any]) -> VerifyResult:
+    uln = str(item.get("uln") or "").strip()
+    check = uln_rules.check(uln)
+    if not check.valid:
+        return VerifyResult(
+            uln, codes.INVALID_ULN, f"{codes.DESCRIPTIONS[codes.INVALID_ULN]}: {check.reason}"
+        )
+    dob = item.get("date_of_birth")
+    if isinstance(dob, str) and dob.strip():
+        try:
+            dob = parse_date(dob)
+        except ValueError as exc:
+            return VerifyResult(uln, codes.INVALID_REQUEST, f"date_of_birth: {exc}")
+    learner, linked = _resolve(uln)
+    if learner is None or learner.status == LearnerStatus.CLOSED:
+        return VerifyResult(
+            uln, codes.VERIFY_ULN_NOT_FOUND, codes.DESCRIPTIONS[codes.VERIFY_ULN_NOT_FOUND]
+        )
+    outcome = verify_person(
+        StoredPerson(
+            given_name=learner.given_name,
+            family_name=learner.family_name,
+            previous_family_name=learner.previous_family_name,
+            date_of_birth=learner.date_of_birth,
+            gender=learner.gender,
+        ),
+        given_name=str(item.get("given_name") or ""),
+        family_name=str(item.get("family_name") or ""),
+        date_of_birth=dob or None,
+        gender=str(item.get("gender") or "") or None,
+    )
+    if not outcome.matched:
+        code = codes.VERIFY_NO_MATCH
+    elif outcome.names is NameAgreement.EXACT and not outcome.failure_flags:
+        code = codes.VERIFY_LINKED_MATCH if linked else codes.VERIFY_MATCH
+    else:
+        code = codes.VERIFY_SIMILAR_LINKED if linked else codes.VERIFY_SIMILAR
+    return VerifyResult(
+        uln, code, codes.DESCRIPTIONS[code], outcome.failure_flags, found_uln=learner.uln
+    )
+
+
+def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[VerifyResult]:
+    """Verify one or up to 1,000 (ULN, names[, date of birth, gender]) against the register."""
+    _require(actor, Capability.VERIFY_LEARNER)
+    if not 1 <= len(items) <= MAX_VERIFY_BATCH:
+        raise _invalid(
+            [Problem("learners", f"Send between 1 and {MAX_VERIFY_BATCH} learners to verify")]
+        )
+    results = [_verify_one(item) for item in items]
+    audit_record(
+        action="learner.verify",
+        actor=actor,
+        object_type="uln",
+        object_id=results[0].uln if len(results) == 1 else "",
+        detail={"results": [[r.uln, r.response_code] for r in results][:MAX_VERIFY_BATCH]},
+    )
+    return results
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    response_code: str
+    outcome: str
+    learner: Learner | None = None
+    incoming_uln: str = ""
+
+
+def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) -> LookupResult:
+    """Find by ULN: the learner is returned only when the names match it too."""
+    _require(actor, Capability.FIND_LEARNER)
+    uln = (uln or "").strip()
+    check = uln_rules.check(uln)
+    if not check.valid:
+        raise LearnerError(
+            codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
+        )
+    result = _verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
+    matched = result.response_code in (
+        codes.VERIFY_MATCH,
+        codes.VERIFY_LINKED_MATCH,
+        codes.VERIFY_SIMILAR,
+        codes.VERIFY_SIMILAR_LINKED,
+    )
+    learner = Learner.objects.get(uln=result.found_uln) if matched else None
+    if learner is None:
+        code = codes.NO_MATCH
+    elif learner.uln != uln:
+        code = codes.MASTER_SUBSTITUTED
+    else:
+        code = codes.EXACT
+    audit_record(
+        action="learner.lookup",
+        actor=actor,
+        object_type="uln",
+        object_id=uln,
+        detail={"response_code": code, "returned_ulns": [learner.uln] if learner else []},
+    )
+    return LookupResult(code, codes.DESCRIPTIONS[code], learner, incoming_uln=uln)
+
+
+@dataclass(frozen=True)
+class RetrievedUln:
+    uln: str
+    response_code: str
+    master_uln: str = ""
+    status: str = ""
+    learner: Learner | None = None
+
+
+def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
+    """For each ULN: its master ULN, status, a code and the core demographics."""
+    _require(actor, Capability.RETRIEVE_ULNS)
+    if not 1 <= len(ulns) <= MAX_VERIFY_BATCH:
+        raise _invalid([Problem("ulns", f"Send between 1 and {MAX_VERIFY_BATCH} ULNs")])
+    wanted = [str(u).strip() for u in ulns]
+    found = {
+        learner.uln: learner
+        for learner in Learner.objects.select_related("master").filter(uln__in=wanted)
+    }
+    results = []
+    for uln in wanted:
+        if not uln_rules.is_valid(uln):
+            results.append(RetrievedUln(uln, codes.INVALID_ULN))
+            continue
+        learner = found.get(uln)
+        if learner is None:
+            results.append(RetrievedUln(uln, codes.NO_MATCH))
+        elif learner.master is not None:
+            results.append(
+                RetrievedUln(
+                    uln,
+                    codes.MASTER_SUBSTITUTED,
+                    learner.master.uln,
+                    learner.status,
+                    learner.master,
+                )
+            )
+        else:
+            results.append(RetrievedUln(uln, codes.EXACT, learner.uln, learner.status, learner))
+    audit_record(
+        action="learner.retrieve",
+        actor=actor,
+        object_type="uln",
+        object_id=wanted[0] if len(wanted) == 1 else "",
+        detail={"ulns": wanted, "found": [r.uln for r in results if r.learner is not None]},
+    )
+    return results
