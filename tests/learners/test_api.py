@@ -130,3 +130,24 @@ def test_personal_data_is_never_needed_in_a_learner_url():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 assert parameter["name"] == "uln", (path, parameter["name"])
+
+
+def test_a_request_missing_a_field_or_of_the_wrong_shape_is_wsec0001(client, headers):
+    response = post(client, "/api/v1/learners/verify", {"learners": "nope"}, headers)
+    assert response.status_code == 422
+    assert response.json()["response_code"] == codes.INVALID_REQUEST
+    missing = post(client, "/api/v1/learners/search", {"given_name": "Ann"}, headers)
+    assert missing.status_code == 422
+    assert missing.json()["response_code"] == codes.INVALID_REQUEST
+    assert {"family_name", "date_of_birth", "gender", "last_known_postcode"} <= {
+        e["field"] for e in missing.json()["errors"]
+    }
+
+
+def test_a_role_refusal_carries_wsec0006(client):
+    ao = make_user(make_organisation("awarding_organisation"), Role.AWARDING_ORGANISATION_USER)
+    response = post(
+        client, "/api/v1/learners/search", person(), {"Authorization": f"Bearer {make_token(ao)}"}
+    )
+    assert response.status_code == 403
+    assert response.json()["response_code"] == codes.INSUFFICIENT_ACCESS

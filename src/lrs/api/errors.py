@@ -11,8 +11,16 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 from lrs.core.errors import ServiceError
 
 
-def _body(code: str, message: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "errors": errors or []}
+def _body(
+    code: str,
+    message: str,
+    errors: list[dict[str, str]] | None = None,
+    response_code: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message, "errors": errors or []}
+    if response_code:
+        body["response_code"] = response_code
+    return body
 
 
 def _field_name(loc: list[Any]) -> str:
@@ -25,9 +33,8 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
         problems = [{"field": p.field, "rule": p.rule} for p in exc.problems]
-        return api.create_response(
-            request, _body(exc.code, exc.message, problems), status=exc.status
-        )
+        body = _body(exc.code, exc.message, problems, getattr(exc, "response_code", None))
+        return api.create_response(request, body, status=exc.status)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -37,9 +44,9 @@ def install(api: NinjaAPI) -> None:
         ]
         first = problems[0] if problems else {"field": "request", "rule": "invalid"}
         message = f"{first['field']}: {first['rule']}"
-        return api.create_response(
-            request, _body("validation_failed", message, problems), status=422
-        )
+        # WSEC0001 is the real service's "schema validation failure".
+        body = _body("validation_failed", message, problems, response_code="WSEC0001")
+        return api.create_response(request, body, status=422)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

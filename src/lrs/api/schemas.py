@@ -14,6 +14,9 @@ class ErrorOut(Schema):
     code: str
     message: str
     errors: list[FieldError] = []
+    # The real service's code where one applies (WSEC0001 for an invalid request,
+    # WSEC0006 for insufficient access, WSRC…/WSEC… from the learner register).
+    response_code: str | None = None
 
 
 ERROR_RESPONSES: dict[int, type[Schema]] = {

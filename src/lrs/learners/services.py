@@ -94,9 +94,16 @@ def _invalid(problems: list[Any]) -> LearnerError:
     )
 
 
+class LearnerAccessDenied(NotPermitted):
+    """A role refusal that also carries the real service's WSEC0006."""
+
+    response_code = codes.INSUFFICIENT_ACCESS
+    candidates: list[Candidate] = []
+
+
 def _require(actor: User, capability: Capability) -> None:
     if not actor.can(capability):
-        raise NotPermitted(f"Your role may not {capability.value.replace('_', ' ')}")
+        raise LearnerAccessDenied(f"Your role may not {capability.value.replace('_', ' ')}")
 
 
 @dataclass(frozen=True)
