@@ -66,9 +66,7 @@ def test_a_previous_family_name_verifies_as_similar_with_vrf5(ao_user, learner):
 
 
 def test_a_nickname_is_a_similar_match_wsvrc003(ao_user, provider_user):
-    registered = learner_register(
-        actor=provider_user, data=person(given_name="Elizabeth")
-    ).learner
+    registered = learner_register(actor=provider_user, data=person(given_name="Elizabeth")).learner
     result = verify_one(ao_user, uln=registered.uln, given_name="Liz", family_name="Thornbury")
     assert result.response_code == codes.VERIFY_SIMILAR
     assert "VRF1" in result.failure_flags
@@ -92,17 +90,17 @@ def test_wrong_names_date_of_birth_and_gender_do_not_match_wsvrc005(ao_user, lea
 
 
 def test_unknown_and_invalid_ulns_verify_as_wsvrc006_and_wsec0136(ao_user):
-    assert verify_one(
-        ao_user, uln="9276308686", given_name="A", family_name="B"
-    ).response_code == codes.VERIFY_ULN_NOT_FOUND
-    assert verify_one(
-        ao_user, uln="9276308687", given_name="A", family_name="B"
-    ).response_code == codes.INVALID_ULN
+    assert (
+        verify_one(ao_user, uln="9276308686", given_name="A", family_name="B").response_code
+        == codes.VERIFY_ULN_NOT_FOUND
+    )
+    assert (
+        verify_one(ao_user, uln="9276308687", given_name="A", family_name="B").response_code
+        == codes.INVALID_ULN
+    )
 
 
-def test_a_linked_uln_verifies_against_its_master_wsvrc002_and_004(
-    ao_user, provider_user, learner
-):
+def test_a_linked_uln_verifies_against_its_master_wsvrc002_and_004(ao_user, provider_user, learner):
     old = learner_register(
         actor=provider_user,
         data=person(given_name="Livvy", last_known_postcode="B15 2TT"),
@@ -167,9 +165,7 @@ def test_retrieve_gives_each_ulns_master_status_and_code(ao_user, provider_user,
         data=person(given_name="Noah", family_name="Pryce", date_of_birth="2007-01-02"),
     ).learner
     link(other, learner)
-    results = learners_retrieve(
-        actor=ao_user, ulns=[learner.uln, other.uln, "9276308686", "12345"]
-    )
+    results = learners_retrieve(actor=ao_user, ulns=[learner.uln, other.uln, "9276308686", "12345"])
     assert [(r.uln, r.response_code, r.master_uln) for r in results] == [
         (learner.uln, codes.EXACT, learner.uln),
         (other.uln, codes.MASTER_SUBSTITUTED, learner.uln),
