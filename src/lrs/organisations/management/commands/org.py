@@ -2,21 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from lrs.access import OrganisationStatus, OrganisationType
-from lrs.core.context import call_context
-from lrs.core.errors import ServiceError
+from lrs.core.commands import ServiceCommand
 from lrs.organisations import selectors, services
 
 
-def fail(exc: ServiceError) -> CommandError:
-    if not exc.problems:
-        return CommandError(exc.message)
-    return CommandError("; ".join(f"{p.field}: {p.rule}" for p in exc.problems))
-
-
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create organisations and change their status."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,14 +31,7 @@ class Command(BaseCommand):
         status.add_argument("--reason", required=True)
         sub.add_parser("list", help="List organisations")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        with call_context(channel="cli"):
-            try:
-                self._dispatch(options)
-            except ServiceError as exc:
-                raise fail(exc) from None
-
-    def _dispatch(self, options: dict[str, Any]) -> None:
+    def dispatch(self, options: dict[str, Any]) -> None:
         if options["action"] == "create":
             org = services.organisation_create(
                 actor=None,

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from lrs.core.context import call_context
-from lrs.core.errors import ServiceError
-from lrs.organisations.management.commands.org import fail
+from lrs.core.commands import ServiceCommand
 from lrs.users import services
 from lrs.users.models import ApiToken, User
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create and revoke personal API tokens."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,14 +20,7 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="Revoke a token by its key id")
         revoke.add_argument("key_id", help="The part after lrs_ in the token")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        with call_context(channel="cli"):
-            try:
-                self._dispatch(options)
-            except ServiceError as exc:
-                raise fail(exc) from None
-
-    def _dispatch(self, options: dict[str, Any]) -> None:
+    def dispatch(self, options: dict[str, Any]) -> None:
         if options["action"] == "create":
             user = (
                 User.objects.select_related("organisation").filter(username=options["user"]).first()

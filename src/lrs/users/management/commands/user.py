@@ -3,18 +3,16 @@ from __future__ import annotations
 import getpass
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from lrs.access import Role
-from lrs.core.context import call_context
-from lrs.core.errors import ServiceError
-from lrs.organisations.management.commands.org import fail
+from lrs.core.commands import ServiceCommand
 from lrs.organisations.selectors import organisation_get_by_ukprn
 from lrs.users import services
 from lrs.users.models import User
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create users and change their role or status."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,20 +36,13 @@ class Command(BaseCommand):
             one = sub.add_parser(name, help=f"{name.capitalize()} a user")
             one.add_argument("username")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        with call_context(channel="cli"):
-            try:
-                self._dispatch(options)
-            except ServiceError as exc:
-                raise fail(exc) from None
-
     def _user(self, username: str) -> User:
         user = User.objects.select_related("organisation").filter(username=username).first()
         if user is None:
             raise CommandError(f"No user '{username}'")
         return user
 
-    def _dispatch(self, options: dict[str, Any]) -> None:
+    def dispatch(self, options: dict[str, Any]) -> None:
         action = options["action"]
         if action == "create":
             password = options["password"] or getpass.getpass("Password: ")
