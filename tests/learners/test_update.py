@@ -75,3 +75,25 @@ def test_a_mandatory_field_cannot_be_emptied(user, learner):
     with pytest.raises(LearnerError) as excinfo:
         learner_update(actor=user, uln=learner.uln, version_number=1, data={"given_name": ""})
     assert excinfo.value.response_code == codes.INVALID_REQUEST
+
+
+def test_an_address_capture_date_can_be_set_and_cleared(user, learner):
+    learner_update(
+        actor=user,
+        uln=learner.uln,
+        version_number=1,
+        data={"date_of_address_capture": "2024-09-01"},
+    )
+    result = learner_update(
+        actor=user, uln=learner.uln, version_number=2, data={"date_of_address_capture": ""}
+    )
+    assert result.response_code == codes.UPDATED
+    learner.refresh_from_db()
+    assert learner.date_of_address_capture is None
+
+
+def test_registering_without_optional_dates_stores_null(user):
+    registered = learner_register(
+        actor=user, data=person(given_name="Ann", date_of_address_capture="")
+    ).learner
+    assert registered.date_of_address_capture is None

@@ -312,7 +312,7 @@ def learner_register(
         raise _invalid([FieldProblem("confirmation_reason", "Say why this is a different person")])
     now = timezone.now()
     uln = uln_allocate(actor=actor, count=1, purpose="register")[0]
-    stored = {f: ("" if v is None else v) for f, v in values.items()}
+    stored = {f: _storable(f, v) for f, v in values.items()}
     learner = Learner.objects.create(
         uln=uln,
         created_at=now,
@@ -344,6 +344,16 @@ def learner_register(
         },
     )
     return RegisterResult(codes.REGISTERED, learner)
+
+
+_NULLABLE_FIELDS = frozenset({"date_of_address_capture"})
+
+
+def _storable(field_name: str, value: Any) -> Any:
+    # Text columns hold "" for absent values; dates cannot, so they hold NULL.
+    if value is None:
+        return None if field_name in _NULLABLE_FIELDS else ""
+    return value
 
 
 def _jsonable(value: Any) -> Any:
@@ -418,7 +428,7 @@ def learner_update(
         diff["previous_family_name"] = [learner.previous_family_name or None, learner.family_name]
         values["previous_family_name"] = learner.family_name
     for f in diff:
-        setattr(learner, f, "" if values[f] is None else values[f])
+        setattr(learner, f, _storable(f, values[f]))
     merged = {f: getattr(learner, f) for f in FIND_RESULT_FIELDS if f in ALL_FIELDS}
     for column, value in stored_keys(_demographics(merged)).items():
         setattr(learner, column, value)

@@ -13,6 +13,19 @@ SERVICE_NAME = "Learning Records Service"
 # belong to that section).
 _NAVIGATION: list[tuple[str, str, Capability | None, tuple[str, ...]]] = [
     ("Home", "home", None, ("home",)),
+    (
+        "Find a learner",
+        "learner-find",
+        Capability.FIND_LEARNER,
+        ("learner-find", "learner-detail", "learner-update"),
+    ),
+    (
+        "Register a learner",
+        "learner-register",
+        Capability.REGISTER_LEARNER,
+        ("learner-register", "learner-registered"),
+    ),
+    ("Verify a learner", "learner-verify", Capability.VERIFY_LEARNER, ("learner-verify",)),
     ("Manage users", "users", Capability.MANAGE_USERS, ("users", "user-")),
     ("API tokens", "api-tokens", Capability.USE_API, ("api-token",)),
     ("Audit log", "audit-search", Capability.SEARCH_AUDIT, ("audit-",)),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("lrs.users.urls")),
     path("", include("lrs.audit.urls")),
+    path("", include("lrs.learners.urls")),
 ]

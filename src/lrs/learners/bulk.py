@@ -1,0 +1,268 @@
+"""Loading many learners at once: synthetic and demo registers, migrations from other systems.
+
+This is not how learners join the register in normal use. ``learner_register`` runs a
+find first and refuses a second ULN for someone already registered; the bulk loader does
+neither. It trusts its input to be one record per person (a synthetic register, or a
+register being migrated from another system that has already been de-duplicated) and
+only makes sure that every row it writes is exactly what registration would have written:
+the same validation and normalisation, the same blocking keys and ``demographics_key``, a
+random valid ULN recorded in ``AllocatedUln``, version 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from lrs.access import Capability
+from lrs.audit.services import audit_record
+from lrs.core.errors import FieldProblem, NotPermitted
+from lrs.core.models import AllocatedUln
+from lrs.core.services import UlnSpaceExhausted
+from lrs.identifiers.uln import random_ulns
+from lrs.learners import codes
+from lrs.learners.models import Learner
+from lrs.learners.services import LearnerError, _demographics, demographics_key
+from lrs.matching import stored_keys
+from lrs.users.models import User
+from lrs.validation.learner import ALL_FIELDS, MANDATORY, Purpose, validate_learner
+
+__all__ = ["BULK_LOAD_PURPOSE", "DEFAULT_BATCH_SIZE", "learners_bulk_load"]
+
+DEFAULT_BATCH_SIZE = 10_000
+# AllocatedUln.purpose of the ULNs a bulk load issues.
+BULK_LOAD_PURPOSE = "bulk_load"
+# Rounds of redrawing ULNs that collided with issued ones before giving up.
+_ULN_ROUNDS = 20
+_FIELDS = frozenset(ALL_FIELDS)
+_MANDATORY = MANDATORY[Purpose.REGISTER]
+# SQLite page cache while loading (KiB): index inserts land all over the file.
+_SQLITE_CACHE_KIB = 256 * 1024
+
+BatchCallback = Callable[[int, Sequence[str]], None]
+
+
+def _columns() -> list[tuple[str, str, Any]]:
+    """(attribute, column, default) of every column an insert writes, in table order."""
+    result = []
+    for f in Learner._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        if f.null:
+            default = None
+        elif f.has_default():
+            default = f.get_default()
+        else:
+            default = ""
+        result.append((f.attname, f.column, default))
+    return result
+
+
+def _clean(record: Mapping[str, Any], number: int) -> dict[str, Any]:
+    """Validate one record as registration would; LearnerError names the record if not."""
+    # Registration's rules, except the age limit: that governs issuing a ULN today, and a
+    # migrated learner registered years ago may now be older than it allows.
+    values, problems = validate_learner(
+        {k: v for k, v in record.items() if k in _FIELDS}, purpose=Purpose.UPDATE
+    )
+    missing = [
+        FieldProblem(f, "This field is mandatory") for f in _MANDATORY if values.get(f) is None
+    ]
+    found = [FieldProblem(p.field, p.rule) for p in problems] + missing
+    if found:
+        raise LearnerError(
+            codes.INVALID_REQUEST,
+            f"Record {number}: {found[0].field}: {found[0].rule}",
+            status=422,
+            problems=found,
+        )
+    return values
+
+
+class _RowBuilder:
+    """Turns validated records into insert rows with every derived column filled in."""
+
+    def __init__(self, *, now: Any, organisation_id: int | None, for_copy: bool) -> None:
+        self.columns = _columns()
+        self.position = {attname: i for i, (attname, _, _) in enumerate(self.columns)}
+        stamp = now if for_copy else connection.ops.adapt_datetimefield_value(now)
+        template: list[Any] = [default for _, _, default in self.columns]
+        template[self.position["created_at"]] = stamp
+        template[self.position["updated_at"]] = stamp
+        template[self.position["version_number"]] = 1
+        template[self.position["created_by_organisation_id"]] = organisation_id
+        self.template = template
+        self.uln_position = self.position["uln"]
+
+    def row(self, values: Mapping[str, Any]) -> list[Any]:
+        row = list(self.template)
+        position = self.position
+        for name, value in values.items():
+            if value is not None:
+                row[position[name]] = value
+        row[position["demographics_key"]] = demographics_key(values)
+        for column, key in stored_keys(_demographics(values)).items():
+            row[position[column]] = key
+        return row
+
+
+def _insert_allocated(ulns: Sequence[str], *, allocated_at: Any) -> set[str]:
+    """Record ``ulns`` as issued; returns those that were not already recorded."""
+    quote = connection.ops.quote_name
+    table = quote(AllocatedUln._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(allocated_at)
+    # SQLite accepts 999 parameters per statement; PostgreSQL 65,535.
+    per_statement = (connection.features.max_query_params or 30_000) // 3
+    inserted: set[str] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(ulns), per_statement):
+            chunk = ulns[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({quote('uln')}, {quote('allocated_at')}, "  # noqa: S608
+                f"{quote('purpose')}) VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "
+                f"ON CONFLICT DO NOTHING RETURNING {quote('uln')}",
+                [p for uln in chunk for p in (uln, stamp, BULK_LOAD_PURPOSE)],
+            )
+            inserted.update(uln for (uln,) in cursor.fetchall())
+    return inserted
+
+
+def _issue_ulns(count: int, *, allocated_at: Any) -> list[str]:
+    """``count`` new random valid ULNs, recorded in AllocatedUln.
+
+    A drawn ULN that is already recorded is skipped by the insert (ON CONFLICT DO NOTHING)
+    and another is drawn in its place, so a collision with an issued ULN, even one issued
+    by a concurrent registration, never fails the load.
+    """
+    issued: list[str] = []
+    taken: set[str] = set()
+    for _ in range(_ULN_ROUNDS):
+        wanted = count - len(issued)
+        if not wanted:
+            return issued
+        drawn = [uln for uln in random_ulns(wanted) if uln not in taken]
+        fresh = _insert_allocated(drawn, allocated_at=allocated_at)
+        for uln in drawn:
+            if uln in fresh:
+                issued.append(uln)
+                taken.add(uln)
+    if len(issued) < count:
+        raise UlnSpaceExhausted("Could not find unused ULNs; the register may be nearly full")
+    return issued
+
+
+def _insert_sqlite(builder: _RowBuilder, rows: list[list[Any]]) -> None:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for _, column, _ in builder.columns)
+    marks = ", ".join(["%s"] * len(builder.columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(Learner._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
+            rows,
+        )
+
+
+def _insert_copy(builder: _RowBuilder, rows: list[list[Any]]) -> None:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for _, column, _ in builder.columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # the psycopg cursor, for COPY
+        with raw.copy(f"COPY {quote(Learner._meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _batches(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    iterator = iter(records)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+@transaction.atomic
+def learners_bulk_load(
+    *,
+    records: Iterable[Mapping[str, Any]],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    actor: User | None = None,
+    source: str = "",
+    on_batch: BatchCallback | None = None,
+) -> int:
+    """Insert many learners fast, for synthetic and demo data and for migrations.
+
+    **Not for registering learners one by one**: there is no find before insert and no
+    duplicate check, so the caller must supply one record per person. Each record is a
+    mapping of learner fields as the register service takes them (``given_name``,
+    ``family_name``, ``date_of_birth`` as a date or ``YYYY-MM-DD``, ``gender``,
+    ``last_known_postcode``, ``verification_type``, ``ability_to_share`` and any optional
+    fields); other keys are ignored. Records are validated and normalised like a
+    registration (except for the age limit, which applies to issuing new ULNs) and get
+    the same derived columns: blocking keys, ``demographics_key``, normalised postcode,
+    version 1, created and updated times (one time for the whole load). Each learner gets
+    a random valid ULN recorded in ``AllocatedUln`` (purpose ``bulk_load``); no register
+    history rows are written. The load writes one audit entry, ``learner.bulk_load``.
+
+    ``records`` is consumed lazily, ``batch_size`` at a time, so a load of any size runs
+    in bounded memory. SQLite inserts with ``executemany``, PostgreSQL with ``COPY``. The
+    whole load is one transaction: an invalid record (``LearnerError`` naming it) or any
+    other failure leaves the register unchanged. On SQLite that transaction holds the
+    write lock until the load ends, so run big loads when nobody else is writing.
+
+    ``on_batch(loaded_so_far, ulns)`` is called after each batch with the ULNs issued to
+    that batch's records, in order. Returns the number of learners loaded.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    if actor is not None and not actor.can(Capability.REGISTER_LEARNER):
+        raise NotPermitted("Your role may not register learners")
+    now = timezone.now()
+    for_copy = connection.vendor == "postgresql"
+    organisation_id = actor.organisation_id if actor is not None else None
+    builder = _RowBuilder(now=now, organisation_id=organisation_id, for_copy=for_copy)
+    insert = _insert_copy if for_copy else _insert_sqlite
+    loaded = 0
+    with _sqlite_big_cache():
+        for batch in _batches(records, batch_size):
+            rows = [
+                builder.row(_clean(record, loaded + offset + 1))
+                for offset, record in enumerate(batch)
+            ]
+            ulns = _issue_ulns(len(rows), allocated_at=now)
+            for row, uln in zip(rows, ulns, strict=True):
+                row[builder.uln_position] = uln
+            insert(builder, rows)
+            loaded += len(rows)
+            if on_batch is not None:
+                on_batch(loaded, ulns)
+        if for_copy and loaded:
+            # Fresh planner statistics, so finds use the key indexes straight away.
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(Learner._meta.db_table)}")
+    audit_record(
+        action="learner.bulk_load",
+        actor=actor,
+        object_type="learner",
+        detail={"count": loaded, "batch_size": batch_size, "source": source},
+    )
+    return loaded
+
+
+@contextlib.contextmanager
+def _sqlite_big_cache() -> Iterator[None]:
+    """On SQLite, a large page cache while loading: index inserts land all over the file."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {previous}")

@@ -1,0 +1,57 @@
+"""Reads of the learner register for the portal, each scoped by what the caller may do.
+
+Finding, registering and updating are services (lrs.learners.services); these only read,
+and never audit: the find that led a person to a learner has been audited already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from lrs.access import Capability
+from lrs.core.errors import NotFound, NotPermitted
+from lrs.learners.models import Learner, LearnerChange
+from lrs.users.models import User
+
+
+def _require_any(actor: User, *capabilities: Capability) -> None:
+    if not any(actor.can(capability) for capability in capabilities):
+        raise NotPermitted("Your role may not see learners' details")
+
+
+def learner_get(*, actor: User, uln: str) -> Learner:
+    """The learner with ``uln``, for someone who may find learners."""
+    _require_any(actor, Capability.FIND_LEARNER)
+    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    if learner is None:
+        raise NotFound("No learner has this ULN")
+    return learner
+
+
+def learner_get_for_update(*, actor: User, uln: str) -> Learner:
+    """The learner with ``uln``, for someone who may update learners."""
+    _require_any(actor, Capability.UPDATE_LEARNER)
+    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    if learner is None:
+        raise NotFound("No learner has this ULN")
+    return learner
+
+
+def learners_by_id(*, actor: User, ids: Iterable[int]) -> dict[int, Learner]:
+    """The learners a find or a refused registration returned as candidates, by id.
+
+    For someone who may find learners, or who is registering one and must check the
+    candidates before saying theirs is a different person.
+    """
+    _require_any(actor, Capability.FIND_LEARNER, Capability.REGISTER_LEARNER)
+    return {learner.pk: learner for learner in Learner.objects.filter(pk__in=list(ids))}
+
+
+def learner_history(*, actor: User, learner: Learner) -> list[LearnerChange]:
+    """Every change to ``learner``, newest first, with who made it."""
+    _require_any(actor, Capability.FIND_LEARNER)
+    return list(
+        LearnerChange.objects.filter(learner=learner)
+        .select_related("actor", "organisation")
+        .order_by("-version_number")
+    )
