@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "lrs"
-FRAMEWORK_FREE = ["identifiers", "access", "matching", "synthetic"]
+FRAMEWORK_FREE = ["identifiers", "access", "matching", "synthetic", "validation", "batchfiles"]
 
 
 def _imports(path: Path):

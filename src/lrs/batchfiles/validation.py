@@ -1,0 +1,545 @@
+"""Validation of batch files, offline: no Django, no database.
+
+``validate_file`` reads a file as it streams and reports every problem by row and
+field: file-level problems (name, header, headings, format, record count) and the
+problems of each record with the return code they give it (RC006, RC011, RC012,
+RC013; WSEC0136/WSEC0001 for verify batches). The field rules are those of
+``lrs.validation.learner``; nothing here repeats them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lrs.batchfiles.readers import Batch, format_of, read_batch
+from lrs.batchfiles.records import (
+    DEFAULT_LIMITS,
+    LRB_LAYOUT,
+    VERIFY_LAYOUT,
+    BatchFileError,
+    BatchHeader,
+    BatchProblem,
+    BatchRecord,
+    Layout,
+    Limits,
+    VerifyRecord,
+)
+from lrs.batchfiles.return_codes import ReturnCode
+from lrs.identifiers.organisation import IdentifierError, validate_ukprn
+from lrs.validation.learner import (
+    MANDATORY,
+    MAX_AGE,
+    MIN_AGE,
+    Purpose,
+    age_on,
+    validate_learner,
+    validate_uln,
+)
+
+MIS_IDENTIFIER_MAX = 128
+# With a valid ULN the record is checked against the learner who holds it; these fields
+# are enough for that (the same as find by ULN plus the date of birth).
+MANDATORY_WITH_ULN = ("given_name", "family_name", "date_of_birth")
+# Precedence of the return code of a record with several problems: the learner can never
+# have a ULN (RC013) before data is missing (RC006) before a field is malformed (RC011)
+# before the record repeats an earlier one (RC012).
+_PRECEDENCE = ("RC013", "RC006", "RC011", "RC012", "WSEC0136", "WSEC0001")
+
+_EXCEL_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?")
+_SERIAL_DATE = re.compile(r"\d{1,6}(\.\d+)?")
+EXCEL_DATE_FIX = (
+    "Excel rewrites YYYY-MM-DD dates as DD/MM/YYYY when it opens a CSV file and saves it "
+    "again. To fix: format the date columns as Text (or with the custom format YYYY-MM-DD) "
+    "before saving, or edit the file in a text editor, or send the .XLSX workbook instead"
+)
+_FILE_NAME = re.compile(r"(?P<prefix>[^_]*)_(?P<ukprn>[^_]*)_(?P<stamp>[^_.]*)\.(?P<ext>[^.]+)")
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """A record the validator rejects: its row, its id, its return code and why."""
+
+    row: int
+    mis_identifier: str
+    return_code: str
+    problems: tuple[BatchProblem, ...]
+
+
+@dataclass
+class ValidationReport:
+    """Everything found in one file. ``ok`` is true when nothing at all is wrong."""
+
+    file_name: str
+    kind: str
+    format: str | None = None
+    header: BatchHeader | None = None
+    records: int = 0
+    rejected: list[RecordOutcome] = field(default_factory=list)
+    file_problems: list[BatchProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    completed: bool = False
+
+    @property
+    def file_accepted(self) -> bool:
+        """False when the whole file is refused (no record would be processed)."""
+        return self.completed and not self.file_problems
+
+    @property
+    def ok(self) -> bool:
+        return self.file_accepted and not self.rejected
+
+    @property
+    def valid_records(self) -> int:
+        return self.records - len(self.rejected)
+
+    @property
+    def record_problems(self) -> list[BatchProblem]:
+        return [p for outcome in self.rejected for p in outcome.problems]
+
+    @property
+    def problems(self) -> list[BatchProblem]:
+        return [*self.file_problems, *self.record_problems]
+
+    def return_code_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(o.return_code for o in self.rejected).items()))
+
+    def lines(self) -> list[str]:
+        """The report as text, one problem a line."""
+        kind = VERIFY_LAYOUT.name if self.kind == VERIFY_LAYOUT.prefix else LRB_LAYOUT.name
+        out = [f"{self.file_name}: {self.format or 'unknown format'} {kind} ({self.kind})"]
+        if self.header:
+            out.append(
+                f"Header: FileVersion {self.header.file_version!r}, FileName "
+                f"{self.header.file_name!r}, UKPRN {self.header.ukprn!r}, LearnerRecordCount "
+                f"{self.header.learner_record_count}"
+            )
+        codes = ", ".join(f"{c} {n}" for c, n in self.return_code_counts().items())
+        out.append(
+            f"Records: {self.records} read, {self.valid_records} valid, "
+            f"{len(self.rejected)} rejected" + (f" ({codes})" if codes else "")
+        )
+        out.extend(str(p) for p in self.file_problems)
+        out.extend(str(p) for p in self.record_problems)
+        out.extend(f"Note: {n}" for n in self.notes)
+        if self.ok:
+            verdict = "VALID: no problems found"
+        elif not self.file_accepted:
+            verdict = "REJECTED: the whole file is refused; fix the file problems above"
+        else:
+            verdict = f"ERRORS: {len(self.rejected)} record(s) would be rejected"
+        out.append(verdict)
+        return out
+
+
+# --- records -----------------------------------------------------------------------
+
+
+def _explain_date(raw: str, rule: str, fmt: str) -> tuple[str, bool]:
+    """A date problem's rule, with how to fix a date Excel rewrote. (rule, excel?)"""
+    text = raw.strip()
+    if _EXCEL_DATE.fullmatch(text):
+        if "DD/MM/YYYY" not in rule:
+            rule = (
+                f"'{text}' looks like DD/MM/YYYY (as a spreadsheet writes it); dates must be "
+                "YYYY-MM-DD"
+            )
+        return f"{rule}. {EXCEL_DATE_FIX}", True
+    if fmt == "XLSX" and _SERIAL_DATE.fullmatch(text):
+        return (
+            f"{rule}: '{text}' looks like a spreadsheet date serial number. Format the cell "
+            "as a date, or as text holding YYYY-MM-DD",
+            False,
+        )
+    return rule, False
+
+
+class _RecordChecker:
+    def __init__(self, layout: Layout[Any], fmt: str, today: dt.date) -> None:
+        self.layout = layout
+        self.fmt = fmt
+        self.today = today
+        self.name_of = layout.element_of if fmt == "XML" else layout.heading_of
+        self.excel_dates = 0
+        self.mis_seen: dict[str, int] = {}
+        self.uln_seen: dict[str, int] = {}
+
+    def problem(self, record: Any, attr: str | None, rule: str, code: str) -> BatchProblem:
+        name = self.name_of(attr) if attr else None
+        return BatchProblem(row=record.row, field=name, rule=rule, code=code, line=record.line)
+
+    def _learner_problems(
+        self,
+        record: Any,
+        data: dict[str, str],
+        purpose: Purpose,
+        required: tuple[str, ...],
+        mandatory: tuple[str, ...],
+        reject_code: str,
+        missing_code: str,
+        age_code: str | None,
+    ) -> list[BatchProblem]:
+        clean, found = validate_learner(data, purpose=purpose, today=self.today)
+        missing = {f for f in (*mandatory, *required) if not data.get(f, "").strip()}
+        dob = clean.get("date_of_birth")
+        age_bad = (
+            isinstance(dob, dt.date)
+            and dob <= self.today
+            and not MIN_AGE <= age_on(dob, self.today) <= MAX_AGE
+        )
+        out: list[BatchProblem] = []
+        excel = False
+        for p in found:
+            if p.field in missing:
+                if p.field in required:
+                    out.append(self.problem(record, p.field, p.rule, missing_code))
+                continue
+            code = reject_code
+            rule = p.rule
+            if age_code and p.field == "date_of_birth" and age_bad:
+                code = age_code
+            elif p.field in self.layout.date_attrs:
+                rule, is_excel = _explain_date(data.get(p.field, ""), rule, self.fmt)
+                excel = excel or is_excel
+            out.append(self.problem(record, p.field, rule, code))
+        for attr in required:
+            if attr in missing and attr not in mandatory:
+                out.append(self.problem(record, attr, "This field is mandatory", missing_code))
+        if excel:
+            self.excel_dates += 1
+        return out
+
+    def _mis_identifier(self, record: Any, mandatory: bool, code: str) -> list[BatchProblem]:
+        mis = record.mis_identifier.strip()
+        if not mis:
+            if mandatory:
+                return [
+                    self.problem(
+                        record,
+                        "mis_identifier",
+                        "Every record needs a MISIdentifier (your own id for the learner) so that "
+                        "its result can be matched back",
+                        code,
+                    )
+                ]
+            return []
+        if len(mis) > MIS_IDENTIFIER_MAX:
+            return [
+                self.problem(
+                    record,
+                    "mis_identifier",
+                    f"Must be {MIS_IDENTIFIER_MAX} characters or fewer; this has {len(mis)}",
+                    code,
+                )
+            ]
+        return []
+
+    def _duplicate(self, record: Any, attr: str, seen: dict[str, int]) -> list[BatchProblem]:
+        value = getattr(record, attr).strip()
+        if not value:
+            return []
+        earlier = seen.setdefault(value, record.row)
+        if earlier == record.row:
+            return []
+        label = "position" if self.fmt == "XML" else "row"
+        return [
+            self.problem(
+                record,
+                attr,
+                f"{value!r} is also on {label} {earlier}: each learner may appear once in a file",
+                "RC012",
+            )
+        ]
+
+    def registration(self, record: BatchRecord) -> RecordOutcome | None:
+        problems = list(record.format_problems)
+        uln_valid = False
+        if record.uln.strip():
+            _, uln_problem = validate_uln(record.uln, "uln")
+            if uln_problem:
+                problems.append(self.problem(record, "uln", uln_problem.rule, "RC011"))
+            else:
+                uln_valid = True
+        problems += self._mis_identifier(record, True, "RC011")
+        mandatory = MANDATORY[Purpose.REGISTER]
+        problems += self._learner_problems(
+            record,
+            record.learner_data(),
+            Purpose.REGISTER,
+            MANDATORY_WITH_ULN if uln_valid else mandatory,
+            mandatory,
+            "RC011",
+            "RC006",
+            "RC013",
+        )
+        problems += self._duplicate(record, "mis_identifier", self.mis_seen)
+        if uln_valid:
+            problems += self._duplicate(record, "uln", self.uln_seen)
+        return self._outcome(record, problems)
+
+    def verify(self, record: VerifyRecord) -> RecordOutcome | None:
+        problems = list(record.format_problems)
+        if not record.uln.strip():
+            problems.append(self.problem(record, "uln", "This field is mandatory", "WSEC0001"))
+        else:
+            _, uln_problem = validate_uln(record.uln, "uln")
+            if uln_problem:
+                problems.append(self.problem(record, "uln", uln_problem.rule, "WSEC0136"))
+        problems += self._mis_identifier(record, False, "WSEC0001")
+        data = {
+            "given_name": record.given_name,
+            "family_name": record.family_name,
+            "date_of_birth": record.date_of_birth,
+            "gender": record.gender,
+        }
+        problems += self._learner_problems(
+            record,
+            data,
+            Purpose.UPDATE,
+            ("given_name", "family_name"),
+            (),
+            "WSEC0001",
+            "WSEC0001",
+            None,
+        )
+        return self._outcome(record, problems)
+
+    @staticmethod
+    def _outcome(record: Any, problems: list[BatchProblem]) -> RecordOutcome | None:
+        if not problems:
+            return None
+        codes = {p.code for p in problems}
+        code = next((c for c in _PRECEDENCE if c in codes), problems[0].code)
+        if record.format_problems:
+            # The row's columns are out of line, so its other values cannot be trusted.
+            code = record.format_problems[0].code
+        return RecordOutcome(record.row, record.mis_identifier, code, tuple(problems))
+
+
+def check_registration_record(
+    record: BatchRecord, *, fmt: str = "CSV", today: dt.date | None = None
+) -> RecordOutcome | None:
+    """The problems of one registration record on its own (duplicates need the file)."""
+    checker = _RecordChecker(LRB_LAYOUT, fmt, today or dt.date.today())
+    return checker.registration(record)
+
+
+# --- the file ----------------------------------------------------------------------
+
+
+def check_file_name(name: str, layout: Layout[Any] = LRB_LAYOUT) -> tuple[list[str], list[str]]:
+    """(problems, notes) of a batch file's name: ``<PREFIX>_<UKPRN>_<DDMMYYYYHHMM>.<EXT>``."""
+    example = f"{layout.prefix}_10012345_010920241030.CSV"
+    pattern = f"{layout.prefix}_<UKPRN>_<DDMMYYYYHHMM>.CSV (or .XML, .XLSX)"
+    match = _FILE_NAME.fullmatch(name)
+    if not match:
+        return [f"The file name {name!r} does not follow the pattern {pattern}, like {example}"], []
+    problems: list[str] = []
+    notes: list[str] = []
+    if match["prefix"] != layout.prefix:
+        problems.append(
+            f"The file name must start {layout.prefix}_ (a {layout.name}), like "
+            f"{example}; it starts {match['prefix']}_"
+        )
+    try:
+        validate_ukprn(match["ukprn"])
+    except IdentifierError as exc:
+        problems.append(f"The UKPRN in the file name, {match['ukprn']!r}, is not valid: {exc.rule}")
+    stamp = match["stamp"]
+    try:
+        if not (len(stamp) == 12 and stamp.isascii() and stamp.isdigit()):
+            raise ValueError
+        dt.datetime.strptime(stamp, "%d%m%Y%H%M")
+    except ValueError:
+        problems.append(
+            f"{stamp!r} in the file name is not a real date and time written DDMMYYYYHHMM "
+            "(day, month, year, hours, minutes: 010920241030 is 1 September 2024 10:30)"
+        )
+    extension = match["ext"]
+    if extension.upper() not in ("CSV", "XML", "XLSX"):
+        problems.append(f"The extension .{extension} is not .CSV, .XML or .XLSX")
+    elif extension != extension.upper():
+        notes.append(
+            f"Official batch file names have the extension in upper case "
+            f"(.{extension.upper()}); .{extension} is accepted"
+        )
+    return problems, notes
+
+
+def _header_problems(
+    header: BatchHeader,
+    file_name: str,
+    fmt: str,
+    layout: Layout[Any],
+    expected_ukprn: str | None,
+) -> list[BatchProblem]:
+    row = None if fmt == "XML" else 2
+    found: list[BatchProblem] = []
+
+    def add(field_name: str, rule: str) -> None:
+        found.append(BatchProblem(row=row, field=field_name, rule=rule))
+
+    if header.file_version != layout.file_version:
+        add(
+            "FileVersion",
+            f"FileVersion must be {layout.file_version!r}; found {header.file_version!r}",
+        )
+    if header.file_name != file_name:
+        if header.file_name.lower() == file_name.lower():
+            add(
+                "FileName",
+                f"FileName {header.file_name!r} must be the file's own name "
+                f"{file_name!r} exactly (the case differs)",
+            )
+        else:
+            add(
+                "FileName",
+                f"FileName {header.file_name!r} must be the file's own name {file_name!r}",
+            )
+    try:
+        ukprn = validate_ukprn(header.ukprn)
+    except IdentifierError as exc:
+        add("UKPRN", f"UKPRN {header.ukprn!r} is not valid: {exc.rule}")
+        return found
+    match = _FILE_NAME.fullmatch(file_name)
+    if match and match["ukprn"] != ukprn:
+        add("UKPRN", f"UKPRN {ukprn} differs from the UKPRN in the file name, {match['ukprn']}")
+    if expected_ukprn is not None and ukprn != expected_ukprn.strip():
+        add(
+            "UKPRN",
+            f"This file is for UKPRN {ukprn}, but it is being sent by UKPRN "
+            f"{expected_ukprn.strip()}: an organisation may send only its own files",
+        )
+    return found
+
+
+def validate_batch(
+    batch: Batch[Any],
+    *,
+    expected_ukprn: str | None = None,
+    today: dt.date | None = None,
+) -> ValidationReport:
+    """Validate an open batch (from ``read_batch``), reading all of its records."""
+    layout = batch.layout
+    report = ValidationReport(
+        file_name=batch.file_name, kind=layout.prefix, format=batch.format, header=batch.header
+    )
+    name_problems, report.notes = check_file_name(batch.file_name, layout)
+    report.file_problems += [BatchProblem(None, None, rule) for rule in name_problems]
+    report.file_problems += _header_problems(
+        batch.header, batch.file_name, batch.format, layout, expected_ukprn
+    )
+    checker = _RecordChecker(layout, batch.format, today or dt.date.today())
+    check = checker.verify if layout is VERIFY_LAYOUT else checker.registration
+    try:
+        for record in batch:
+            outcome = check(record)
+            if outcome:
+                report.rejected.append(outcome)
+    except BatchFileError as exc:
+        report.records = batch.records_read
+        report.file_problems.append(exc.problem)
+        report.file_problems += batch.problems
+        return report
+    report.records = batch.records_read
+    report.completed = True
+    report.file_problems += batch.problems
+    declared = batch.header.learner_record_count
+    if declared is not None and declared != batch.records_read:
+        report.file_problems.append(
+            BatchProblem(
+                row=None if batch.format == "XML" else 2,
+                field="LearnerRecordCount",
+                rule=f"LearnerRecordCount says {declared} but the file holds {batch.records_read} "
+                "learner record(s)",
+                code="WSRC0017",
+            )
+        )
+    if checker.excel_dates:
+        report.notes.append(
+            f"{checker.excel_dates} record(s) have dates written like DD/MM/YYYY: the file was "
+            f"probably opened and saved in Excel. {EXCEL_DATE_FIX}"
+        )
+    return report
+
+
+def kind_of(filename: str) -> str:
+    """LRV for a verify batch (its name starts LRV_), otherwise LRB."""
+    return "LRV" if filename.upper().startswith("LRV_") else "LRB"
+
+
+def validate_file(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    filename: str | None = None,
+    expected_ukprn: str | None = None,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    kind: str | None = None,
+) -> ValidationReport:
+    """Validate a batch file from start to end without holding it in memory.
+
+    ``filename`` is the name the file is known by (a path's own name by default; needed
+    for a file object). ``kind`` is LRB (registration) or LRV (verify); by default it
+    follows the file name. Never raises for a bad file: every fault is in the report.
+    """
+    if filename is None:
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError("validate_file needs filename= when given a file object")
+        filename = Path(path).name
+    kind = kind or kind_of(filename)
+    layout: Layout[Any] = VERIFY_LAYOUT if kind == "LRV" else LRB_LAYOUT
+    try:
+        fmt: str | None = format_of(filename)
+    except BatchFileError:
+        fmt = None
+    try:
+        batch = read_batch(path, filename=filename, limits=limits, layout=layout)
+    except BatchFileError as exc:
+        report = ValidationReport(file_name=filename, kind=layout.prefix, format=fmt)
+        name_problems, report.notes = check_file_name(filename, layout)
+        report.file_problems += [BatchProblem(None, None, rule) for rule in name_problems]
+        report.file_problems.append(exc.problem)
+        return report
+    with batch:
+        return validate_batch(batch, expected_ukprn=expected_ukprn, today=today)
+
+
+def validate_verify_file(
+    path: str | os.PathLike[str] | IO[bytes],
+    *,
+    filename: str | None = None,
+    expected_ukprn: str | None = None,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ValidationReport:
+    """``validate_file`` for a verify batch, whatever its name."""
+    return validate_file(
+        path,
+        filename=filename,
+        expected_ukprn=expected_ukprn,
+        today=today,
+        limits=limits,
+        kind="LRV",
+    )
+
+
+__all__ = [
+    "EXCEL_DATE_FIX",
+    "MANDATORY_WITH_ULN",
+    "MIS_IDENTIFIER_MAX",
+    "RecordOutcome",
+    "ReturnCode",
+    "ValidationReport",
+    "check_file_name",
+    "check_registration_record",
+    "kind_of",
+    "validate_batch",
+    "validate_file",
+    "validate_verify_file",
+]
