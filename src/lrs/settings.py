@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "lrs.portal",
     "lrs.demo",
     "lrs.learners",
+    "lrs.batches",
 ]
 
 MIDDLEWARE = [
@@ -236,3 +237,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Batch files -----------------------------------------------------------------------
+LRS_UPLOADS_DIR = Path(os.environ.get("LRS_UPLOADS_DIR", DATA_DIR / "uploads"))
+LRS_BATCH_MAX_RECORDS = int(os.environ.get("LRS_BATCH_MAX_RECORDS", "100000"))
+LRS_BATCH_MAX_BYTES = int(os.environ.get("LRS_BATCH_MAX_MB", "50")) * 1024 * 1024
+LRS_BATCH_CHUNK_SIZE = int(os.environ.get("LRS_BATCH_CHUNK_SIZE", "500"))
+# A batch whose worker has shown no progress for this long is taken over by another.
+LRS_BATCH_STALL_SECONDS = int(os.environ.get("LRS_BATCH_STALL_SECONDS", "120"))
+# Run by every worker when it starts and then with each heartbeat.
+LRS_WORKER_RECOVERY = ["lrs.batches.services.batches_resume_stalled"]

@@ -27,6 +27,7 @@ errors.install(api)
 
 
 def _register_routers() -> None:
+    from lrs.batches.api import router as batches_router
     from lrs.learners.api import refusal
     from lrs.learners.api import router as learners_router
     from lrs.learners.services import LearnerError
@@ -34,6 +35,7 @@ def _register_routers() -> None:
 
     api.add_router("/", users_router)
     api.add_router("/", learners_router)
+    api.add_router("/", batches_router)
     api.add_exception_handler(LearnerError, refusal)  # type: ignore[arg-type]
 
 

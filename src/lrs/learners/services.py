@@ -310,32 +310,12 @@ def learner_register(
     reason = confirmation_reason.strip()
     if confirm_new_learner and found.candidates and not reason:
         raise _invalid([FieldProblem("confirmation_reason", "Say why this is a different person")])
-    now = timezone.now()
-    uln = uln_allocate(actor=actor, count=1, purpose="register")[0]
-    stored = {f: _storable(f, v) for f, v in values.items()}
-    learner = Learner.objects.create(
-        uln=uln,
-        created_at=now,
-        updated_at=now,
-        created_by_organisation=actor.organisation,
-        demographics_key=key,
-        **stored,
-        **stored_keys(_demographics(values)),
-    )
-    LearnerChange.objects.create(
-        learner=learner,
-        version_number=1,
-        changed_at=now,
-        action="register",
-        actor=actor,
-        organisation=actor.organisation,
-        changes={f: [None, _jsonable(v)] for f, v in values.items() if v not in (None, "")},
-    )
+    learner = learner_insert(actor=actor, values=values, action="register")
     audit_record(
         action="learner.register",
         actor=actor,
         object_type="uln",
-        object_id=uln,
+        object_id=learner.uln,
         detail={
             "response_code": codes.REGISTERED,
             "confirmed_new_learner": bool(confirm_new_learner and found.candidates),
@@ -344,6 +324,49 @@ def learner_register(
         },
     )
     return RegisterResult(codes.REGISTERED, learner)
+
+
+def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Learner:
+    """Issue a ULN and store a learner whose ``values`` are already validated.
+
+    For callers that have already run the find and decided this is a new person (a
+    register, a batch record with no match, a resolved batch exception); they audit it.
+    """
+    now = timezone.now()
+    uln = uln_allocate(actor=actor, count=1, purpose="register")[0]
+    stored = {f: _storable(f, v) for f, v in values.items()}
+    learner = Learner.objects.create(
+        uln=uln,
+        created_at=now,
+        updated_at=now,
+        created_by_organisation=actor.organisation,
+        demographics_key=demographics_key(values),
+        **stored,
+        **stored_keys(_demographics(values)),
+    )
+    LearnerChange.objects.create(
+        learner=learner,
+        version_number=1,
+        changed_at=now,
+        action=action,
+        actor=actor,
+        organisation=actor.organisation,
+        changes={f: [None, _jsonable(v)] for f, v in values.items() if v not in (None, "")},
+    )
+    return learner
+
+
+def learner_refresh_keys(learner: Learner) -> None:
+    """Recompute the blocking keys and demographics digest after a change of details."""
+    current = {f: getattr(learner, f) for f in FIND_RESULT_FIELDS if f in ALL_FIELDS}
+    for column, value in stored_keys(_demographics(current)).items():
+        setattr(learner, column, value)
+    learner.demographics_key = demographics_key(current)
+
+
+def learner_match(values: Mapping[str, Any]) -> FindResult:
+    """The find behind every operation, on already validated values, without audit."""
+    return _find(values)
 
 
 _NULLABLE_FIELDS = frozenset({"date_of_address_capture"})
@@ -429,10 +452,7 @@ def learner_update(
         values["previous_family_name"] = learner.family_name
     for f in diff:
         setattr(learner, f, _storable(f, values[f]))
-    merged = {f: getattr(learner, f) for f in FIND_RESULT_FIELDS if f in ALL_FIELDS}
-    for column, value in stored_keys(_demographics(merged)).items():
-        setattr(learner, column, value)
-    learner.demographics_key = demographics_key(merged)
+    learner_refresh_keys(learner)
     learner.version_number += 1
     learner.updated_at = timezone.now()
     learner.save()
@@ -469,7 +489,7 @@ class VerifyResult:
     found_uln: str = ""
 
 
-def _resolve(uln: str) -> tuple[Learner | None, bool]:
+def resolve_uln(uln: str) -> tuple[Learner | None, bool]:
     """The learner a ULN speaks for now, and whether a master was substituted."""
     learner = Learner.objects.select_related("master").filter(uln=uln).first()
     if learner is None:
@@ -479,7 +499,7 @@ def _resolve(uln: str) -> tuple[Learner | None, bool]:
     return learner, False
 
 
-def _verify_one(item: Mapping[str, Any]) -> VerifyResult:
+def verify_one(item: Mapping[str, Any]) -> VerifyResult:
     uln = str(item.get("uln") or "").strip()
     check = uln_rules.check(uln)
     if not check.valid:
@@ -492,7 +512,7 @@ def _verify_one(item: Mapping[str, Any]) -> VerifyResult:
             dob = parse_date(dob)
         except ValueError as exc:
             return VerifyResult(uln, codes.INVALID_REQUEST, f"date_of_birth: {exc}")
-    learner, linked = _resolve(uln)
+    learner, linked = resolve_uln(uln)
     if learner is None or learner.status == LearnerStatus.CLOSED:
         return VerifyResult(
             uln, codes.VERIFY_ULN_NOT_FOUND, codes.DESCRIPTIONS[codes.VERIFY_ULN_NOT_FOUND]
@@ -528,7 +548,7 @@ def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[Verif
         raise _invalid(
             [Problem("learners", f"Send between 1 and {MAX_VERIFY_BATCH} learners to verify")]
         )
-    results = [_verify_one(item) for item in items]
+    results = [verify_one(item) for item in items]
     audit_record(
         action="learner.verify",
         actor=actor,
@@ -556,7 +576,7 @@ def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) 
         raise LearnerError(
             codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
         )
-    result = _verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
+    result = verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
     matched = result.response_code in (
         codes.VERIFY_MATCH,
         codes.VERIFY_LINKED_MATCH,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -13,8 +14,11 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 
 from lrs.core.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 def _beat(worker_id: str, started_at: Any) -> None:
@@ -29,6 +33,15 @@ def _beat(worker_id: str, started_at: Any) -> None:
     )
 
 
+def _recover() -> None:
+    """Work that every worker does on the side: e.g. resuming batches whose worker died."""
+    for path in settings.LRS_WORKER_RECOVERY:
+        try:
+            import_string(path)()
+        except Exception:
+            logger.exception("Recovery step %s failed", path)
+
+
 def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
     started_at = timezone.now()
     while not stop.is_set():
@@ -37,6 +50,7 @@ def _heartbeat_loop(worker_id: str, stop: threading.Event) -> None:
             _beat(worker_id, started_at)
         except Exception:  # noqa: S110 - a missed beat must never kill the worker
             pass
+        _recover()
         stop.wait(settings.WORKER_HEARTBEAT_SECONDS)
     try:
         WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
@@ -56,6 +70,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = f"{socket.gethostname()[:20]}-{os.getpid()}-{get_random_string(8)}"
+        # Before taking tasks, so that work left by a dead worker is queued for this one.
+        _recover()
         stop = threading.Event()
         beat = threading.Thread(
             target=_heartbeat_loop, args=(worker_id, stop), name="heartbeat", daemon=True

@@ -1,0 +1,103 @@
+"""Uploaded batch files and the outcome of every record in them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class BatchKind(models.TextChoices):
+    REGISTRATION = "LRB", "Learner registration batch"
+    VERIFY = "LRV", "Verify batch"
+
+
+class BatchStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    VALIDATING = "validating", "Validating"
+    PROCESSING = "processing", "Processing"
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+
+
+class Batch(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=3, choices=BatchKind.choices)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="batches"
+    )
+    uploaded_by = models.ForeignKey("users.User", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4)
+    file_size = models.PositiveBigIntegerField()
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    # Relative to settings.LRS_UPLOADS_DIR; never served to anyone directly.
+    stored_path = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED, db_index=True
+    )
+    declared_count = models.PositiveIntegerField(null=True)
+    total_records = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)
+    # The web-service batch answer's counts.
+    new_learners = models.PositiveIntegerField(default=0)
+    existing_learners = models.PositiveIntegerField(default=0)
+    possible_matches = models.PositiveIntegerField(default=0)
+    not_found = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    # Touched as chunks complete, so a batch whose worker died can be found and resumed.
+    progressed_at = models.DateTimeField(null=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Which run of the worker owns the batch; a run that loses it stops at its next chunk.
+    worker_token = models.CharField(max_length=32, blank=True)
+    requeued_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BatchStatus.COMPLETE, BatchStatus.FAILED)
+
+
+class BatchRow(models.Model):
+    """One record of a batch file and what became of it."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    mis_identifier = models.CharField(max_length=128, blank=True)
+    data = models.JSONField(default=dict)
+    return_code = models.CharField(max_length=8, db_index=True)
+    uln = models.CharField(max_length=10, blank=True)
+    candidates = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    failure_flags = models.JSONField(default=list, blank=True)
+    is_exception = models.BooleanField(default=False)
+    resolved_at = models.DateTimeField(null=True)
+    resolved_by = models.ForeignKey(
+        "users.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolution_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "row_number"], name="one_row_per_number")
+        ]
+        indexes = [models.Index(fields=["batch", "is_exception", "row_number"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row_number} {self.return_code}"
+
+    @property
+    def candidate_ulns(self) -> list[str]:
+        return [c["uln"] for c in self.candidates]
