@@ -4,11 +4,11 @@ import io
 import pytest
 
 from lrs.audit.models import AuditEntry
-from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batches.models import BatchRow
 from lrs.batches.processing import process
 from lrs.batches.selectors import batch_exceptions, batch_output
 from lrs.batches.services import batch_exception_resolve, batch_submit
+from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.core.errors import Conflict, NotPermitted, ValidationFailed
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_register

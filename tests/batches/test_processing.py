@@ -1,10 +1,10 @@
 import pytest
 
 from lrs.audit.models import AuditEntry
-from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batches.models import BatchRow, BatchStatus
 from lrs.batches.processing import process
 from lrs.batches.services import batch_submit
+from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.core.errors import Conflict, NotPermitted
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_register
