@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from lrs.access import Capability
@@ -27,7 +27,7 @@ from lrs.core.services import UlnSpaceExhausted
 from lrs.identifiers.uln import random_ulns
 from lrs.learners import codes
 from lrs.learners.models import Learner
-from lrs.learners.services import LearnerError, _demographics, demographics_key
+from lrs.learners.services import LearnerError, demographics_key, learner_demographics
 from lrs.matching import stored_keys
 from lrs.users.models import User
 from lrs.validation.learner import ALL_FIELDS, MANDATORY, Purpose, validate_learner
@@ -106,7 +106,7 @@ class _RowBuilder:
             if value is not None:
                 row[position[name]] = value
         row[position["demographics_key"]] = demographics_key(values)
-        for column, key in stored_keys(_demographics(values)).items():
+        for column, key in stored_keys(learner_demographics(values)).items():
             row[position[column]] = key
         return row
 
@@ -115,17 +115,25 @@ def _insert_allocated(ulns: Sequence[str], *, allocated_at: Any) -> set[str]:
     """Record ``ulns`` as issued; returns those that were not already recorded."""
     quote = connection.ops.quote_name
     table = quote(AllocatedUln._meta.db_table)
-    stamp = connection.ops.adapt_datetimefield_value(allocated_at)
-    # SQLite accepts 999 parameters per statement; PostgreSQL 65,535.
-    per_statement = (connection.features.max_query_params or 30_000) // 3
+    insert = f"INSERT INTO {table} ({quote('uln')}, {quote('allocated_at')}, {quote('purpose')})"
+    returning = f"ON CONFLICT DO NOTHING RETURNING {quote('uln')}"
     inserted: set[str] = set()
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter: a statement with tens of thousands of placeholders
+            # costs more to compose than to run.
+            cursor.execute(
+                f"{insert} SELECT u, %s, %s FROM unnest(%s::varchar[]) AS u {returning}",  # noqa: S608
+                [allocated_at, BULK_LOAD_PURPOSE, list(ulns)],
+            )
+            return {uln for (uln,) in cursor.fetchall()}
+        stamp = connection.ops.adapt_datetimefield_value(allocated_at)
+        # SQLite accepts 999 parameters per statement.
+        per_statement = (connection.features.max_query_params or 999) // 3
         for start in range(0, len(ulns), per_statement):
             chunk = ulns[start : start + per_statement]
             cursor.execute(
-                f"INSERT INTO {table} ({quote('uln')}, {quote('allocated_at')}, "  # noqa: S608
-                f"{quote('purpose')}) VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} "
-                f"ON CONFLICT DO NOTHING RETURNING {quote('uln')}",
+                f"{insert} VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} {returning}",
                 [p for uln in chunk for p in (uln, stamp, BULK_LOAD_PURPOSE)],
             )
             inserted.update(uln for (uln,) in cursor.fetchall())
@@ -156,31 +164,51 @@ def _issue_ulns(count: int, *, allocated_at: Any) -> list[str]:
     return issued
 
 
-def _insert_sqlite(builder: _RowBuilder, rows: list[list[Any]]) -> None:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for _, column, _ in builder.columns)
+def _column_list(builder: _RowBuilder) -> str:
+    return ", ".join(connection.ops.quote_name(column) for _, column, _ in builder.columns)
+
+
+def _load_batch_sqlite(
+    builder: _RowBuilder, records: Iterator[Mapping[str, Any]], size: int, done: int, now: Any
+) -> list[str]:
+    """Insert up to ``size`` records; returns the ULNs issued, one per record inserted."""
+    rows = [
+        builder.row(_clean(record, done + offset + 1))
+        for offset, record in enumerate(itertools.islice(records, size))
+    ]
+    if not rows:
+        return []
+    ulns = _issue_ulns(len(rows), allocated_at=now)
+    for row, uln in zip(rows, ulns, strict=True):
+        row[builder.uln_position] = uln
+    table = connection.ops.quote_name(Learner._meta.db_table)
     marks = ", ".join(["%s"] * len(builder.columns))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {quote(Learner._meta.db_table)} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {table} ({_column_list(builder)}) VALUES ({marks})",  # noqa: S608
             rows,
         )
+    return ulns
 
 
-def _insert_copy(builder: _RowBuilder, rows: list[list[Any]]) -> None:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for _, column, _ in builder.columns)
+def _load_batch_copy(
+    builder: _RowBuilder, records: Iterator[Mapping[str, Any]], size: int, done: int, now: Any
+) -> list[str]:
+    """As _load_batch_sqlite, with COPY. Rows are validated and built while the COPY is
+    open, so the server indexes rows while Python prepares the next ones."""
+    batch = list(itertools.islice(records, size))
+    if not batch:
+        return []
+    ulns = _issue_ulns(len(batch), allocated_at=now)
+    table = connection.ops.quote_name(Learner._meta.db_table)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor, for COPY
-        with raw.copy(f"COPY {quote(Learner._meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for row in rows:
+        with raw.copy(f"COPY {table} ({_column_list(builder)}) FROM STDIN") as copy:
+            for offset, (record, uln) in enumerate(zip(batch, ulns, strict=True)):
+                row = builder.row(_clean(record, done + offset + 1))
+                row[builder.uln_position] = uln
                 copy.write_row(row)
-
-
-def _batches(records: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
-    iterator = iter(records)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
+    return ulns
 
 
 @transaction.atomic
@@ -223,21 +251,16 @@ def learners_bulk_load(
     for_copy = connection.vendor == "postgresql"
     organisation_id = actor.organisation_id if actor is not None else None
     builder = _RowBuilder(now=now, organisation_id=organisation_id, for_copy=for_copy)
-    insert = _insert_copy if for_copy else _insert_sqlite
+    load_batch = _load_batch_copy if for_copy else _load_batch_sqlite
+    iterator = iter(records)
     loaded = 0
     with _sqlite_big_cache():
-        for batch in _batches(records, batch_size):
-            rows = [
-                builder.row(_clean(record, loaded + offset + 1))
-                for offset, record in enumerate(batch)
-            ]
-            ulns = _issue_ulns(len(rows), allocated_at=now)
-            for row, uln in zip(rows, ulns, strict=True):
-                row[builder.uln_position] = uln
-            insert(builder, rows)
-            loaded += len(rows)
+        while ulns := load_batch(builder, iterator, batch_size, loaded, now):
+            loaded += len(ulns)
             if on_batch is not None:
                 on_batch(loaded, ulns)
+            if len(ulns) < batch_size:
+                break
         if for_copy and loaded:
             # Fresh planner statistics, so finds use the key indexes straight away.
             with connection.cursor() as cursor:
@@ -264,5 +287,6 @@ def _sqlite_big_cache() -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
+        # Never mask the error that ended a failed load.
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {previous}")

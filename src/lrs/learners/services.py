@@ -130,7 +130,7 @@ class FindResult:
     possible_count: int = 0
 
 
-def _demographics(values: Mapping[str, Any]) -> Demographics:
+def learner_demographics(values: Mapping[str, Any]) -> Demographics:
     return Demographics(
         given_name=values["given_name"],
         family_name=values["family_name"],
@@ -175,10 +175,10 @@ def _candidate_rows(query: Demographics) -> list[dict[str, Any]]:
 
 
 def _find(values: Mapping[str, Any]) -> FindResult:
-    query = _demographics(values)
+    query = learner_demographics(values)
     rows = _candidate_rows(query)
     by_id = {row["id"]: row for row in rows}
-    candidates = [(row["id"], _demographics(row)) for row in rows]
+    candidates = [(row["id"], learner_demographics(row)) for row in rows]
     scored = default_scorer().score_all(prepare(query), candidates)
     result = classify(scored)
     if result.outcome is MatchOutcome.NONE:
@@ -342,7 +342,7 @@ def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Le
         created_by_organisation=actor.organisation,
         demographics_key=demographics_key(values),
         **stored,
-        **stored_keys(_demographics(values)),
+        **stored_keys(learner_demographics(values)),
     )
     LearnerChange.objects.create(
         learner=learner,
@@ -359,7 +359,7 @@ def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Le
 def learner_refresh_keys(learner: Learner) -> None:
     """Recompute the blocking keys and demographics digest after a change of details."""
     current = {f: getattr(learner, f) for f in FIND_RESULT_FIELDS if f in ALL_FIELDS}
-    for column, value in stored_keys(_demographics(current)).items():
+    for column, value in stored_keys(learner_demographics(current)).items():
         setattr(learner, column, value)
     learner.demographics_key = demographics_key(current)
 
