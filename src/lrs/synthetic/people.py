@@ -252,7 +252,9 @@ class _Generator:
         name = self.pools.family.draw(rng)
         if rng.random() < 0.02:
             # Double-barrelled names are rare but real and must split into parts.
-            name = f"{name}-{self.pools.family.draw(rng)}"
+            second = self.pools.family.draw(rng)
+            if len(name) + len(second) < 35:
+                name = f"{name}-{second}"
         return name
 
     # -- people --------------------------------------------------------------------

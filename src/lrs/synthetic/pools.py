@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from lrs.matching.normalise import name_compact, phonetic
+from lrs.validation.learner import check_name
 
 __all__ = ["WeightedPool", "pools"]
 
@@ -70,7 +71,8 @@ def _dedupe(blocks: Iterable[tuple[list[str], list[float]]]) -> WeightedPool:
     for names, block_weights in blocks:
         for name, weight in zip(names, block_weights, strict=True):
             key = name_compact(name)
-            if not key or key in seen or len(name) > 35:
+            # Only names the register accepts: Faker's lists hold a few that it refuses.
+            if not key or key in seen or len(name) > 35 or check_name(name):
                 continue
             seen.add(key)
             items.append(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from collections import deque
@@ -23,32 +22,6 @@ from lrs.synthetic import LabelledQuery, SyntheticPerson, generate_queries, iter
 _SAMPLE_PER_QUERY = 20
 _SAMPLE_MIN = 50_000
 _PROGRESS_EVERY = 100_000
-_NAME_PUNCTUATION = " -'\u2019."
-_NAME_MAX_LENGTH = 35
-
-
-def register_name(name: str | None) -> str | None:
-    """A synthetic name as the register accepts it: a few pool names carry other marks
-    ("Bourgondië, van"), which are dropped, and a few double-barrelled names are longer
-    than the register's 35 characters, which are cut."""
-    if name is None:
-        return None
-    kept = "".join(ch for ch in name if ch.isalpha() or ch in _NAME_PUNCTUATION)
-    kept = " ".join(kept.split())
-    if len(kept) > _NAME_MAX_LENGTH:
-        kept = kept[:_NAME_MAX_LENGTH].rstrip(_NAME_PUNCTUATION)
-    return kept or None
-
-
-def register_demographics(d: Demographics) -> Demographics:
-    return dataclasses.replace(
-        d,
-        given_name=register_name(d.given_name) or d.given_name,
-        family_name=register_name(d.family_name) or d.family_name,
-        previous_family_name=register_name(d.previous_family_name),
-        preferred_given_name=register_name(d.preferred_given_name),
-        middle_names=register_name(d.middle_names),
-    )
 
 
 def learner_record(person: SyntheticPerson) -> dict[str, Any]:
@@ -74,7 +47,6 @@ def learner_record(person: SyntheticPerson) -> dict[str, Any]:
 
 def find_fields(d: Demographics) -> dict[str, str]:
     """A query in the field names of the find service and ``POST /api/v1/learners/search``."""
-    d = register_demographics(d)
     fields = {
         "given_name": d.given_name,
         "family_name": d.family_name,
@@ -104,8 +76,7 @@ class _Stream:
 
     def records(self) -> Iterator[dict[str, Any]]:
         registered = 0
-        for raw in iter_people(self.seed):
-            person = dataclasses.replace(raw, demographics=register_demographics(raw.demographics))
+        for person in iter_people(self.seed):
             if self.sample_every and person.household % self.sample_every == 0:
                 self.sample.append(person)
                 self._sampled.add(person.person_id)
