@@ -120,3 +120,31 @@ def test_view_learner_only_and_awarding_organisation_users_cannot_register():
     )
     with pytest.raises(NotPermitted):
         learner_find(actor=ao_user, data=person())
+
+
+def test_more_than_ten_possible_matches_is_too_many_wsrc0002(online_user):
+    surnames = [
+        "Abbott",
+        "Baxter",
+        "Carver",
+        "Dalton",
+        "Ellison",
+        "Fairley",
+        "Garside",
+        "Holloway",
+        "Ingram",
+        "Jessop",
+        "Kenward",
+        "Lockley",
+    ]
+    for surname in surnames:
+        learner_register(
+            actor=online_user,
+            data=person(family_name=surname),
+            confirm_new_learner=True,
+            confirmation_reason="siblings in one household",
+        )
+    found = learner_find(actor=online_user, data=person(family_name="Thornbury"))
+    assert found.response_code == codes.TOO_MANY
+    assert found.candidates == []
+    assert found.possible_count > 10

@@ -799,3 +799,43 @@ def test_no_learner_form_submits_by_get_and_no_redirect_carries_personal_data(
         assert ULN_ONLY_LOCATION.fullmatch(location), location
         for personal in ("Jasper", "Okafor", "Olivia", "Thornbury", "2008", "CV4", "cv4"):
             assert personal not in location
+
+
+def test_find_by_uln_opens_the_record_only_when_the_names_match(client):
+    registrar = make_user(make_organisation(), Role.ONLINE_USER)
+    learner = learner_register(
+        actor=registrar,
+        data={
+            "given_name": "Olivia",
+            "family_name": "Thornbury",
+            "date_of_birth": "2008-03-14",
+            "gender": "2",
+            "last_known_postcode": "CV4 9EE",
+            "verification_type": "1",
+            "ability_to_share": "1",
+        },
+    ).learner
+    other = make_user(make_organisation(), Role.ONLINE_USER)
+    sign_in_as(client, other)
+    assert client.get(f"/learners/{learner.uln}/").status_code == 404
+    wrong = client.post(
+        "/learners/find-by-uln",
+        {"uln": learner.uln, "given_name": "Someone", "family_name": "Else"},
+    )
+    assert "WSRC0001" in wrong.content.decode()
+    right = client.post(
+        "/learners/find-by-uln",
+        {"uln": learner.uln, "given_name": "Olivia", "family_name": "Thornbury"},
+    )
+    assert right.status_code == 302
+    assert right["Location"] == f"/learners/{learner.uln}/"
+    assert client.get(right["Location"]).status_code == 200
+
+
+def test_retrieve_ulns_lists_each_ulns_outcome(client):
+    user = make_user(make_organisation(), Role.ONLINE_USER)
+    sign_in_as(client, user)
+    response = client.post("/learners/retrieve", {"ulns": "9276308686\n12345"})
+    body = response.content.decode()
+    assert "WSRC0001" in body
+    assert "WSEC0136" in body

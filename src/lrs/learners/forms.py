@@ -316,3 +316,35 @@ def initial_from_posted(data: Mapping[str, Any], form_class: type[forms.Form]) -
         elif data.get(name):
             initial[name] = str(data[name])
     return initial
+
+
+class LookupForm(GovukForm):
+    """Find a learner by ULN: the names must match it too."""
+
+    uln = _text(
+        "Unique learner number (ULN)",
+        required=True,
+        message="Enter the ULN",
+        inputmode="numeric",
+        autocomplete="off",
+    )
+    given_name = _name("Given name", required=True, message="Enter the learner's given name")
+    family_name = _name("Family name", required=True, message="Enter the learner's family name")
+
+
+class RetrieveForm(GovukForm):
+    ulns = forms.CharField(
+        label="ULNs",
+        help_text="One ULN a line, up to 1,000",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Enter at least one ULN"},
+    )
+
+    def clean_ulns(self) -> list[str]:
+        ulns = [line.strip().replace(" ", "") for line in self.cleaned_data["ulns"].splitlines()]
+        ulns = [u for u in ulns if u]
+        if not ulns:
+            raise forms.ValidationError("Enter at least one ULN")
+        if len(ulns) > 1000:
+            raise forms.ValidationError(f"Enter at most 1,000 ULNs; you entered {len(ulns):,}")
+        return ulns

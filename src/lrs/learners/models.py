@@ -102,3 +102,28 @@ class LearnerChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner_id} v{self.version_number} {self.action}"
+
+
+class LearnerAccess(models.Model):
+    """That an organisation has been shown a learner (by a find, register, update, batch).
+
+    The portal opens a learner's record by ULN only for organisations that have already
+    found that learner through the proper route (demographics, or a ULN with the right
+    names): knowing a ULN alone never reveals whose it is.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    learner = models.ForeignKey(Learner, on_delete=models.PROTECT, related_name="+")
+    first_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "learner"], name="one_access_per_organisation_learner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} saw {self.learner_id}"

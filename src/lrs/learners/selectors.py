@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
-from lrs.learners.models import Learner, LearnerChange
+from lrs.learners.models import Learner, LearnerAccess, LearnerChange
 from lrs.users.models import User
 
 
@@ -19,22 +19,35 @@ def _require_any(actor: User, *capabilities: Capability) -> None:
         raise NotPermitted("Your role may not see learners' details")
 
 
-def learner_get(*, actor: User, uln: str) -> Learner:
-    """The learner with ``uln``, for someone who may find learners."""
-    _require_any(actor, Capability.FIND_LEARNER)
+def _visible(actor: User, uln: str) -> Learner:
+    """A learner the actor's organisation has been shown (the service desk sees all).
+
+    A ULN alone never opens a record: someone who only knows the number gets the same
+    "not found" as for a number that does not exist.
+    """
     learner = Learner.objects.select_related("master").filter(uln=uln).first()
     if learner is None:
         raise NotFound("No learner has this ULN")
+    if (
+        not actor.can(Capability.MERGE_LEARNERS)
+        and not LearnerAccess.objects.filter(
+            organisation_id=actor.organisation_id, learner=learner
+        ).exists()
+    ):
+        raise NotFound("No learner has this ULN")
     return learner
+
+
+def learner_get(*, actor: User, uln: str) -> Learner:
+    """The learner with ``uln``, for someone who may find learners."""
+    _require_any(actor, Capability.FIND_LEARNER)
+    return _visible(actor, uln)
 
 
 def learner_get_for_update(*, actor: User, uln: str) -> Learner:
     """The learner with ``uln``, for someone who may update learners."""
     _require_any(actor, Capability.UPDATE_LEARNER)
-    learner = Learner.objects.select_related("master").filter(uln=uln).first()
-    if learner is None:
-        raise NotFound("No learner has this ULN")
-    return learner
+    return _visible(actor, uln)
 
 
 def learners_by_id(*, actor: User, ids: Iterable[int]) -> dict[int, Learner]:

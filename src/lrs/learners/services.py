@@ -8,7 +8,7 @@ ULN for someone already registered.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
 from lrs.core.services import uln_allocate
 from lrs.identifiers import uln as uln_rules
 from lrs.learners import codes
-from lrs.learners.models import Learner, LearnerChange, LearnerStatus
+from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
 from lrs.matching import (
     KEY_COLUMNS,
     Demographics,
@@ -223,6 +223,27 @@ def _masters_of(rows: list[dict[str, Any]]) -> dict[int, str]:
     return dict(Learner.objects.filter(pk__in=ids).values_list("pk", "uln"))
 
 
+def learner_access_record(*, organisation_id: int, learner_ids: Iterable[int]) -> None:
+    """Remember that an organisation was shown these learners (see LearnerAccess)."""
+    now = timezone.now()
+    LearnerAccess.objects.bulk_create(
+        [
+            LearnerAccess(organisation_id=organisation_id, learner_id=i, first_seen_at=now)
+            for i in set(learner_ids)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _has_seen(actor: User, learner: Learner) -> bool:
+    return (
+        actor.can(Capability.MERGE_LEARNERS)
+        or LearnerAccess.objects.filter(
+            organisation_id=actor.organisation_id, learner=learner
+        ).exists()
+    )
+
+
 def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     """Find a learner by demographics. Audited with the ULNs returned."""
     _require(actor, Capability.FIND_LEARNER)
@@ -232,6 +253,9 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     if problems:
         raise _invalid(problems)
     result = _find(values)
+    learner_access_record(
+        organisation_id=actor.organisation_id, learner_ids=[c.learner_id for c in result.candidates]
+    )
     audit_record(
         action="learner.find",
         actor=actor,
@@ -311,6 +335,7 @@ def learner_register(
     if confirm_new_learner and found.candidates and not reason:
         raise _invalid([FieldProblem("confirmation_reason", "Say why this is a different person")])
     learner = learner_insert(actor=actor, values=values, action="register")
+    learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
     audit_record(
         action="learner.register",
         actor=actor,
@@ -416,7 +441,9 @@ def learner_update(
     if problems:
         raise _invalid(problems)
     learner = Learner.objects.select_for_update().filter(uln=uln).first()
-    if learner is None:
+    if learner is None or not _has_seen(actor, learner):
+        # A ULN the organisation was never shown is "not found", not "not yours":
+        # the answer must not confirm that someone holds the number.
         raise LearnerError(codes.UNKNOWN_ULN_FOR_UPDATE, f"No learner has ULN {uln}", status=404)
     if learner.status != LearnerStatus.ACTIVE:
         raise LearnerError(
@@ -584,6 +611,8 @@ def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) 
         codes.VERIFY_SIMILAR_LINKED,
     )
     learner = Learner.objects.get(uln=result.found_uln) if matched else None
+    if learner is not None:
+        learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
     if learner is None:
         code = codes.NO_MATCH
     elif learner.uln != uln:
@@ -639,6 +668,10 @@ def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
             )
         else:
             results.append(RetrievedUln(uln, codes.EXACT, learner.uln, learner.status, learner))
+    learner_access_record(
+        organisation_id=actor.organisation_id,
+        learner_ids=[r.learner.pk for r in results if r.learner is not None],
+    )
     audit_record(
         action="learner.retrieve",
         actor=actor,

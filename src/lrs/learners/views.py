@@ -27,6 +27,8 @@ from lrs.learners.forms import (
     ConfirmNewLearnerForm,
     FindForm,
     LearnerForm,
+    LookupForm,
+    RetrieveForm,
     UpdateForm,
     VerifyForm,
     add_learner_problems,
@@ -630,3 +632,57 @@ def _verified_details(item: Mapping[str, Any]) -> list[dict[str, str]]:
         ("Gender", genders.get(item["gender"] or "", "Not given")),
     ]
     return [{"label": label, "value": value} for label, value in rows]
+
+
+# --- Find by ULN and retrieve ULNs -------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.FIND_LEARNER)
+def learner_lookup(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    form = LookupForm(_posted(request))
+    not_found = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.learner_lookup(
+                actor=actor,
+                uln=data["uln"].replace(" ", ""),
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+            )
+        except LearnerError as exc:
+            form.add_error("uln", f"Enter a valid ULN. {exc.message} ({exc.response_code})")
+        else:
+            if result.learner is None:
+                not_found = code_view(result.response_code)
+            else:
+                if result.response_code == codes.MASTER_SUBSTITUTED:
+                    messages.info(
+                        request,
+                        f"ULN {result.incoming_uln} has been merged into this learner's ULN "
+                        f"{result.learner.uln} ({result.response_code})",
+                    )
+                return redirect("portal:learner-detail", uln=result.learner.uln)
+    return render(request, "learners/lookup.html", {"form": form, "not_found": not_found})
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(C.RETRIEVE_ULNS)
+def learner_retrieve(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    form = RetrieveForm(_posted(request))
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = [
+            {
+                "uln": r.uln,
+                "outcome": code_view(r.response_code),
+                "master_uln": r.master_uln if r.master_uln != r.uln else "",
+                "status": r.status,
+                "learner": r.learner,
+            }
+            for r in services.learners_retrieve(actor=actor, ulns=form.cleaned_data["ulns"])
+        ]
+    return render(request, "learners/retrieve.html", {"form": form, "results": results})
