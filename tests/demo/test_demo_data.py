@@ -5,6 +5,7 @@ from django.test import RequestFactory
 from lrs.access import OrganisationType, Role
 from lrs.demo import data
 from lrs.demo.services import demo_load
+from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
 from lrs.users.models import User
 
@@ -40,3 +41,25 @@ def test_the_readme_lists_every_demo_user():
     assert data.DEMO_PASSWORD in readme
     for person in data.USERS:
         assert f"`{person.username}`" in readme
+
+
+def test_demo_brings_synthetic_learners_that_a_find_matches_exactly():
+    from lrs.learners import codes
+    from lrs.learners.services import learner_find
+
+    summary = demo_load()
+    assert summary.learners_created == 500
+    learner = Learner.objects.order_by("id").first()
+    user = User.objects.get(username="college.online")
+    found = learner_find(
+        actor=user,
+        data={
+            "given_name": learner.given_name,
+            "family_name": learner.family_name,
+            "date_of_birth": learner.date_of_birth.isoformat(),
+            "gender": learner.gender,
+            "last_known_postcode": learner.last_known_postcode,
+        },
+    )
+    assert found.response_code == codes.EXACT
+    assert found.candidates[0].uln == learner.uln

@@ -5,16 +5,26 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from lrs.demo import data
+from lrs.learners.bulk import learners_bulk_load, synthetic_learner_record
+from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
 from lrs.organisations.services import organisation_create
+from lrs.synthetic import generate_learners
 from lrs.users.models import User
 from lrs.users.services import user_create
+
+# Fixed, so every demo register holds the same synthetic people.
+DEMO_SEED = 2026
+
+
+DEMO_LEARNERS = 500
 
 
 @dataclass(frozen=True)
 class DemoSummary:
     organisations_created: int
     users_created: int
+    learners_created: int = 0
 
 
 @transaction.atomic
@@ -45,4 +55,19 @@ def demo_load() -> DemoSummary:
                 last_name=person.last_name,
             )
             users_created += 1
-    return DemoSummary(organisations_created=orgs_created, users_created=users_created)
+    learners_created = 0
+    if not Learner.objects.exists():
+        people = generate_learners(DEMO_LEARNERS, seed=DEMO_SEED)
+        learners_created = learners_bulk_load(
+            records=(synthetic_learner_record(p) for p in people), source="lrs demo"
+        )
+    return DemoSummary(
+        organisations_created=orgs_created,
+        users_created=users_created,
+        learners_created=learners_created,
+    )
+
+
+def demo_example_learners(count: int = 3) -> list[Learner]:
+    """A few demo learners to try a find with."""
+    return list(Learner.objects.order_by("id")[:count])

@@ -29,6 +29,7 @@ from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, demographics_key, learner_demographics
 from lrs.matching import stored_keys
+from lrs.synthetic.people import SyntheticPerson
 from lrs.users.models import User
 from lrs.validation.learner import ALL_FIELDS, MANDATORY, Purpose, validate_learner
 
@@ -290,3 +291,24 @@ def _sqlite_big_cache() -> Iterator[None]:
         # Never mask the error that ended a failed load.
         with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {previous}")
+
+
+def synthetic_learner_record(person: SyntheticPerson) -> dict[str, Any]:
+    """The register fields of a synthetic person, as the bulk loader takes them."""
+    d = person.demographics
+    return {
+        "given_name": d.given_name,
+        "family_name": d.family_name,
+        "date_of_birth": d.date_of_birth,
+        "gender": d.gender,
+        "last_known_postcode": d.postcode,
+        "previous_family_name": d.previous_family_name,
+        "preferred_given_name": d.preferred_given_name,
+        "middle_other_name": d.middle_names,
+        "school_at_16": d.school_at_16,
+        "place_of_birth": d.place_of_birth,
+        "email_address": d.email,
+        # Most learners are verified through their school; a few by passport or licence.
+        "verification_type": "1" if person.person_id % 10 else str(2 + person.person_id % 3),
+        "ability_to_share": "1" if person.person_id % 20 else "2",
+    }

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lrs.core.context import call_context
-from lrs.learners.bulk import DEFAULT_BATCH_SIZE, learners_bulk_load
+from lrs.learners.bulk import DEFAULT_BATCH_SIZE, learners_bulk_load, synthetic_learner_record
 from lrs.learners.services import LearnerError
 from lrs.matching import Demographics
 from lrs.synthetic import LabelledQuery, SyntheticPerson, generate_queries, iter_people
@@ -22,27 +22,6 @@ from lrs.synthetic import LabelledQuery, SyntheticPerson, generate_queries, iter
 _SAMPLE_PER_QUERY = 20
 _SAMPLE_MIN = 50_000
 _PROGRESS_EVERY = 100_000
-
-
-def learner_record(person: SyntheticPerson) -> dict[str, Any]:
-    """The register fields of a synthetic person, as the bulk loader takes them."""
-    d = person.demographics
-    return {
-        "given_name": d.given_name,
-        "family_name": d.family_name,
-        "date_of_birth": d.date_of_birth,
-        "gender": d.gender,
-        "last_known_postcode": d.postcode,
-        "previous_family_name": d.previous_family_name,
-        "preferred_given_name": d.preferred_given_name,
-        "middle_other_name": d.middle_names,
-        "school_at_16": d.school_at_16,
-        "place_of_birth": d.place_of_birth,
-        "email_address": d.email,
-        # Most learners are verified through their school; a few by passport or licence.
-        "verification_type": "1" if person.person_id % 10 else str(2 + person.person_id % 3),
-        "ability_to_share": "1" if person.person_id % 20 else "2",
-    }
 
 
 def find_fields(d: Demographics) -> dict[str, str]:
@@ -83,7 +62,7 @@ class _Stream:
             if not person.registered:
                 continue
             self._in_flight.append(person.person_id)
-            yield learner_record(person)
+            yield synthetic_learner_record(person)
             registered += 1
             if registered >= self.learners:
                 return
