@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "lrs.demo",
     "lrs.learners",
     "lrs.batches",
+    "lrs.records",
 ]
 
 MIDDLEWARE = [

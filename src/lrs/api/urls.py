@@ -28,12 +28,15 @@ errors.install(api)
 
 def _register_routers() -> None:
     from lrs.batches.api import router as batches_router
+    from lrs.records.api import router as records_router
     from lrs.learners.api import refusal
     from lrs.learners.api import router as learners_router
     from lrs.learners.services import LearnerError
     from lrs.users.api import router as users_router
 
     api.add_router("/", users_router)
+    # Before the learners router, whose /learners/{uln} would capture this path.
+    api.add_router("/", records_router)
     api.add_router("/", learners_router)
     api.add_router("/", batches_router)
     api.add_exception_handler(LearnerError, refusal)  # type: ignore[arg-type]

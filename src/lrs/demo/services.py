@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
@@ -9,6 +12,8 @@ from lrs.learners.bulk import learners_bulk_load, synthetic_learner_record
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
 from lrs.organisations.services import organisation_create
+from lrs.records.models import Qualification
+from lrs.records.services import EventValues, event_create, qualifications_import
 from lrs.synthetic import generate_learners
 from lrs.users.models import User
 from lrs.users.services import user_create
@@ -18,6 +23,7 @@ DEMO_SEED = 2026
 
 
 DEMO_LEARNERS = 500
+CATALOGUE = Path(__file__).with_name("qualifications.csv")
 
 
 @dataclass(frozen=True)
@@ -55,17 +61,60 @@ def demo_load() -> DemoSummary:
                 last_name=person.last_name,
             )
             users_created += 1
+    if not Qualification.objects.exists():
+        qualifications_import(actor=None, text=CATALOGUE.read_text(encoding="utf-8"))
     learners_created = 0
     if not Learner.objects.exists():
         people = generate_learners(DEMO_LEARNERS, seed=DEMO_SEED)
         learners_created = learners_bulk_load(
             records=(synthetic_learner_record(p) for p in people), source="lrs demo"
         )
+        _demo_achievements()
     return DemoSummary(
         organisations_created=orgs_created,
         users_created=users_created,
         learners_created=learners_created,
     )
+
+
+GRADES = {
+    "GCSE (9 to 1)": ["9", "8", "7", "6", "5", "4", "3"],
+    "GCE A level": ["A*", "A", "B", "C", "D", "E"],
+    "NVQ": ["Pass"],
+    "Unit": ["Pass"],
+}
+
+
+def _demo_achievements() -> None:
+    """A realistic record for each demo learner: GCSEs at 16, then A levels or vocational."""
+    rng = random.Random(DEMO_SEED)
+    catalogue = list(Qualification.objects.select_related("awarding_organisation"))
+    gcses = [q for q in catalogue if q.qualification_type == "GCSE (9 to 1)"]
+    later = [q for q in catalogue if q.qualification_type != "GCSE (9 to 1)"]
+    centre = Organisation.objects.get(ukprn="10000002")
+    recorder = User.objects.get(username="awards.user")
+    for learner in Learner.objects.order_by("id"):
+        at16 = learner.date_of_birth.replace(year=learner.date_of_birth.year + 16)
+        summer = dt.date(at16.year if at16.month < 8 else at16.year + 1, 8, 20)
+        if summer > dt.date.today():
+            continue
+        # (qualification, years after 16)
+        chosen = [(q, 0) for q in rng.sample(gcses, rng.randint(3, 6))]
+        if summer.replace(year=summer.year + 2) <= dt.date.today():
+            chosen += [(q, 2) for q in rng.sample(later, rng.randint(0, 3))]
+        for q, years in chosen:
+            grades = GRADES.get(q.qualification_type, ["Pass", "Merit", "Distinction"])
+            event_create(
+                actor=recorder,
+                learner=learner,
+                values=EventValues(
+                    qualification=q,
+                    grade=rng.choice(grades),
+                    award_date=summer.replace(year=summer.year + years),
+                    provider=centre,
+                    language_for_assessment="English",
+                ),
+            )
 
 
 def demo_example_learners(count: int = 3) -> list[Learner]:

@@ -18,6 +18,7 @@ MASTER_SUBSTITUTED = "WSRC0022"
 INVALID_REQUEST = "WSEC0001"
 INSUFFICIENT_ACCESS = "WSEC0006"
 INVALID_ULN = "WSEC0136"
+NOT_SHARED = "WSEC0206"
 NOT_VERIFIED = "WSEC0208"
 
 VERIFY_MATCH = "WSVRC001"
@@ -44,6 +45,7 @@ DESCRIPTIONS: dict[str, str] = {
     INVALID_REQUEST: "Invalid request",
     INSUFFICIENT_ACCESS: "Insufficient access",
     INVALID_ULN: "Supplied ULN is invalid",
+    NOT_SHARED: "Learner has not agreed to share: no learning events returned",
     NOT_VERIFIED: "Learner could not be verified",
     VERIFY_MATCH: "Successful match",
     VERIFY_LINKED_MATCH: "Successful linked match",

@@ -1,0 +1,135 @@
+"""Personal Learning Records: the qualifications catalogue and learners' learning events."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class QualificationKind(models.TextChoices):
+    QUALIFICATION = "qualification", "Qualification"
+    UNIT = "unit", "Unit"
+
+
+class QualificationStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Qualification(models.Model):
+    """A qualification (Ofqual number like 600/1166/X) or a unit (like K/501/5773)."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    kind = models.CharField(max_length=16, choices=QualificationKind.choices)
+    title = models.CharField(max_length=255)
+    qualification_type = models.CharField(max_length=100, blank=True)
+    level = models.CharField(max_length=50, blank=True)
+    credits = models.PositiveIntegerField(null=True, blank=True)
+    awarding_organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="qualifications"
+    )
+    status = models.CharField(
+        max_length=16, choices=QualificationStatus.choices, default=QualificationStatus.AVAILABLE
+    )
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+
+class EventSource(models.TextChoices):
+    AO = "AO", "Awarding organisation"
+    ILR = "ILR", "Individualised Learner Record"
+    NPD = "NPD", "National Pupil Database"
+    QCFU = "QCFU", "Unit"
+
+
+class EventStatus(models.TextChoices):
+    FINAL = "F", "Final"
+    PROVISIONAL = "P", "Provisional"
+
+
+class LearningEvent(models.Model):
+    """One achievement on a learner's PLR, with where it came from."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Always the master learner: events of a linked learner belong to its master.
+    learner = models.ForeignKey(
+        "learners.Learner", on_delete=models.PROTECT, related_name="learning_events"
+    )
+    source = models.CharField(max_length=4, choices=EventSource.choices)
+    subject_code = models.CharField(max_length=20)
+    subject = models.CharField(max_length=255)
+    qualification = models.ForeignKey(
+        Qualification, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    qualification_type = models.CharField(max_length=100, blank=True)
+    level = models.CharField(max_length=50, blank=True)
+    grade = models.CharField(max_length=20, blank=True)
+    award_date = models.DateField()
+    credits = models.PositiveIntegerField(null=True, blank=True)
+    achievement_provider_ukprn = models.CharField(max_length=8, blank=True)
+    achievement_provider_name = models.CharField(max_length=255, blank=True)
+    awarding_organisation = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awarded_events",
+    )
+    awarding_organisation_ukprn = models.CharField(max_length=8, blank=True)
+    awarding_organisation_name = models.CharField(max_length=255, blank=True)
+    language_for_assessment = models.CharField(max_length=20, blank=True)
+    status = models.CharField(max_length=1, choices=EventStatus.choices, default=EventStatus.FINAL)
+    withdrawn = models.BooleanField(default=False)
+    under_data_challenge = models.BooleanField(default=False)
+    restriction = models.CharField(max_length=100, blank=True)
+    mis_identifier = models.CharField(max_length=128, blank=True)
+    date_loaded = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    version_number = models.PositiveIntegerField(default=1)
+    recorded_by = models.ForeignKey(
+        "users.User", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-award_date", "id"]
+        indexes = [
+            models.Index(fields=["learner", "award_date"]),
+            models.Index(fields=["learner", "subject_code", "award_date"]),
+            models.Index(fields=["awarding_organisation", "subject_code"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_code} {self.grade} ({self.award_date})"
+
+
+class LearningEventChange(models.Model):
+    """Every change to a learning event: who, when, what action, old and new values."""
+
+    event = models.ForeignKey(LearningEvent, on_delete=models.PROTECT, related_name="changes")
+    version_number = models.PositiveIntegerField()
+    changed_at = models.DateTimeField()
+    action = models.CharField(max_length=32)
+    actor = models.ForeignKey("users.User", null=True, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "organisations.Organisation", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["event", "version_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "version_number"], name="one_change_per_event_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} v{self.version_number} {self.action}"
