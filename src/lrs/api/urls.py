@@ -28,10 +28,10 @@ errors.install(api)
 
 def _register_routers() -> None:
     from lrs.batches.api import router as batches_router
-    from lrs.records.api import router as records_router
     from lrs.learners.api import refusal
     from lrs.learners.api import router as learners_router
     from lrs.learners.services import LearnerError
+    from lrs.records.api import router as records_router
     from lrs.users.api import router as users_router
 
     api.add_router("/", users_router)
