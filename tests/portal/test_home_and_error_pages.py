@@ -45,7 +45,9 @@ def test_the_coming_soon_features_are_listed_as_text_not_links(client):
     user = make_user(make_organisation(OrganisationType.SCHOOL), Role.BATCH_USER)
     response = sign_in_as(client, user).get("/")
     soon = _coming_soon(response)
-    assert "Submit batch files" in soon
+    assert "Challenge a learning record" in soon
+    assert "Submit batch files" not in soon
+    assert 'href="/batches/">Submit batch files</a>' in _links(response)
     assert "Find a learner" not in soon
     assert "Find a learner" in _links(response)
     assert "<a" not in soon

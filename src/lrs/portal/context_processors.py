@@ -9,26 +9,32 @@ from lrs.access import Capability
 
 SERVICE_NAME = "Learning Records Service"
 
-# The service navigation: (text, URL name, capability needed or None, the URL names that
-# belong to that section).
-_NAVIGATION: list[tuple[str, str, Capability | None, tuple[str, ...]]] = [
-    ("Home", "home", None, ("home",)),
+# The service navigation: (text, URL name, the capabilities of which one is needed (none:
+# anyone), the URL names that belong to that section).
+_NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
+    ("Home", "home", (), ("home",)),
     (
         "Find a learner",
         "learner-find",
-        Capability.FIND_LEARNER,
+        (Capability.FIND_LEARNER,),
         ("learner-find", "learner-detail", "learner-update"),
     ),
     (
         "Register a learner",
         "learner-register",
-        Capability.REGISTER_LEARNER,
+        (Capability.REGISTER_LEARNER,),
         ("learner-register", "learner-registered"),
     ),
-    ("Verify a learner", "learner-verify", Capability.VERIFY_LEARNER, ("learner-verify",)),
-    ("Manage users", "users", Capability.MANAGE_USERS, ("users", "user-")),
-    ("API tokens", "api-tokens", Capability.USE_API, ("api-token",)),
-    ("Audit log", "audit-search", Capability.SEARCH_AUDIT, ("audit-",)),
+    ("Verify a learner", "learner-verify", (Capability.VERIFY_LEARNER,), ("learner-verify",)),
+    (
+        "Batch files",
+        "batch-list",
+        (Capability.SUBMIT_BATCH, Capability.SUBMIT_VERIFY_BATCH),
+        ("batch-",),
+    ),
+    ("Manage users", "users", (Capability.MANAGE_USERS,), ("users", "user-")),
+    ("API tokens", "api-tokens", (Capability.USE_API,), ("api-token",)),
+    ("Audit log", "audit-search", (Capability.SEARCH_AUDIT,), ("audit-",)),
 ]
 
 
@@ -40,8 +46,8 @@ def navigation_for(request: HttpRequest, capabilities: frozenset[str]) -> list[d
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match is not None and match.namespace == "portal" else ""
     items = []
-    for text, name, capability, prefixes in _NAVIGATION:
-        if capability is not None and capability not in capabilities:
+    for text, name, needed, prefixes in _NAVIGATION:
+        if needed and not any(capability in capabilities for capability in needed):
             continue
         current = bool(url_name) and _section_matches(url_name or "", prefixes)
         items.append(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("lrs.users.urls")),
     path("", include("lrs.audit.urls")),
     path("", include("lrs.learners.urls")),
+    path("", include("lrs.batches.urls")),
 ]

@@ -1,0 +1,48 @@
+// Keeps a batch's progress bar up to date while the file is processed: polls the batch's
+// progress.json (same origin, the session's cookie) and, once the batch has finished,
+// reloads the page to show its outcome. Without JavaScript the page's Refresh link works.
+const section = document.querySelector("[data-batch-progress]");
+
+if (section) {
+  const url = section.dataset.progressUrl;
+  const every = Number(section.dataset.pollMs) || 2000;
+  const bar = section.querySelector("progress");
+  const text = section.querySelector("[data-progress-text]");
+  let failures = 0;
+
+  const show = (data) => {
+    if (data.total > 0) {
+      bar.max = data.total;
+      bar.value = data.processed;
+    }
+    if (text.textContent !== data.progress) {
+      text.textContent = data.progress;
+    }
+    bar.textContent = data.progress;
+  };
+
+  const poll = async () => {
+    try {
+      const response = await fetch(url, {
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { Accept: "application/json" },
+      });
+      // Signed out, or the batch has gone: leave the Refresh link to the person.
+      if (!response.ok || response.redirected) return;
+      const data = await response.json();
+      failures = 0;
+      show(data);
+      if (data.status === "complete" || data.status === "failed") {
+        window.location.reload();
+        return;
+      }
+    } catch {
+      failures += 1;
+      if (failures >= 5) return;
+    }
+    window.setTimeout(poll, every);
+  };
+
+  window.setTimeout(poll, every);
+}

@@ -1,0 +1,621 @@
+"""Portal pages for batch files: list, upload, progress, output, exceptions and checking a
+file without sending it.
+
+Views only call the batch services and selectors (and, to check a file without storing
+it, the framework-free lrs.batchfiles). Only a batch's public id, a row number and a
+return code ever appear in these URLs: learners' details travel in POST bodies.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from lrs.access import Capability
+from lrs.batches import selectors, services
+from lrs.batches.forms import ExceptionFilterForm, ResolveForm, UploadForm, ValidateForm
+from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
+from lrs.batches.processing import limits
+from lrs.batchfiles import BatchProblem, validate_file
+from lrs.batchfiles.return_codes import (
+    FAILURE_FLAGS,
+    RETURN_CODES,
+    VERIFY_RESPONSE_CODES,
+    ReturnCode,
+)
+from lrs.core.errors import Conflict, NotFound, NotPermitted, ServiceError, ValidationFailed
+from lrs.learners import selectors as learner_selectors
+from lrs.learners.forms import FIELD_LABELS
+from lrs.learners.views import (
+    CandidateView,
+    ExplanationRow,
+    display_value,
+    score_percent,
+    weight_meaning,
+)
+from lrs.portal.decorators import signed_in_user
+from lrs.users.models import User
+
+BATCHES_PER_PAGE = 25
+EXCEPTIONS_PER_PAGE = 50
+POLL_SECONDS = 2
+OUTPUT_FORMATS = ("csv", "xml", "xlsx")
+
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
+
+
+def batch_user_required(view: AnyView) -> AnyView:
+    """Signed in (else to the sign-in page) and able to send some kind of batch file.
+
+    As the portal's ``capability_required``, NotPermitted from a service or selector
+    becomes the 403 page and NotFound the 404 (another organisation's batch is not found).
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = signed_in_user(request)
+        if not (user.can(Capability.SUBMIT_BATCH) or user.can(Capability.SUBMIT_VERIFY_BATCH)):
+            raise PermissionDenied
+        try:
+            return view(request, *args, **kwargs)
+        except NotPermitted as exc:
+            raise PermissionDenied(exc.message) from exc
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return cast("AnyView", login_required(wrapped))
+
+
+# --- Presenting codes, statuses and counts ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeView:
+    code: str
+    text: str
+    colour: str
+
+
+_KIND_COLOURS = {
+    "success": "green",
+    "resolution": "green",
+    "exception": "yellow",
+    "rejection": "red",
+    "not_found": "grey",
+    "duplicate": "grey",
+}
+
+
+def code_view(code: str) -> CodeView:
+    """A return or response code with what it means (any code a batch can produce)."""
+    try:
+        info = RETURN_CODES[ReturnCode(code)]
+    except ValueError:
+        text = VERIFY_RESPONSE_CODES.get(code, "")
+        if code == "WSRC0017":
+            text = "The LearnerRecordCount does not match the learner records in the file"
+        elif code == "FILE":
+            text = "The whole file is refused"
+        colour = "green" if code.startswith("WSVRC00") and code[-1] in "1234" else "grey"
+        return CodeView(code, text, colour)
+    return CodeView(code, info.description, _KIND_COLOURS.get(info.kind.value, "grey"))
+
+
+_STATUS_COLOURS = {
+    BatchStatus.QUEUED: "grey",
+    BatchStatus.VALIDATING: "blue",
+    BatchStatus.PROCESSING: "blue",
+    BatchStatus.COMPLETE: "green",
+    BatchStatus.FAILED: "red",
+}
+
+
+def status_colour(batch: Batch) -> str:
+    return _STATUS_COLOURS.get(BatchStatus(batch.status), "grey")
+
+
+def progress_text(batch: Batch) -> str:
+    if batch.status == BatchStatus.PROCESSING:
+        return f"Processing {batch.processed_records} of {batch.total_records}"
+    if batch.status == BatchStatus.QUEUED:
+        return "Waiting to start"
+    if batch.status == BatchStatus.VALIDATING:
+        return "Checking the file"
+    return str(batch.get_status_display())
+
+
+def _counts(batch: Batch) -> dict[str, int]:
+    return {
+        "new": batch.new_learners,
+        "existing_or_updated": batch.existing_learners,
+        "possible_match": batch.possible_matches,
+        "not_found": batch.not_found,
+        "rejected": batch.rejected,
+    }
+
+
+def _count_rows(batch: Batch) -> list[dict[str, Any]]:
+    if batch.kind == BatchKind.VERIFY:
+        labels = [
+            ("Matched", batch.existing_learners),
+            ("Did not match", batch.possible_matches),
+            ("ULN not found", batch.not_found),
+            ("Rejected", batch.rejected),
+        ]
+    else:
+        labels = [
+            ("New learners", batch.new_learners),
+            ("Existing or updated learners", batch.existing_learners),
+            ("Possible matches", batch.possible_matches),
+            ("ULN not found", batch.not_found),
+            ("Rejected", batch.rejected),
+        ]
+    return [{"label": label, "value": value} for label, value in labels]
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    row: int | None
+    field: str
+    rule: str
+    code: CodeView
+    line: int | None = None
+
+
+def _problem_views(problems: list[dict[str, Any]] | list[BatchProblem]) -> list[ProblemView]:
+    views = []
+    for problem in problems:
+        if isinstance(problem, BatchProblem):
+            row, field_name, rule, code, line = (
+                problem.row,
+                problem.field or "",
+                problem.rule,
+                problem.code,
+                problem.line,
+            )
+        else:
+            row, field_name, rule, code, line = (
+                problem.get("row"),
+                problem.get("field") or "",
+                problem.get("rule", ""),
+                problem.get("code") or "FILE",
+                problem.get("line"),
+            )
+        views.append(ProblemView(row, field_name, rule, code_view(code), line))
+    return views
+
+
+# --- Batch files: list, upload, one batch -------------------------------------------
+
+
+@require_safe
+@batch_user_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    batches = selectors.batch_list(actor=actor)
+    page = Paginator(batches, BATCHES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "batches/list.html",
+        {
+            "page": page,
+            "rows": [
+                {"batch": b, "colour": status_colour(b), "counts": _count_rows(b)} for b in page
+            ],
+            "open_exceptions": selectors.batch_exceptions(actor=actor).count(),
+            # Only registration batches have exceptions to resolve.
+            "has_exceptions": actor.can(Capability.SUBMIT_BATCH),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@batch_user_required
+def batch_upload(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    if request.method == "GET":
+        return _upload_page(request, UploadForm())
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, form, duplicate=bool(request.POST.get("confirm_duplicate")))
+    try:
+        batch = services.batch_submit(
+            actor=actor,
+            upload=form.cleaned_data["file"],
+            confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+        )
+    except Conflict as exc:
+        if exc.code != "duplicate_file":
+            raise
+        message = exc.message.replace(" (confirm_duplicate)", "")
+        form.add_error(
+            "file",
+            f"{message.split('. Upload it again', 1)[0]}. To process it again, choose the "
+            "file again and select \u201cYes, process this file again\u201d",
+        )
+        return _upload_page(request, form, duplicate=True)
+    except NotPermitted as exc:
+        form.add_error("file", exc.message)
+        return _upload_page(request, form)
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            name = problem.field if problem.field in form.fields else "file"
+            form.add_error(name, problem.rule)
+        return _upload_page(request, form)
+    messages.success(request, f"{batch.file_name} uploaded: it will be processed shortly")
+    return redirect("portal:batch-detail", public_id=batch.public_id)
+
+
+def _upload_page(
+    request: HttpRequest, form: UploadForm, *, duplicate: bool = False
+) -> HttpResponse:
+    return render(request, "batches/upload.html", {"form": form, "duplicate": duplicate})
+
+
+def _batch(actor: User, public_id: uuid.UUID) -> Batch:
+    return selectors.batch_get(actor=actor, public_id=public_id)
+
+
+def _open_exception_codes(actor: User, batch: Batch) -> list[dict[str, Any]]:
+    counted = (
+        selectors.batch_exceptions(actor=actor, batch=batch)
+        .order_by()
+        .values("return_code")
+        .annotate(n=Count("id"))
+    )
+    by_code = {item["return_code"]: item["n"] for item in counted}
+    return [
+        {"code": code_view(code), "count": by_code[code]}
+        for code in sorted(by_code)
+        if by_code[code]
+    ]
+
+
+@require_safe
+@batch_user_required
+def batch_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    actor = signed_in_user(request)
+    batch = _batch(actor, public_id)
+    exception_codes = _open_exception_codes(actor, batch)
+    return render(
+        request,
+        "batches/detail.html",
+        {
+            "batch": batch,
+            "colour": status_colour(batch),
+            "progress": progress_text(batch),
+            "counts": _count_rows(batch),
+            "exception_codes": exception_codes,
+            "open_exceptions": sum(item["count"] for item in exception_codes),
+            "problems": _problem_views(batch.problems),
+            "formats": [fmt.upper() for fmt in OUTPUT_FORMATS],
+            "is_complete": batch.status == BatchStatus.COMPLETE,
+            "poll_ms": POLL_SECONDS * 1000,
+        },
+    )
+
+
+@require_safe
+@never_cache
+@batch_user_required
+def batch_progress(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
+    batch = _batch(signed_in_user(request), public_id)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "finished": batch.is_finished,
+            "processed": batch.processed_records,
+            "total": batch.total_records,
+            "progress": progress_text(batch),
+            "counts": _counts(batch),
+        }
+    )
+
+
+@require_safe
+@batch_user_required
+def batch_output(request: HttpRequest, public_id: uuid.UUID, fmt: str) -> FileResponse:
+    actor = signed_in_user(request)
+    batch = _batch(actor, public_id)
+    if fmt not in OUTPUT_FORMATS or batch.status != BatchStatus.COMPLETE:
+        raise Http404("No such output file")
+    name, stream = selectors.batch_output(actor=actor, batch=batch, fmt=fmt)
+    return FileResponse(stream, as_attachment=True, filename=name)
+
+
+# --- Exceptions -----------------------------------------------------------------------
+
+
+def _learner_name(row: BatchRow) -> str:
+    given = str(row.data.get("given_name") or "").strip()
+    family = str(row.data.get("family_name") or "").strip()
+    return " ".join(part for part in (given, family) if part)
+
+
+@require_safe
+@batch_user_required
+def batch_exceptions(request: HttpRequest, public_id: uuid.UUID | None = None) -> HttpResponse:
+    actor = signed_in_user(request)
+    batch = _batch(actor, public_id) if public_id is not None else None
+    form = ExceptionFilterForm(request.GET if "return_code" in request.GET else None)
+    code = form.code()
+    rows = selectors.batch_exceptions(actor=actor, batch=batch, return_code=code)
+    if batch is None:
+        rows = rows.order_by("-batch__created_at", "batch_id", "row_number")
+    page = Paginator(rows, EXCEPTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "batches/exceptions.html",
+        {
+            "batch": batch,
+            "form": form,
+            "filtered": code,
+            "page": page,
+            "rows": [
+                {"row": row, "code": code_view(row.return_code), "name": _learner_name(row)}
+                for row in page
+            ],
+            "action": (
+                reverse("portal:batch-exceptions", kwargs={"public_id": batch.public_id})
+                if batch is not None
+                else reverse("portal:batch-exceptions-all")
+            ),
+        },
+    )
+
+
+def _candidate_views(actor: User, row: BatchRow) -> list[CandidateView]:
+    views = []
+    can_find = actor.can(Capability.FIND_LEARNER)
+    for candidate in row.candidates:
+        learner = None
+        if can_find:
+            try:
+                learner = learner_selectors.learner_get(actor=actor, uln=candidate["uln"])
+            except (NotFound, NotPermitted):
+                learner = None
+        score = candidate.get("score")
+        views.append(
+            CandidateView(
+                uln=candidate["uln"],
+                score=score_percent(score) if score is not None else "",
+                master_substituted=False,
+                learner=learner,
+                rows=[
+                    ExplanationRow(
+                        label=FIELD_LABELS.get(
+                            e["field"], str(e["field"]).replace("_", " ").capitalize()
+                        ),
+                        level=str(e["level"])[:1].upper() + str(e["level"])[1:],
+                        weight=f"{float(e['weight']):+.1f}",
+                        meaning=weight_meaning(float(e["weight"])),
+                    )
+                    for e in candidate.get("explanation") or []
+                ],
+            )
+        )
+    return views
+
+
+# The record's details as the resolve page shows them, in this order.
+_RECORD_FIELDS = (
+    "uln",
+    "mis_identifier",
+    "title",
+    "given_name",
+    "middle_other_name",
+    "family_name",
+    "previous_family_name",
+    "date_of_birth",
+    "gender",
+    "last_known_postcode",
+    "last_known_address_line1",
+    "last_known_address_town",
+    "school_at_16",
+    "place_of_birth",
+    "email_address",
+)
+_RECORD_LABELS = {"uln": "ULN", "mis_identifier": "MIS identifier", **FIELD_LABELS}
+
+
+def _record_rows(row: BatchRow) -> list[dict[str, str]]:
+    rows = [{"label": "Row", "value": str(row.row_number)}]
+    for name in _RECORD_FIELDS:
+        value = display_value(name, row.data.get(name))
+        if value or name in ("given_name", "family_name", "date_of_birth", "mis_identifier"):
+            rows.append({"label": _RECORD_LABELS[name], "value": value or "Not given"})
+    return rows
+
+
+@dataclass
+class ChoiceItem:
+    id: str
+    value: str
+    text: str
+    checked: bool
+    hint: str = ""
+    conditional: bool = False
+
+
+@dataclass
+class ResolveChoices:
+    actions: list[ChoiceItem] = field(default_factory=list)
+    ulns: list[ChoiceItem] = field(default_factory=list)
+
+
+def _choices(form: ResolveForm, candidates: list[CandidateView]) -> ResolveChoices:
+    names = {c.uln: f"{c.name}, ULN {c.uln}" for c in candidates if c.learner is not None}
+    action = form["action"].value()
+    uln = form["uln"].value()
+    action_field = form.fields["action"]
+    uln_field = form.fields["uln"]
+    action_choices = list(getattr(action_field, "choices", []))
+    uln_choices = list(getattr(uln_field, "choices", []))
+    return ResolveChoices(
+        actions=[
+            ChoiceItem(
+                id="action" if index == 0 else f"action-{index + 1}",
+                value=str(value),
+                text=str(text),
+                checked=action is not None and str(action) == str(value),
+                conditional=True,
+            )
+            for index, (value, text) in enumerate(action_choices)
+        ],
+        ulns=[
+            ChoiceItem(
+                id="uln" if index == 0 else f"uln-{index + 1}",
+                value=str(value),
+                text=names.get(str(value), f"ULN {value}"),
+                checked=uln is not None and str(uln) == str(value),
+            )
+            for index, (value, _text) in enumerate(uln_choices)
+        ],
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@batch_user_required
+def batch_exception_resolve(request: HttpRequest, public_id: uuid.UUID, row: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    batch = _batch(actor, public_id)
+    exceptions_url = reverse("portal:batch-exceptions", kwargs={"public_id": batch.public_id})
+    found = selectors.batch_exceptions(actor=actor, batch=batch).filter(row_number=row).first()
+    if found is None:
+        messages.info(request, f"Row {row} has no open exception: it may have been resolved")
+        return redirect(exceptions_url)
+    if request.method == "GET":
+        return _resolve_page(request, batch, found, ResolveForm(row=found))
+    form = ResolveForm(request.POST, row=found)
+    if not form.is_valid():
+        return _resolve_page(request, batch, found, form)
+    action = form.cleaned_data["action"]
+    try:
+        resolved = services.batch_exception_resolve(
+            actor=actor,
+            batch=batch,
+            row_number=found.row_number,
+            action=action,
+            uln=str(form.cleaned_data.get("uln") or ""),
+            reason=form.reason(),
+            amended=form.amended(),
+        )
+    except Conflict as exc:
+        messages.info(request, exc.message)
+        return redirect(exceptions_url)
+    except ServiceError as exc:
+        if isinstance(exc, NotPermitted | NotFound):
+            raise
+        form.add_service_error(exc)
+        return _resolve_page(request, batch, found, form)
+    if resolved.is_exception:
+        # Amended, but still more than one learner could be this one: choose again.
+        messages.info(
+            request,
+            f"Row {resolved.row_number} still has possible matches after amending "
+            f"({resolved.return_code}): check the learners below and decide again",
+        )
+        return redirect(
+            "portal:batch-exception-resolve", public_id=batch.public_id, row=resolved.row_number
+        )
+    outcome = f"ULN {resolved.uln}" if resolved.uln else "no ULN issued"
+    verb = "dismissed" if resolved.return_code == ReturnCode.RC016 else "resolved"
+    messages.success(
+        request, f"Row {resolved.row_number} {verb}: {resolved.return_code}, {outcome}"
+    )
+    return redirect(exceptions_url)
+
+
+def _resolve_page(
+    request: HttpRequest, batch: Batch, row: BatchRow, form: ResolveForm
+) -> HttpResponse:
+    actor = signed_in_user(request)
+    candidates = _candidate_views(actor, row)
+    return render(
+        request,
+        "batches/resolve.html",
+        {
+            "batch": batch,
+            "row": row,
+            "form": form,
+            "code": code_view(row.return_code),
+            "record": _record_rows(row),
+            "candidates": candidates,
+            "choices": _choices(form, candidates),
+            "failure_flags": row.failure_flags,
+            "flag_descriptions": [FAILURE_FLAGS.get(flag, flag) for flag in row.failure_flags],
+            "crumb": f"Row {row.row_number}",
+            "can_view": actor.can(Capability.FIND_LEARNER),
+        },
+    )
+
+
+# --- Check a file without sending it -----------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@batch_user_required
+def batch_validate(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    if request.method == "GET":
+        return render(request, "batches/validate.html", {"form": ValidateForm()})
+    form = ValidateForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "batches/validate.html", {"form": form})
+    upload = form.cleaned_data["file"]
+    file_name = Path((upload.name or "").replace("\\", "/")).name
+    # Checked in a private temporary directory that is removed straight afterwards:
+    # nothing of the file is kept.
+    with tempfile.TemporaryDirectory(prefix="lrs-check-") as directory:
+        path = Path(directory) / "upload"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        report = validate_file(
+            path,
+            filename=file_name,
+            expected_ukprn=actor.organisation.ukprn if actor.organisation else None,
+            limits=limits(),
+        )
+    record_problems = [
+        ProblemView(
+            outcome.row,
+            problem.field or "",
+            problem.rule,
+            code_view(problem.code),
+            problem.line,
+        )
+        for outcome in report.rejected
+        for problem in outcome.problems
+    ]
+    return render(
+        request,
+        "batches/validate.html",
+        {
+            "form": ValidateForm(),
+            "report": report,
+            "file_problems": _problem_views(report.file_problems),
+            "record_problems": record_problems,
+            "rejected_codes": [
+                {"code": code_view(code), "count": count}
+                for code, count in report.return_code_counts().items()
+            ],
+        },
+    )
