@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "lrs"
-FRAMEWORK_FREE = ["identifiers", "access", "matching", "synthetic", "validation", "batchfiles"]
+FRAMEWORK_FREE = [
+    "identifiers",
+    "access",
+    "matching",
+    "synthetic",
+    "validation",
+    "batchfiles",
+    "achievementfiles",
+]
 
 
 def _imports(path: Path):

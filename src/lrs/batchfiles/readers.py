@@ -25,7 +25,6 @@ from xml.etree.ElementTree import ParseError
 from lrs.batchfiles.records import (
     DEFAULT_LIMITS,
     FORMATS,
-    HEADER_COLUMNS,
     LRB_LAYOUT,
     VERIFY_LAYOUT,
     BatchFileError,
@@ -66,20 +65,23 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _too_big(size: int, limits: Limits) -> BatchFileError:
+def _too_big(size: int, limits: Limits, noun: str = "learner") -> BatchFileError:
     return BatchFileError(
         f"The file is {_mb(size)}; the limit is {_mb(limits.max_bytes)}. "
-        "Split the learners over several smaller files."
+        f"Split the {noun}s over several smaller files."
     )
 
 
 class _CountingReader(io.RawIOBase):
     """Replays the sniffed first bytes, then the stream, refusing to pass max_bytes."""
 
-    def __init__(self, first: bytes, stream: IO[bytes], limits: Limits) -> None:
+    def __init__(
+        self, first: bytes, stream: IO[bytes], limits: Limits, noun: str = "learner"
+    ) -> None:
         self._first = first
         self._stream = stream
         self._limits = limits
+        self._noun = noun
         self.count = 0
 
     def readable(self) -> bool:
@@ -97,7 +99,7 @@ class _CountingReader(io.RawIOBase):
             view[:n] = data
         self.count += n
         if self.count > self._limits.max_bytes:
-            raise _too_big(self.count, self._limits)
+            raise _too_big(self.count, self._limits, self._noun)
         return n
 
 
@@ -201,8 +203,9 @@ class Batch(Generic[R]):
                 self.records_read += 1
                 if self.records_read > self.limits.max_records:
                     raise BatchFileError(
-                        f"The file holds more than {self.limits.max_records:,} learner "
-                        f"records, the most one file may hold: split it into smaller files",
+                        f"The file holds more than {self.limits.max_records:,} "
+                        f"{self.layout.record_noun} records, the most one file may hold: split "
+                        "it into smaller files",
                         row=record.row,
                     )
                 yield cast(R, record)
@@ -237,7 +240,7 @@ def read_batch(
         fmt = format_of(name)
         size = path.stat().st_size
         if size > limits.max_bytes:
-            raise _too_big(size, limits)
+            raise _too_big(size, limits, layout.record_noun)
         stream: IO[bytes] = path.open("rb")
         owned = True
     else:
@@ -252,7 +255,7 @@ def read_batch(
             size = stream.seek(0, io.SEEK_END) - here
             stream.seek(here)
             if size > limits.max_bytes:
-                raise _too_big(size, limits)
+                raise _too_big(size, limits, layout.record_noun)
 
     def closer() -> None:
         if owned:
@@ -262,7 +265,7 @@ def read_batch(
     try:
         first = stream.read(8192)
         _sniff(first, fmt)
-        counted = _CountingReader(first, stream, limits)
+        counted = _CountingReader(first, stream, limits, layout.record_noun)
         if fmt == "CSV":
             buffered = io.BufferedReader(counted, buffer_size=_CHUNK)
             rows = _csv_rows(buffered, len(layout.headings))
@@ -522,16 +525,19 @@ def _parse_count(text: str) -> int | None:
     return None
 
 
-def _make_header(values: list[str], problems: list[BatchProblem], row: int | None) -> BatchHeader:
+def _make_header(
+    values: list[str], problems: list[BatchProblem], row: int | None, layout: Layout[Any]
+) -> BatchHeader:
     file_version, file_name, ukprn, count_text = (v.strip() for v in values)
     count = _parse_count(count_text)
     if count is None:
+        heading = layout.count_heading
         problems.append(
             BatchProblem(
                 row=row,
-                field="LearnerRecordCount",
-                rule=f"LearnerRecordCount {count_text!r} is not a whole number: give the "
-                "number of learner records in the file",
+                field=heading,
+                rule=f"{heading} {count_text!r} is not a whole number: give the "
+                f"number of {layout.record_noun} records in the file",
             )
         )
     return BatchHeader(file_version, file_name, ukprn, count)
@@ -545,6 +551,7 @@ def _tabular(
     strict_width: bool,
 ) -> Iterator[Any]:
     width = len(layout.headings)
+    first = len(layout.header_columns)
     try:
         _, headings = next(rows)
     except StopIteration:
@@ -556,14 +563,15 @@ def _tabular(
         row, cells = next(rows)
     except StopIteration:
         raise BatchFileError(
-            "Row 2 is missing: columns 1-4 of row 2 hold the header values (FileVersion, "
-            "FileName, UKPRN, LearnerRecordCount) and the rest of row 2 the first learner",
+            f"Row 2 is missing: columns 1-{first} of row 2 hold the header values ("
+            + ", ".join(c.heading for c in layout.header_columns)
+            + f") and the rest of row 2 the first {layout.record_noun}",
             row=2,
         ) from None
     cells, format_problems = _fit(row, cells, width, strict_width, layout.format_code)
-    yield _make_header(cells[:4], problems, 2)
+    yield _make_header(cells[:first], problems, 2, layout)
     attrs = [c.attr for c in layout.columns]
-    if any(c.strip() for c in cells[4:]):
+    if any(c.strip() for c in cells[first:]):
         yield _record(layout, row, attrs, cells, format_problems)
     filled_rows: list[int] = []
     filled_count = 0
@@ -571,11 +579,11 @@ def _tabular(
         if not any(c.strip() for c in raw_cells):
             continue
         cells, format_problems = _fit(row, raw_cells, width, strict_width, layout.format_code)
-        if any(c.strip() for c in cells[:4]):
+        if any(c.strip() for c in cells[:first]):
             filled_count += 1
             if len(filled_rows) < 5:
                 filled_rows.append(row)
-        if any(c.strip() for c in cells[4:]):
+        if any(c.strip() for c in cells[first:]):
             yield _record(layout, row, attrs, cells, format_problems)
     if filled_count:
         shown = ", ".join(str(r) for r in filled_rows)
@@ -584,7 +592,9 @@ def _tabular(
             BatchProblem(
                 row=filled_rows[0],
                 field=None,
-                rule="Columns 1-4 (" + ", ".join(c.heading for c in HEADER_COLUMNS) + ") hold "
+                rule=f"Columns 1-{first} ("
+                + ", ".join(c.heading for c in layout.header_columns)
+                + ") hold "
                 f"values on rows {shown}{more}: only row 2 may fill them; leave them empty on "
                 "every later row",
             )
@@ -629,7 +639,7 @@ def _record(
     cells: list[str],
     format_problems: tuple[BatchProblem, ...],
 ) -> Any:
-    values = dict(zip(attrs, cells[4:]))
+    values = dict(zip(attrs, cells[len(layout.header_columns) :]))
     return layout.make(row, values, format_problems=format_problems)
 
 
@@ -644,8 +654,9 @@ def _split(tag: str) -> tuple[str, str]:
 
 
 class _XmlBuilder:
-    """An ElementTree parser target that checks the structure of ``lrb.xsd``/``verify.xsd``
-    as elements arrive and queues each finished record, keeping no tree."""
+    """An ElementTree parser target that checks the structure of the layout's XSD
+    (``lrb.xsd``, ``verify.xsd``…) as elements arrive and queues each finished record,
+    keeping no tree."""
 
     def __init__(self, layout: Layout[Any], problems: list[BatchProblem]) -> None:
         self.layout = layout
@@ -660,9 +671,9 @@ class _XmlBuilder:
         self.text: list[str] = []
         self.last_index = -1
         self.record_line = 0
-        self.header_elements = [c.element for c in HEADER_COLUMNS]
+        self.header_elements = [c.element for c in layout.header_columns]
         self.record_elements = [c.element for c in layout.columns]
-        self.attr_of = {c.element: c.attr for c in (*HEADER_COLUMNS, *layout.columns)}
+        self.attr_of = {c.element: c.attr for c in (*layout.header_columns, *layout.columns)}
         self.done = False
 
     @property
@@ -772,6 +783,7 @@ class _XmlBuilder:
                 [self.values[self.attr_of[n]] for n in self.header_elements],
                 self.header_problems,
                 None,
+                self.layout,
             )
         elif depth == 2:
             self.pending.append(self.layout.make(self.records, self.values, line=self.record_line))

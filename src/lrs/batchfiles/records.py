@@ -93,6 +93,11 @@ class BatchHeader:
     ukprn: str
     learner_record_count: int | None
 
+    @property
+    def record_count(self) -> int | None:
+        """The declared number of records (``learner_record_count``, by a neutral name)."""
+        return self.learner_record_count
+
 
 @dataclass(frozen=True, slots=True)
 class BatchRecord:
@@ -226,7 +231,9 @@ VERIFY_COLUMNS: tuple[Column, ...] = (
     _same("Gender", "gender"),
 )
 
-R = TypeVar("R", BatchRecord, VerifyRecord)
+# The record type a layout makes: BatchRecord, VerifyRecord, or another package's record
+# (lrs.achievementfiles) that shares the machinery.
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -245,19 +252,30 @@ class Layout(Generic[R]):
     # The code a row gets when its columns are out of line.
     format_code: str = "RC011"
     date_attrs: frozenset[str] = frozenset({"date_of_birth", "date_of_address_capture"})
+    # The four header fields (their order is that of BatchHeader's fields).
+    header_columns: tuple[Column, ...] = HEADER_COLUMNS
+    # What one record is, in messages ("more than 100,000 learner records").
+    record_noun: str = "learner"
+    # The name of the worksheet an XLSX file is written with.
+    sheet: str = "Learners"
 
     @property
     def headings(self) -> tuple[str, ...]:
-        return tuple(c.heading for c in (*HEADER_COLUMNS, *self.columns))
+        return tuple(c.heading for c in (*self.header_columns, *self.columns))
+
+    @property
+    def count_heading(self) -> str:
+        """The heading of the header's record count (LearnerRecordCount)."""
+        return self.header_columns[3].heading
 
     def heading_of(self, attr: str) -> str:
-        for column in (*HEADER_COLUMNS, *self.columns):
+        for column in (*self.header_columns, *self.columns):
             if column.attr == attr:
                 return column.heading
         return attr
 
     def element_of(self, attr: str) -> str:
-        for column in (*HEADER_COLUMNS, *self.columns):
+        for column in (*self.header_columns, *self.columns):
             if column.attr == attr:
                 return column.element
         return attr

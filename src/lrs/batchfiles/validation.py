@@ -140,7 +140,7 @@ class ValidationReport:
 # --- records -----------------------------------------------------------------------
 
 
-def _explain_date(raw: str, rule: str, fmt: str) -> tuple[str, bool]:
+def explain_date(raw: str, rule: str, fmt: str) -> tuple[str, bool]:
     """A date problem's rule, with how to fix a date Excel rewrote. (rule, excel?)"""
     text = raw.strip()
     if _EXCEL_DATE.fullmatch(text):
@@ -204,7 +204,7 @@ class _RecordChecker:
             if age_code and p.field == "date_of_birth" and age_bad:
                 code = age_code
             elif p.field in self.layout.date_attrs:
-                rule, is_excel = _explain_date(data.get(p.field, ""), rule, self.fmt)
+                rule, is_excel = explain_date(data.get(p.field, ""), rule, self.fmt)
                 excel = excel or is_excel
             out.append(self.problem(record, p.field, rule, code))
         for attr in required:
@@ -371,13 +371,14 @@ def check_file_name(name: str, layout: Layout[Any] = LRB_LAYOUT) -> tuple[list[s
     return problems, notes
 
 
-def _header_problems(
+def check_header(
     header: BatchHeader,
     file_name: str,
     fmt: str,
     layout: Layout[Any],
     expected_ukprn: str | None,
 ) -> list[BatchProblem]:
+    """Problems of the header's FileVersion, FileName and UKPRN (row 2, or None in XML)."""
     row = None if fmt == "XML" else 2
     found: list[BatchProblem] = []
 
@@ -431,7 +432,7 @@ def validate_batch(
     )
     name_problems, report.notes = check_file_name(batch.file_name, layout)
     report.file_problems += [BatchProblem(None, None, rule) for rule in name_problems]
-    report.file_problems += _header_problems(
+    report.file_problems += check_header(
         batch.header, batch.file_name, batch.format, layout, expected_ukprn
     )
     checker = _RecordChecker(layout, batch.format, today or dt.date.today())
@@ -537,7 +538,9 @@ __all__ = [
     "ReturnCode",
     "ValidationReport",
     "check_file_name",
+    "check_header",
     "check_registration_record",
+    "explain_date",
     "kind_of",
     "validate_batch",
     "validate_file",

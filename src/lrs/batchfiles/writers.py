@@ -32,6 +32,7 @@ from lrs.batchfiles.records import (
     VERIFY_OUTPUT_NAMESPACE,
     BatchHeader,
     BatchRecord,
+    Column,
     Layout,
     VerifyRecord,
 )
@@ -130,7 +131,8 @@ def _binary(target: Target) -> Iterator[IO[bytes]]:
         yield target
 
 
-def _check_format(fmt: str) -> str:
+def check_format(fmt: str) -> str:
+    """``fmt`` in upper case; ValueError unless it is CSV, XML or XLSX."""
     fmt = fmt.upper()
     if fmt not in FORMATS:
         raise ValueError(f"Unknown batch file format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -142,7 +144,7 @@ def _header_cells(header: BatchHeader) -> list[str]:
     return [header.file_version, header.file_name, header.ukprn, count]
 
 
-def _write_tabular(
+def write_tabular(
     target: Target,
     fmt: str,
     headings: Sequence[str],
@@ -150,8 +152,12 @@ def _write_tabular(
     rows: Iterable[list[str]],
     *,
     bom: bool,
+    sheet: str = "Learners",
 ) -> int:
-    """Row 1 the headings; row 2 the header in columns 1-4 beside the first record."""
+    """Row 1 the headings; row 2 the header in columns 1-4 beside the first record.
+
+    CSV or XLSX (``fmt``); every value is neutralised. Returns the number of rows.
+    """
     count = 0
 
     def lines() -> Iterator[list[str]]:
@@ -185,14 +191,14 @@ def _write_tabular(
             from openpyxl import Workbook  # imported here: only XLSX files need it
 
             workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet("Learners")
+            worksheet = workbook.create_sheet(sheet)
             for line in lines():
-                sheet.append([_xml_text(c) if c else None for c in line])
+                worksheet.append([_xml_text(c) if c else None for c in line])
             workbook.save(stream)
     return count
 
 
-class _Xml:
+class XmlWriter:
     """A thin streaming XML writer with one default namespace."""
 
     def __init__(self, stream: IO[bytes], namespace: str) -> None:
@@ -228,36 +234,41 @@ class _Xml:
         self.out.endElementNS((self.ns, name), name)
         self.out.ignorableWhitespace("\n")
 
-    def header(self, header: BatchHeader) -> None:
+    def header(self, header: BatchHeader, columns: Sequence[Column] = HEADER_COLUMNS) -> None:
         self.start("Header", 1)
-        for column, value in zip(HEADER_COLUMNS, _header_cells(header)):
+        for column, value in zip(columns, _header_cells(header)):
             self.leaf(column.element, value, 2)
         self.end("Header", 1)
 
 
-def _write_xml(
+def write_xml(
     target: Target,
     namespace: str,
     root: str,
     header: BatchHeader,
     items: Iterable[Any],
-    write_item: Callable[[_Xml, Any], None],
+    write_item: Callable[[XmlWriter, Any], None],
+    *,
+    record_element: str = "Learner",
+    header_columns: Sequence[Column] = HEADER_COLUMNS,
 ) -> int:
+    """``<root>``, its ``<Header>``, then one ``<record_element>`` per item, filled by
+    ``write_item``. Returns the number of items."""
     count = 0
     with _binary(target) as stream:
-        xml = _Xml(stream, namespace)
+        xml = XmlWriter(stream, namespace)
         xml.start_document(root)
-        xml.header(header)
+        xml.header(header, header_columns)
         for item in items:
             count += 1
-            xml.start("Learner", 1)
+            xml.start(record_element, 1)
             write_item(xml, item)
-            xml.end("Learner", 1)
+            xml.end(record_element, 1)
         xml.end_document(root)
     return count
 
 
-def _fields(xml: _Xml, layout: Layout[Any], record: Any) -> None:
+def _fields(xml: XmlWriter, layout: Layout[Any], record: Any) -> None:
     for column in layout.columns:
         value = getattr(record, column.attr)
         if value:
@@ -267,7 +278,7 @@ def _fields(xml: _Xml, layout: Layout[Any], record: Any) -> None:
 def write_batch(
     target: Target,
     header: BatchHeader,
-    records: Iterable[BatchRecord] | Iterable[VerifyRecord],
+    records: Iterable[Any],
     *,
     fmt: str,
     layout: Layout[Any] = LRB_LAYOUT,
@@ -277,19 +288,21 @@ def write_batch(
 
     Returns the number of records written. XML leaves out empty fields.
     """
-    fmt = _check_format(fmt)
+    fmt = check_format(fmt)
     if fmt == "XML":
-        return _write_xml(
+        return write_xml(
             target,
             layout.namespace,
             layout.root,
             header,
             records,
             lambda xml, record: _fields(xml, layout, record),
+            record_element=layout.record_element,
+            header_columns=layout.header_columns,
         )
     attrs = [c.attr for c in layout.columns]
     rows = ([getattr(record, a) for a in attrs] for record in records)
-    return _write_tabular(target, fmt, layout.headings, header, rows, bom=bom)
+    return write_tabular(target, fmt, layout.headings, header, rows, bom=bom, sheet=layout.sheet)
 
 
 def write_verify_batch(
@@ -311,11 +324,11 @@ def write_output(
     ``header.file_name`` should be the output file's name (see ``output_file_name``).
     CSV output carries a UTF-8 BOM by default so that Excel shows accents correctly.
     """
-    fmt = _check_format(fmt)
+    fmt = check_format(fmt)
     attrs = [c.attr for c in LRB_LAYOUT.columns]
     if fmt == "XML":
 
-        def item(xml: _Xml, result: OutputRecord) -> None:
+        def item(xml: XmlWriter, result: OutputRecord) -> None:
             for column in LRB_LAYOUT.columns:
                 value = result.uln if column.attr == "uln" else getattr(result.record, column.attr)
                 if value:
@@ -332,7 +345,7 @@ def write_output(
             if result.detail:
                 xml.leaf("ReturnDetail", result.detail, 2)
 
-        return _write_xml(target, LRB_OUTPUT_NAMESPACE, "LearnerBatchOutput", header, results, item)
+        return write_xml(target, LRB_OUTPUT_NAMESPACE, "LearnerBatchOutput", header, results, item)
 
     def rows() -> Iterator[list[str]]:
         for result in results:
@@ -347,7 +360,7 @@ def write_output(
                 result.detail,
             ]
 
-    return _write_tabular(target, fmt, LRB_OUTPUT_HEADINGS, header, rows(), bom=bom)
+    return write_tabular(target, fmt, LRB_OUTPUT_HEADINGS, header, rows(), bom=bom)
 
 
 def write_verify_output(
@@ -359,10 +372,10 @@ def write_verify_output(
     bom: bool = True,
 ) -> int:
     """Write the output file of a verify batch: each row's WSVRC code and failure flags."""
-    fmt = _check_format(fmt)
+    fmt = check_format(fmt)
     if fmt == "XML":
 
-        def item(xml: _Xml, result: VerifyOutputRecord) -> None:
+        def item(xml: XmlWriter, result: VerifyOutputRecord) -> None:
             _fields(xml, VERIFY_LAYOUT, result.record)
             xml.leaf("ResponseCode", result.response_code, 2)
             xml.leaf("ResponseDescription", result.description, 2)
@@ -373,7 +386,7 @@ def write_verify_output(
             if result.detail:
                 xml.leaf("ResponseDetail", result.detail, 2)
 
-        return _write_xml(
+        return write_xml(
             target, VERIFY_OUTPUT_NAMESPACE, "VerifyBatchOutput", header, results, item
         )
     attrs = [c.attr for c in VERIFY_LAYOUT.columns]
@@ -388,4 +401,4 @@ def write_verify_output(
         ]
         for result in results
     )
-    return _write_tabular(target, fmt, VERIFY_OUTPUT_HEADINGS, header, rows, bom=bom)
+    return write_tabular(target, fmt, VERIFY_OUTPUT_HEADINGS, header, rows, bom=bom)
