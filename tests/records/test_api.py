@@ -49,3 +49,67 @@ def test_refusals_carry_their_codes(client, provider_user, learner, event):
     assert opted_out.json()["response_code"] == codes.NOT_SHARED
     invalid = fetch(client, provider_user, {"uln": "1", "given_name": "A", "family_name": "B"})
     assert invalid.json()["response_code"] == codes.INVALID_ULN
+
+
+def test_achievement_job_through_the_api_submit_poll_and_errors(
+    client, ao_user, learner, gcse, provider_user, settings, tmp_path
+):
+    import io
+
+    from lrs.achievementfiles import AchievementRecord, make_header, write_achievements
+    from lrs.records.models import AchievementJob
+    from lrs.records.uploads import process
+
+    settings.LRS_UPLOADS_DIR = tmp_path
+    name = f"ACH_{ao_user.organisation.ukprn}_010920241030.CSV"
+    good = AchievementRecord(
+        row=2,
+        uln=learner.uln,
+        given_name="Olivia",
+        family_name="Thornbury",
+        date_of_birth="2006-03-14",
+        reference=gcse.reference,
+        grade="7",
+        award_date="2022-08-25",
+        action="1",
+        action_date="2022-08-26",
+    )
+    bad = AchievementRecord(
+        row=3,
+        uln=learner.uln,
+        given_name="Olivia",
+        family_name="Thornbury",
+        date_of_birth="2006-03-14",
+        reference="601/0000/0",
+        grade="7",
+        award_date="2022-08-25",
+        action="1",
+        action_date="2022-08-26",
+    )
+    buffer = io.BytesIO()
+    write_achievements(
+        buffer, make_header(name, ao_user.organisation.ukprn, 2), [good, bad], fmt="CSV"
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    headers = {"Authorization": f"Bearer {make_token(ao_user)}"}
+    response = client.post(
+        "/api/v1/achievement-jobs",
+        {"file": SimpleUploadedFile(name, buffer.getvalue())},
+        headers=headers,
+    )
+    assert response.status_code == 202, response.content
+    job_id = response.json()["id"]
+    assert response.json()["status"] == "Waiting"
+    process(AchievementJob.objects.get(public_id=job_id).pk)
+    polled = client.get(f"/api/v1/achievement-jobs/{job_id}", headers=headers).json()
+    assert polled["status"] == "Successful"
+    assert (polled["created"], polled["business_rule_errors"]) == (1, 1)
+    assert polled["percentage_successful"] == 50.0
+    errors = client.get(f"/api/v1/achievement-jobs/{job_id}/errors", headers=headers)
+    assert b"BR01" in b"".join(errors.streaming_content)
+    other = client.get(
+        f"/api/v1/achievement-jobs/{job_id}",
+        headers={"Authorization": f"Bearer {make_token(provider_user)}"},
+    )
+    assert other.status_code == 403

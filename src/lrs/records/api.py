@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import FileResponse, HttpRequest
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from lrs.api.auth import api_user
 from lrs.api.schemas import responses
-from lrs.records.models import LearningEvent
-from lrs.records.services import PlrDetail, plr_get
+from lrs.records.models import AchievementJob, LearningEvent
+from lrs.records.selectors import (
+    achievement_job_errors_file,
+    achievement_job_get,
+    achievement_jobs,
+)
+from lrs.records.services import (
+    PlrDetail,
+    achievement_job_cancel,
+    achievement_job_submit,
+    plr_get,
+)
 
 router = Router(tags=["Personal Learning Records"])
 
@@ -107,3 +120,104 @@ def learning_events(request: HttpRequest, payload: PlrIn) -> PlrOut:
         detail=payload.detail.upper(),
         learning_events=[_event(e, full) for e in result.events],
     )
+
+
+# --- Achievement jobs ------------------------------------------------------------------
+
+
+class JobOut(Schema):
+    id: uuid.UUID
+    file_name: str
+    status: str
+    submitted_at: dt.datetime
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    records: int
+    processed_records: int
+    percentage_successful: float
+    rejection_reason: str
+    file_problems: list[dict[str, Any]]
+    created: int
+    updated: int
+    withdrawn: int
+    reinstated: int
+    promoted: int
+    final: int
+    provisional: int
+    field_data_errors: int
+    learner_data_errors: int
+    business_rule_errors: int
+    linked_ulns_followed: int
+
+
+def job_out(job: AchievementJob) -> JobOut:
+    return JobOut(
+        id=job.public_id,
+        file_name=job.file_name,
+        status=job.status,
+        submitted_at=job.submitted_at,
+        started_at=job.started_at,
+        ended_at=job.ended_at,
+        records=job.records,
+        processed_records=job.processed_records,
+        percentage_successful=job.percentage_successful,
+        rejection_reason=job.rejection_reason,
+        file_problems=job.file_problems,
+        created=job.created,
+        updated=job.updated,
+        withdrawn=job.withdrawn,
+        reinstated=job.reinstated,
+        promoted=job.promoted,
+        final=job.final_count,
+        provisional=job.provisional_count,
+        field_data_errors=job.field_errors,
+        learner_data_errors=job.learner_errors,
+        business_rule_errors=job.business_errors,
+        linked_ulns_followed=job.linked_followed,
+    )
+
+
+@router.post(
+    "/achievement-jobs",
+    response=responses({202: JobOut}),
+    summary="Submit an achievement file (ACH_<UKPRN>_<DDMMYYYYHHMM>.CSV|XML|XLSX)",
+)
+def submit_job(request: HttpRequest, file: File[UploadedFile]) -> Status:
+    return Status(202, job_out(achievement_job_submit(actor=api_user(request), upload=file)))
+
+
+@router.get("/achievement-jobs", response=responses({200: list[JobOut]}), summary="Your jobs")
+def list_jobs(request: HttpRequest) -> list[JobOut]:
+    return [job_out(j) for j in achievement_jobs(actor=api_user(request))[:100]]
+
+
+@router.get("/achievement-jobs/{job_id}", response=responses({200: JobOut}), summary="Poll a job")
+def get_job(request: HttpRequest, job_id: uuid.UUID) -> JobOut:
+    return job_out(achievement_job_get(actor=api_user(request), public_id=job_id))
+
+
+@router.post(
+    "/achievement-jobs/{job_id}/cancel",
+    response=responses({200: JobOut}),
+    summary="Cancel a job that has not started",
+)
+def cancel_job(request: HttpRequest, job_id: uuid.UUID) -> JobOut:
+    actor = api_user(request)
+    job = achievement_job_get(actor=actor, public_id=job_id)
+    return job_out(achievement_job_cancel(actor=actor, job=job))
+
+
+class ErrorsQuery(Schema):
+    format: str = ""
+
+
+@router.get(
+    "/achievement-jobs/{job_id}/errors",
+    response=responses({200: None}),
+    summary="The rejected rows with their reasons (format=csv|xml|xlsx)",
+)
+def job_errors(request: HttpRequest, job_id: uuid.UUID, query: Query[ErrorsQuery]) -> Any:
+    actor = api_user(request)
+    job = achievement_job_get(actor=actor, public_id=job_id)
+    name, stream = achievement_job_errors_file(actor=actor, job=job, fmt=query.format)
+    return FileResponse(stream, as_attachment=True, filename=name)

@@ -133,3 +133,94 @@ class LearningEventChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} v{self.version_number} {self.action}"
+
+
+class JobStatus(models.TextChoices):
+    # The real service's job statuses, as its clients know them.
+    WAITING = "Waiting", "Waiting"
+    IN_PROGRESS = "InProgress", "In progress"
+    SUCCESSFUL = "Successful", "Successful"
+    FAILED = "Failed", "Failed"
+    CANCELLED = "Cancelled", "Cancelled"
+
+
+class AchievementJob(models.Model):
+    """An awarding organisation's achievement file, processed in the background."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey("users.User", on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4)
+    file_size = models.PositiveBigIntegerField()
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    stored_path = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.WAITING, db_index=True
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True)
+    ended_at = models.DateTimeField(null=True)
+    records = models.PositiveIntegerField(default=0)
+    # The last row applied: a resumed run starts after it, so nothing is applied twice.
+    last_row = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)
+    rejection_reason = models.TextField(blank=True)
+    file_problems = models.JSONField(default=list, blank=True)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    reinstated = models.PositiveIntegerField(default=0)
+    promoted = models.PositiveIntegerField(default=0)
+    final_count = models.PositiveIntegerField(default=0)
+    provisional_count = models.PositiveIntegerField(default=0)
+    field_errors = models.PositiveIntegerField(default=0)
+    learner_errors = models.PositiveIntegerField(default=0)
+    business_errors = models.PositiveIntegerField(default=0)
+    linked_followed = models.PositiveIntegerField(default=0)
+    worker_token = models.CharField(max_length=32, blank=True)
+    progressed_at = models.DateTimeField(null=True, db_index=True)
+    requeued_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def successful_records(self) -> int:
+        return self.processed_records - self.rejected_records
+
+    @property
+    def rejected_records(self) -> int:
+        return self.field_errors + self.learner_errors + self.business_errors
+
+    @property
+    def percentage_successful(self) -> float:
+        if not self.records:
+            return 0.0
+        return round(100.0 * self.successful_records / self.records, 2)
+
+
+class AchievementError(models.Model):
+    """A row of a job that was not applied, with its original values and why."""
+
+    job = models.ForeignKey(AchievementJob, on_delete=models.CASCADE, related_name="errors")
+    row_number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16)
+    codes = models.CharField(max_length=100)
+    message = models.TextField()
+    data = models.JSONField(default=dict)
+    problems = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "row_number"], name="one_error_per_job_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number} {self.codes}"

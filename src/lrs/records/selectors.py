@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
+import uuid
+from collections.abc import Iterator
+from typing import IO
+
 from django.db.models import QuerySet
 
 from lrs.access import Capability
+from lrs.achievementfiles import (
+    AchievementProblem,
+    AchievementRecord,
+    RejectedRow,
+    error_header,
+    write_errors,
+)
 from lrs.audit.models import AuditEntry
-from lrs.core.errors import NotPermitted
+from lrs.core.errors import FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.learners.models import Learner
-from lrs.records.models import LearningEventChange, Qualification
+from lrs.records.models import AchievementJob, LearningEventChange, Qualification
 from lrs.users.models import User
 
 PLR_ACTIONS = ("plr.view", "learner.privacy_notice")
@@ -44,3 +56,44 @@ def qualification_search(
     if awarding_organisation_id is not None:
         found = found.filter(awarding_organisation_id=awarding_organisation_id)
     return found.order_by("reference")
+
+
+def achievement_jobs(*, actor: User) -> QuerySet[AchievementJob]:
+    if not actor.can(Capability.UPLOAD_ACHIEVEMENTS):
+        raise NotPermitted("Only awarding organisations upload achievements")
+    return AchievementJob.objects.filter(organisation_id=actor.organisation_id)
+
+
+def achievement_job_get(*, actor: User, public_id: uuid.UUID | str) -> AchievementJob:
+    try:
+        return achievement_jobs(actor=actor).get(public_id=public_id)
+    except (AchievementJob.DoesNotExist, ValueError):
+        raise NotFound("No such achievement job for your organisation") from None
+
+
+def _rejected_rows(job: AchievementJob) -> Iterator[RejectedRow]:
+    for error in job.errors.order_by("row_number").iterator(2000):
+        known = {k: v for k, v in error.data.items() if k in AchievementRecord.__dataclass_fields__}
+        record = AchievementRecord(row=error.row_number, **known)
+        yield RejectedRow(
+            record,
+            tuple(
+                AchievementProblem(error.row_number, p["field"] or None, p["rule"], p["code"])
+                for p in error.problems
+            ),
+        )
+
+
+def achievement_job_errors_file(
+    *, actor: User, job: AchievementJob, fmt: str = ""
+) -> tuple[str, IO[bytes]]:
+    """The rejected rows with their reasons, in the job's format unless another is asked."""
+    fmt = (fmt or job.file_format).upper()
+    if fmt not in ("CSV", "XML", "XLSX"):
+        raise ValidationFailed([FieldProblem("format", "Use csv, xml or xlsx")])
+    base = job.file_name.rsplit(".", 1)[0]
+    header = error_header(f"{base}.{fmt}", job.organisation.ukprn, job.rejected_records)
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    write_errors(out, header, _rejected_rows(job), fmt)
+    out.seek(0)
+    return header.file_name, out

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lrs.access import Capability, OrganisationType
 from lrs.audit.services import audit_record
+from lrs.batchfiles import BatchFileError, format_of
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
 from lrs.identifiers import uln as uln_rules
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
@@ -28,14 +34,17 @@ from lrs.learners.models import Learner, LearnerChange
 from lrs.learners.services import LearnerError, learner_access_record, verify_one
 from lrs.organisations.models import Organisation
 from lrs.records.models import (
+    AchievementJob,
     EventSource,
     EventStatus,
+    JobStatus,
     LearningEvent,
     LearningEventChange,
     Qualification,
     QualificationKind,
     QualificationStatus,
 )
+from lrs.records.tasks import process_achievement_job
 from lrs.users.models import User
 from lrs.validation.learner import parse_date
 
@@ -455,3 +464,92 @@ def learner_record_privacy_notice(*, actor: User, learner: Learner) -> Learner:
         detail={"ability_to_share": [OPTED_OUT, "1"]},
     )
     return learner
+
+
+# --- Achievement jobs ------------------------------------------------------------------
+
+
+def uploads_dir() -> Path:
+    """Where uploaded achievement files are kept: private, never served."""
+    path = Path(settings.LRS_UPLOADS_DIR) / "achievements"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@transaction.atomic
+def achievement_job_submit(*, actor: User, upload: Any) -> AchievementJob:
+    """Accept an awarding organisation's achievement file and queue it."""
+    if not actor.can(Capability.UPLOAD_ACHIEVEMENTS):
+        raise NotPermitted("Only awarding organisations upload achievements")
+    file_name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    try:
+        fmt = format_of(file_name)
+    except BatchFileError as exc:
+        raise ValidationFailed([FieldProblem("file", exc.problem.rule)]) from None
+    limit = settings.LRS_BATCH_MAX_BYTES
+    stored = f"{uuid.uuid4().hex}.{fmt.lower()}"
+    digest = hashlib.sha256()
+    size = 0
+    with (uploads_dir() / stored).open("wb") as out:
+        for chunk in upload.chunks():
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                (uploads_dir() / stored).unlink(missing_ok=True)
+                raise ValidationFailed(
+                    [FieldProblem("file", f"The file is larger than {limit // 2**20} MB")]
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    job = AchievementJob.objects.create(
+        organisation=actor.organisation,
+        submitted_by=actor,
+        file_name=file_name,
+        file_format=fmt,
+        file_size=size,
+        file_sha256=digest.hexdigest(),
+        stored_path=stored,
+    )
+    audit_record(
+        action="achievements.submit",
+        actor=actor,
+        object_type="achievement_job",
+        object_id=str(job.public_id),
+        detail={"file_name": file_name, "size": size},
+    )
+    transaction.on_commit(lambda: process_achievement_job.enqueue(job.pk))
+    return job
+
+
+@transaction.atomic
+def achievement_job_cancel(*, actor: User, job: AchievementJob) -> AchievementJob:
+    if actor.organisation_id != job.organisation_id:
+        raise NotPermitted("Only the organisation that sent the file can cancel it")
+    if not AchievementJob.objects.filter(pk=job.pk, status=JobStatus.WAITING).update(
+        status=JobStatus.CANCELLED, ended_at=timezone.now()
+    ):
+        raise Conflict("not_waiting", "Only a job that has not started can be cancelled")
+    audit_record(
+        action="achievements.cancel",
+        actor=actor,
+        object_type="achievement_job",
+        object_id=str(job.public_id),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def achievement_jobs_resume_stalled() -> int:
+    """Queue again every job whose worker stopped mid-way (run by each worker)."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.LRS_BATCH_STALL_SECONDS)
+    stalled = AchievementJob.objects.filter(
+        Q(requeued_at__isnull=True) | Q(requeued_at__lt=stale),
+        status=JobStatus.IN_PROGRESS,
+        progressed_at__lt=stale,
+    )
+    resumed = 0
+    for job_id in list(stalled.values_list("pk", flat=True)):
+        if AchievementJob.objects.filter(pk=job_id).update(requeued_at=timezone.now()):
+            process_achievement_job.enqueue(job_id)
+            resumed += 1
+    return resumed

@@ -1,0 +1,602 @@
+"""Awarding organisation achievement files, applied in the background worker.
+
+The file is validated whole first: a file-level fault fails the job and nothing is
+applied. Then each row is checked in three stages (field data, learner data, business
+rules: see docs/achievement-files.md) and every good row applied. Rows are handled in
+chunks, each one transaction that also records the last row applied, so a resumed job
+never applies a row twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from lrs.achievementfiles import (
+    Achievement,
+    AchievementProblem,
+    AchievementRecord,
+    Action,
+    ErrorCode,
+    ErrorKind,
+    read_achievements,
+    validate_achievement_file,
+)
+from lrs.achievementfiles import parse_record as parse_achievement
+from lrs.audit.services import audit_record
+from lrs.batchfiles import Limits
+from lrs.core.tasks import send_email
+from lrs.learners.models import Learner, LearnerStatus
+from lrs.matching.verify import NameAgreement, StoredPerson, verify_person
+from lrs.organisations.models import Organisation
+from lrs.records.models import (
+    AchievementError,
+    AchievementJob,
+    EventSource,
+    EventStatus,
+    JobStatus,
+    LearningEvent,
+    LearningEventChange,
+    Qualification,
+    QualificationKind,
+)
+from lrs.records.services import (
+    EventValues,
+    event_promote,
+    event_reinstate,
+    event_update,
+    event_withdraw,
+    uploads_dir,
+)
+
+ACTION_COUNTER = {
+    Action.CREATE: "created",
+    Action.UPDATE: "updated",
+    Action.WITHDRAW: "withdrawn",
+    Action.REINSTATE: "reinstated",
+    Action.PROMOTE: "promoted",
+}
+ERROR_COUNTER = {
+    ErrorKind.FIELD: "field_errors",
+    ErrorKind.LEARNER: "learner_errors",
+    ErrorKind.BUSINESS: "business_errors",
+}
+
+
+class JobTakenOver(Exception):
+    pass
+
+
+def limits() -> Limits:
+    return Limits(
+        max_records=settings.LRS_BATCH_MAX_RECORDS, max_bytes=settings.LRS_BATCH_MAX_BYTES
+    )
+
+
+def _problem(row: int, field: str, code: ErrorCode, rule: str) -> AchievementProblem:
+    return AchievementProblem(row=row, field=field, rule=rule, code=code)
+
+
+@dataclasses.dataclass
+class _Context:
+    """What a job needs to hand for every row, loaded once."""
+
+    job: AchievementJob
+    qualifications: dict[str, Qualification]
+    providers: dict[str, Organisation]
+    today: dt.date
+    # Natural keys of events created by this job so far: a repeat in the file is BR04.
+    created_keys: set[tuple[int, str, dt.date]]
+
+
+def _learner_problems(a: Achievement, learner: Learner) -> list[AchievementProblem]:
+    check = verify_person(
+        StoredPerson(
+            learner.given_name,
+            learner.family_name,
+            learner.previous_family_name,
+            learner.date_of_birth,
+            learner.gender,
+        ),
+        given_name=a.given_name,
+        family_name=a.family_name,
+        date_of_birth=a.date_of_birth,
+        gender=a.gender or None,
+    )
+    problems = []
+    if check.names is NameAgreement.DIFFERENT:
+        problems.append(
+            _problem(
+                a.row,
+                "GivenName",
+                ErrorCode.LD02,
+                f"The names do not match ULN {learner.uln} "
+                f"(flags {', '.join(check.failure_flags)})",
+            )
+        )
+    if not check.dob_matches:
+        problems.append(
+            _problem(a.row, "DateOfBirth", ErrorCode.LD03, f"Does not match ULN {learner.uln}")
+        )
+    if not check.gender_matches:
+        problems.append(
+            _problem(a.row, "Gender", ErrorCode.LD04, f"Does not match ULN {learner.uln}")
+        )
+    return problems
+
+
+def _qualification_problems(
+    a: Achievement, ctx: _Context
+) -> tuple[Qualification | None, Organisation | None, list[AchievementProblem]]:
+    problems = []
+    q = ctx.qualifications.get(a.reference)
+    if q is None:
+        problems.append(
+            _problem(
+                a.row,
+                "UnitOrQualificationReferenceNumber",
+                ErrorCode.BR01,
+                f"{a.reference} is not in the qualifications catalogue",
+            )
+        )
+    elif q.awarding_organisation_id != ctx.job.organisation_id:
+        problems.append(
+            _problem(
+                a.row,
+                "UnitOrQualificationReferenceNumber",
+                ErrorCode.BR02,
+                f"{a.reference} belongs to another awarding organisation",
+            )
+        )
+    provider = None
+    if a.provider_ukprn:
+        provider = ctx.providers.get(a.provider_ukprn)
+        if provider is None:
+            problems.append(
+                _problem(
+                    a.row,
+                    "ProviderUkprn",
+                    ErrorCode.BR03,
+                    f"No organisation registered with LRS has UKPRN {a.provider_ukprn}",
+                )
+            )
+    if a.award_date and a.award_date > ctx.today:
+        problems.append(
+            _problem(
+                a.row, "AchievementAwardDate", ErrorCode.BR06, "The award date is in the future"
+            )
+        )
+    elif (
+        q is not None
+        and a.award_date
+        and (
+            (q.valid_from and a.award_date < q.valid_from)
+            or (q.valid_to and a.award_date > q.valid_to)
+        )
+    ):
+        problems.append(
+            _problem(
+                a.row,
+                "AchievementAwardDate",
+                ErrorCode.BR11,
+                "The award date is outside the dates the qualification could be awarded",
+            )
+        )
+    return q, provider, problems
+
+
+def _target(
+    a: Achievement, learner: Learner, ctx: _Context
+) -> tuple[LearningEvent | None, AchievementProblem | None]:
+    """The existing event an update, withdraw, reinstate or promote acts on."""
+    events = LearningEvent.objects.filter(
+        learner=learner, awarding_organisation_id=ctx.job.organisation_id
+    )
+    if a.event_id:
+        event = events.filter(public_id=a.event_id).first()
+        if event is None:
+            return None, _problem(
+                a.row,
+                "EventId",
+                ErrorCode.BR05,
+                "This learner has no achievement of yours with that EventId",
+            )
+        return event, None
+    matching = list(events.filter(subject_code=a.reference).order_by("id"))
+    if len(matching) > 1 and a.award_date:
+        same_day = [e for e in matching if e.award_date == a.award_date]
+        matching = same_day or matching
+    if not matching:
+        return None, _problem(
+            a.row,
+            "UnitOrQualificationReferenceNumber",
+            ErrorCode.BR05,
+            f"This learner has no achievement of yours for {a.reference}",
+        )
+    if len(matching) > 1:
+        return None, _problem(
+            a.row, "EventId", ErrorCode.BR12, "Several achievements match: give the EventId"
+        )
+    return matching[0], None
+
+
+def _apply_change(
+    a: Achievement,
+    event: LearningEvent,
+    q: Qualification | None,
+    provider: Organisation | None,
+    ctx: _Context,
+) -> AchievementProblem | None:
+    actor = ctx.job.submitted_by
+    reason = a.action_reason or ""
+    if a.action is Action.WITHDRAW:
+        if event.withdrawn:
+            return _problem(a.row, "Action", ErrorCode.BR07, "The achievement is already withdrawn")
+        event_withdraw(actor=actor, event=event, reason=reason)
+    elif a.action is Action.REINSTATE:
+        if not event.withdrawn:
+            return _problem(a.row, "Action", ErrorCode.BR08, "The achievement is not withdrawn")
+        event_reinstate(actor=actor, event=event, reason=reason)
+    elif a.action is Action.PROMOTE:
+        if event.status != EventStatus.PROVISIONAL or event.withdrawn:
+            return _problem(
+                a.row,
+                "Action",
+                ErrorCode.BR09,
+                "Only a provisional achievement can be promoted to final",
+            )
+        event_promote(actor=actor, event=event, reason=reason)
+    else:
+        if event.withdrawn:
+            return _problem(
+                a.row, "Action", ErrorCode.BR07, "The achievement is withdrawn: reinstate it first"
+            )
+        status = str(a.status or event.status)
+        if event.status == EventStatus.FINAL and status == EventStatus.PROVISIONAL:
+            return _problem(
+                a.row, "Status", ErrorCode.BR10, "A final achievement cannot become provisional"
+            )
+        assert q is not None
+        event_update(
+            actor=actor,
+            event=event,
+            values=EventValues(
+                qualification=q,
+                grade=a.grade or event.grade,
+                award_date=a.award_date or event.award_date,
+                status=status,
+                credits=a.credits,
+                provider=provider,
+                language_for_assessment=a.language_for_assessment or "",
+                mis_identifier=a.mis_identifier or "",
+            ),
+            reason=reason,
+        )
+    return None
+
+
+@dataclasses.dataclass
+class _ChunkResult:
+    counters: Counter[str] = dataclasses.field(default_factory=Counter)
+    errors: list[AchievementError] = dataclasses.field(default_factory=list)
+    creates: list[tuple[Achievement, Learner, Qualification, Organisation | None]] = (
+        dataclasses.field(default_factory=list)
+    )
+
+
+def _reject(
+    result: _ChunkResult,
+    ctx: _Context,
+    record: AchievementRecord,
+    problems: list[AchievementProblem],
+) -> None:
+    kind = problems[0].kind
+    result.counters[ERROR_COUNTER[kind]] += 1
+    result.errors.append(
+        AchievementError(
+            job=ctx.job,
+            row_number=record.row,
+            kind=str(kind),
+            codes=" ".join(dict.fromkeys(p.code for p in problems))[:100],
+            message="; ".join(p.message for p in problems),
+            data=record.values(),
+            problems=[{"field": p.field or "", "rule": p.rule, "code": p.code} for p in problems],
+        )
+    )
+
+
+def _flush_creates(result: _ChunkResult, ctx: _Context) -> None:
+    """Insert this chunk's new events in bulk, with their history rows."""
+    if not result.creates:
+        return
+    now = timezone.now()
+    actor = ctx.job.submitted_by
+    events = []
+    for a, learner, q, provider in result.creates:
+        ao = q.awarding_organisation
+        events.append(
+            LearningEvent(
+                learner=learner,
+                source=EventSource.QCFU if q.kind == QualificationKind.UNIT else EventSource.AO,
+                subject_code=q.reference,
+                subject=q.title,
+                qualification=q,
+                qualification_type=q.qualification_type,
+                level=q.level,
+                grade=a.grade or "",
+                award_date=a.award_date,
+                credits=a.credits if a.credits is not None else q.credits,
+                achievement_provider_ukprn=provider.ukprn if provider else "",
+                achievement_provider_name=provider.name if provider else "",
+                awarding_organisation=ao,
+                awarding_organisation_ukprn=ao.ukprn,
+                awarding_organisation_name=ao.name,
+                language_for_assessment=a.language_for_assessment or "",
+                status=str(a.status or EventStatus.FINAL),
+                mis_identifier=(a.mis_identifier or "")[:128],
+                date_loaded=now,
+                updated_at=now,
+                recorded_by=actor,
+            )
+        )
+    created = LearningEvent.objects.bulk_create(events)
+    if any(e.pk is None for e in created):  # a backend that returns no ids
+        ids = dict(
+            LearningEvent.objects.filter(public_id__in=[e.public_id for e in created]).values_list(
+                "public_id", "pk"
+            )
+        )
+        for e in created:
+            e.pk = ids[e.public_id]
+    LearningEventChange.objects.bulk_create(
+        [
+            LearningEventChange(
+                event_id=e.pk,
+                version_number=1,
+                changed_at=now,
+                action="create",
+                actor=actor,
+                organisation=ctx.job.organisation,
+                changes={
+                    "grade": [None, e.grade],
+                    "award_date": [None, e.award_date.isoformat()],
+                    "status": [None, e.status],
+                },
+            )
+            for e in created
+        ]
+    )
+    result.creates = []
+
+
+def _process_chunk(ctx: _Context, token: str, chunk: list[AchievementRecord]) -> None:
+    result = _ChunkResult()
+    parsed: list[tuple[AchievementRecord, Achievement]] = []
+    for record in chunk:
+        if record.format_problems:
+            _reject(result, ctx, record, list(record.format_problems))
+            continue
+        try:
+            parsed.append((record, parse_achievement(record)))
+        except ValueError as exc:
+            _reject(result, ctx, record, [_problem(record.row, "", ErrorCode.FD02, str(exc))])
+    learners = {
+        learner.uln: learner
+        for learner in Learner.objects.filter(uln__in={a.uln for _, a in parsed}).select_related(
+            "master"
+        )
+    }
+    learner_ids = {lr.master_id or lr.pk for lr in learners.values()}
+    existing = set(
+        LearningEvent.objects.filter(
+            learner_id__in=learner_ids,
+            subject_code__in={a.reference for _, a in parsed},
+            withdrawn=False,
+        ).values_list("learner_id", "subject_code", "award_date")
+    )
+    for record, a in parsed:
+        learner = learners.get(a.uln)
+        if learner is None or learner.status == LearnerStatus.CLOSED:
+            _reject(
+                result,
+                ctx,
+                record,
+                [_problem(a.row, "Uln", ErrorCode.LD01, f"No learner has ULN {a.uln}")],
+            )
+            continue
+        if learner.master_id is not None and learner.master is not None:
+            # Events of a linked learner belong to its master; the job reports it.
+            result.counters["linked_followed"] += 1
+            learner = learner.master
+        problems = _learner_problems(a, learner)
+        if problems:
+            _reject(result, ctx, record, problems)
+            continue
+        q, provider, problems = _qualification_problems(a, ctx)
+        if problems:
+            _reject(result, ctx, record, problems)
+            continue
+        assert q is not None
+        if a.action is Action.CREATE:
+            key = (learner.pk, q.reference, a.award_date)
+            if key in existing or key in ctx.created_keys:
+                _reject(
+                    result,
+                    ctx,
+                    record,
+                    [
+                        _problem(
+                            a.row,
+                            "UnitOrQualificationReferenceNumber",
+                            ErrorCode.BR04,
+                            "The learner already has this achievement on this date",
+                        )
+                    ],
+                )
+                continue
+            ctx.created_keys.add(key)
+            result.creates.append((a, learner, q, provider))
+            status = str(a.status or EventStatus.FINAL)
+        else:
+            _flush_creates(result, ctx)
+            event, problem = _target(a, learner, ctx)
+            if problem is None and event is not None:
+                problem = _apply_change(a, event, q, provider, ctx)
+            if problem is not None:
+                _reject(result, ctx, record, [problem])
+                continue
+            assert event is not None
+            event.refresh_from_db(fields=["status"])
+            status = event.status
+        result.counters[ACTION_COUNTER[a.action]] += 1
+        result.counters["final_count" if status == EventStatus.FINAL else "provisional_count"] += 1
+    _flush_creates(result, ctx)
+    AchievementError.objects.bulk_create(result.errors)
+    _touch(
+        ctx.job,
+        token,
+        last_row=chunk[-1].row,
+        processed_records=F("processed_records") + len(chunk),
+        **{name: F(name) + n for name, n in result.counters.items()},
+    )
+    applied = sum(result.counters[c] for c in ACTION_COUNTER.values())
+    if applied:
+        audit_record(
+            action="achievements.apply_chunk",
+            actor=ctx.job.submitted_by,
+            object_type="achievement_job",
+            object_id=str(ctx.job.public_id),
+            detail={
+                "rows": [chunk[0].row, chunk[-1].row],
+                **{k: v for k, v in result.counters.items() if v},
+            },
+        )
+
+
+def _claim(job_id: int, token: str) -> AchievementJob | None:
+    stale = timezone.now() - dt.timedelta(seconds=settings.LRS_BATCH_STALL_SECONDS)
+    claimable = Q(status=JobStatus.WAITING) | Q(
+        status=JobStatus.IN_PROGRESS, progressed_at__lt=stale
+    )
+    if not AchievementJob.objects.filter(claimable, pk=job_id).update(
+        worker_token=token, progressed_at=timezone.now()
+    ):
+        return None
+    return AchievementJob.objects.select_related("organisation", "submitted_by").get(pk=job_id)
+
+
+def _touch(job: AchievementJob, token: str, **fields: Any) -> None:
+    fields["progressed_at"] = timezone.now()
+    if not AchievementJob.objects.filter(pk=job.pk, worker_token=token).update(**fields):
+        raise JobTakenOver(job.public_id)
+    job.refresh_from_db()
+
+
+def process(job_id: int) -> str:
+    token = uuid.uuid4().hex
+    job = _claim(job_id, token)
+    if job is None:
+        return "not claimed"
+    path = uploads_dir() / job.stored_path
+    today = timezone.localdate()
+    if job.started_at is None:
+        _touch(job, token, started_at=timezone.now(), status=JobStatus.IN_PROGRESS)
+    report = validate_achievement_file(
+        path,
+        filename=job.file_name,
+        expected_ukprn=job.organisation.ukprn,
+        today=today,
+        limits=limits(),
+        business_rules=False,
+    )
+    if not report.file_accepted:
+        problems = [
+            {"row": p.row, "field": p.field or "", "rule": p.rule, "code": p.code}
+            for p in report.file_problems
+        ]
+        with transaction.atomic():
+            _touch(
+                job,
+                token,
+                status=JobStatus.FAILED,
+                rejection_reason=problems[0]["rule"] if problems else "The file is unreadable",
+                file_problems=problems,
+                records=report.records,
+                ended_at=timezone.now(),
+            )
+            audit_record(
+                action="achievements.reject",
+                actor=job.submitted_by,
+                object_type="achievement_job",
+                object_id=str(job.public_id),
+                outcome="refused",
+                detail={"reason": job.rejection_reason},
+            )
+        _notify(job)
+        return "failed"
+    _touch(job, token, records=report.records)
+    ctx = _Context(
+        job=job,
+        # The whole catalogue, so another organisation's reference is BR02, not BR01.
+        qualifications={
+            q.reference: q for q in Qualification.objects.select_related("awarding_organisation")
+        },
+        providers={o.ukprn: o for o in Organisation.objects.all()},
+        today=today,
+        created_keys=set(),
+    )
+    chunk: list[AchievementRecord] = []
+    with read_achievements(path, filename=job.file_name, limits=limits()) as opened:
+        for record in opened:
+            if record.row <= job.last_row:
+                continue
+            chunk.append(record)
+            if len(chunk) >= settings.LRS_BATCH_CHUNK_SIZE:
+                with transaction.atomic():
+                    _process_chunk(ctx, token, chunk)
+                chunk = []
+    if chunk:
+        with transaction.atomic():
+            _process_chunk(ctx, token, chunk)
+    with transaction.atomic():
+        _touch(job, token, status=JobStatus.SUCCESSFUL, ended_at=timezone.now())
+        audit_record(
+            action="achievements.complete",
+            actor=job.submitted_by,
+            object_type="achievement_job",
+            object_id=str(job.public_id),
+            detail={
+                "records": job.records,
+                "created": job.created,
+                "rejected": job.rejected_records,
+            },
+        )
+    _notify(job)
+    return "successful"
+
+
+def _notify(job: AchievementJob) -> None:
+    if not job.submitted_by.email:
+        return
+    if job.status == JobStatus.SUCCESSFUL:
+        body = (
+            f"Your achievement file {job.file_name} has been processed: {job.records} records, "
+            f"{job.percentage_successful}% successful ({job.created} created, {job.updated} "
+            f"updated, {job.withdrawn} withdrawn, {job.reinstated} reinstated, {job.promoted} "
+            f"promoted; {job.rejected_records} rejected)."
+        )
+    else:
+        body = f"Your achievement file {job.file_name} was refused: {job.rejection_reason}"
+    send_email.enqueue(
+        to=[job.submitted_by.email],
+        subject=f"LRS: achievement file {job.file_name}",
+        body=body + "\n\nSign in to LRS to see the result and download the errors.",
+    )
