@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "lrs.learners",
     "lrs.batches",
     "lrs.records",
+    "lrs.misuse",
 ]
 
 MIDDLEWARE = [
@@ -243,8 +244,18 @@ LOGGING = {
 LRS_UPLOADS_DIR = Path(os.environ.get("LRS_UPLOADS_DIR", DATA_DIR / "uploads"))
 LRS_BATCH_MAX_RECORDS = int(os.environ.get("LRS_BATCH_MAX_RECORDS", "100000"))
 LRS_BATCH_MAX_BYTES = int(os.environ.get("LRS_BATCH_MAX_MB", "50")) * 1024 * 1024
-LRS_BATCH_CHUNK_SIZE = int(os.environ.get("LRS_BATCH_CHUNK_SIZE", "500"))
+LRS_BATCH_CHUNK_SIZE = int(os.environ.get("LRS_BATCH_CHUNK_SIZE", "1000"))
 # A batch whose worker has shown no progress for this long is taken over by another.
 LRS_BATCH_STALL_SECONDS = int(os.environ.get("LRS_BATCH_STALL_SECONDS", "120"))
 # Run by every worker when it starts and then with each heartbeat.
-LRS_WORKER_RECOVERY = ["lrs.batches.services.batches_resume_stalled"]
+LRS_WORKER_RECOVERY = [
+    "lrs.batches.services.batches_resume_stalled",
+    "lrs.records.services.achievement_jobs_resume_stalled",
+    "lrs.misuse.services.misuse_check_if_due",
+]
+
+# --- Misuse watch ------------------------------------------------------------------------
+# A user whose searches and PLR views in one day exceed this is suspended automatically.
+LRS_MISUSE_DAILY_LIMIT = int(os.environ.get("LRS_MISUSE_DAILY_LIMIT", "1000"))
+# How often (at most, across all workers) the check runs.
+LRS_MISUSE_CHECK_SECONDS = int(os.environ.get("LRS_MISUSE_CHECK_SECONDS", "300"))

@@ -26,6 +26,7 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
         ("learner-register", "learner-registered"),
     ),
     ("Verify a learner", "learner-verify", (Capability.VERIFY_LEARNER,), ("learner-verify",)),
+    ("View a PLR", "plr-view", (Capability.VIEW_PLR,), ("plr-",)),
     (
         "Batch files",
         "batch-list",
@@ -35,6 +36,12 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
     ("Manage users", "users", (Capability.MANAGE_USERS,), ("users", "user-")),
     ("API tokens", "api-tokens", (Capability.USE_API,), ("api-token",)),
     ("Audit log", "audit-search", (Capability.SEARCH_AUDIT,), ("audit-",)),
+    (
+        "Suspended accounts",
+        "misuse-alerts",
+        (Capability.SEARCH_AUDIT,),
+        ("misuse-",),
+    ),
 ]
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("", include("lrs.audit.urls")),
     path("", include("lrs.learners.urls")),
     path("", include("lrs.batches.urls")),
+    path("", include("lrs.records.urls")),
+    path("", include("lrs.misuse.urls")),
 ]

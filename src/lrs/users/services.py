@@ -20,6 +20,7 @@ from lrs.core.errors import (
     ServiceError,
     ValidationFailed,
 )
+from lrs.misuse.models import AlertStatus, MisuseAlert
 from lrs.organisations.models import Organisation
 from lrs.users import tokens
 from lrs.users.models import ApiToken, User
@@ -208,6 +209,13 @@ def user_reactivate(*, actor: User | None, user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         return user
+    if MisuseAlert.objects.filter(user=user, status=AlertStatus.OPEN).exists():
+        # The misuse watch suspended this account; only the service desk may lift that.
+        raise Conflict(
+            "misuse_suspension",
+            f"{user.username} was suspended automatically for unusual activity. "
+            "The LRS service desk reviews it and decides whether to reinstate the account.",
+        )
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])
