@@ -14,6 +14,7 @@ FRAMEWORK_FREE = [
     "validation",
     "batchfiles",
     "achievementfiles",
+    "workingdays",
 ]
 
 

@@ -12,12 +12,13 @@ from django_tasks_db.models import DBTaskResult
 from lrs.access import Role
 from lrs.audit.models import AuditEntry
 from lrs.core.errors import Conflict, NotPermitted, ValidationFailed
-from lrs.misuse.models import AlertStatus, MisuseAlert, ScheduledRun
+from lrs.core.models import ScheduledRun
+from lrs.core.services import scheduled_run_claim
+from lrs.misuse.models import AlertStatus, MisuseAlert
 from lrs.misuse.services import (
     misuse_alert_decide,
     misuse_check,
     misuse_check_if_due,
-    scheduled_run_claim,
 )
 from lrs.users.models import ApiToken
 from tests.factories import make_token, make_user

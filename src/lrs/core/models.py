@@ -24,3 +24,14 @@ class AllocatedUln(models.Model):
 
     def __str__(self) -> str:
         return self.uln
+
+
+class ScheduledRun(models.Model):
+    """When a named periodic job last ran, claimed by an atomic conditional UPDATE so
+    that however many workers ask, only one runs it in each interval."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.last_run_at}"

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lrs.audit.services import audit_record
-from lrs.core.models import AllocatedUln
+from lrs.core.models import AllocatedUln, ScheduledRun
 from lrs.identifiers import uln as uln_rules
 
 if TYPE_CHECKING:
@@ -50,3 +52,23 @@ def uln_allocate(*, actor: User | None, count: int = 1, purpose: str = "register
             detail={"count": count, "purpose": purpose, "ulns": ulns[:1000]},
         )
     return ulns
+
+
+# --- Running a job at most once an interval, across workers ----------------------------
+
+
+def scheduled_run_claim(name: str, *, every: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Claim this interval's run of ``name``: True for exactly one caller per interval.
+
+    The claim is one conditional UPDATE, so two workers asking at once cannot both win:
+    the database lets one update the row and, re-checking the condition for the other,
+    finds it no longer holds.
+    """
+    now = now or timezone.now()
+    ScheduledRun.objects.get_or_create(name=name)
+    claimed = (
+        ScheduledRun.objects.filter(name=name)
+        .filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - every))
+        .update(last_run_at=now)
+    )
+    return claimed == 1

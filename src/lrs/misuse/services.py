@@ -15,15 +15,16 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from lrs.access import Capability, OrganisationStatus, OrganisationType
 from lrs.audit.models import AuditEntry
 from lrs.audit.services import audit_record
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
+from lrs.core.services import scheduled_run_claim
 from lrs.core.tasks import send_email
-from lrs.misuse.models import AlertStatus, MisuseAlert, ScheduledRun
+from lrs.misuse.models import AlertStatus, MisuseAlert
 from lrs.users.models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -173,26 +174,6 @@ def misuse_check(*, now: dt.datetime | None = None) -> list[MisuseAlert]:
         if alert is not None:
             alerts.append(alert)
     return alerts
-
-
-# --- Running a job at most once an interval, across workers ----------------------------
-
-
-def scheduled_run_claim(name: str, *, every: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """Claim this interval's run of ``name``: True for exactly one caller per interval.
-
-    The claim is one conditional UPDATE, so two workers asking at once cannot both win:
-    the database lets one update the row and, re-checking the condition for the other,
-    finds it no longer holds.
-    """
-    now = now or timezone.now()
-    ScheduledRun.objects.get_or_create(name=name)
-    claimed = (
-        ScheduledRun.objects.filter(name=name)
-        .filter(Q(last_run_at__isnull=True) | Q(last_run_at__lte=now - every))
-        .update(last_run_at=now)
-    )
-    return claimed == 1
 
 
 def misuse_check_if_due(*, now: dt.datetime | None = None) -> list[MisuseAlert] | None:
