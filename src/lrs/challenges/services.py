@@ -1,0 +1,552 @@
+"""Raising, acknowledging, resolving, withdrawing and escalating event data challenges.
+
+Every transition follows lrs.challenges.lifecycle, is audited, goes on the challenge's
+timeline and emails the other party. Resolutions act on the event through
+lrs.records.services, so the event's history reads the same as for an upload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from lrs.access import Capability, OrganisationStatus, OrganisationType
+from lrs.audit.services import audit_record
+from lrs.challenges.lifecycle import (
+    OPEN,
+    ChallengeType,
+    Outcome,
+    Party,
+    Status,
+    allowed,
+)
+from lrs.challenges.models import Challenge, ChallengeEvidence, ChallengeTransition
+from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
+from lrs.core.services import scheduled_run_claim
+from lrs.core.tasks import send_email
+from lrs.learners.services import resolve_uln
+from lrs.organisations.models import Organisation
+from lrs.records.models import EventSource, LearningEvent
+from lrs.records.services import EventValues, event_move, event_update, event_withdraw
+from lrs.users.models import User
+from lrs.validation.learner import parse_date
+from lrs.workingdays import add_working_days, working_days_between
+
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _new_reference() -> str:
+    while True:
+        code = "EDC-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+        if not Challenge.objects.filter(reference=code).exists():
+            return code
+
+
+def _service_desk() -> Organisation:
+    desk = Organisation.objects.filter(
+        type=OrganisationType.SERVICE_DESK, status=OrganisationStatus.ACTIVE
+    ).first()
+    if desk is None:
+        raise Conflict("no_service_desk", "No active service desk organisation is set up")
+    return desk
+
+
+def party_of(actor: User | None, challenge: Challenge) -> Party | None:
+    """Which side of the challenge the actor is on (None: not a party)."""
+    if actor is None:
+        return Party.SYSTEM
+    if actor.can(Capability.MEDIATE_CHALLENGES):
+        return Party.SERVICE_DESK
+    if actor.organisation_id == challenge.owner_organisation_id and actor.can(
+        Capability.RESOLVE_CHALLENGE
+    ):
+        return Party.OWNER
+    if actor.organisation_id == challenge.raising_organisation_id and actor.can(
+        Capability.RAISE_CHALLENGE
+    ):
+        return Party.RAISER
+    return None
+
+
+def _original_values(event: LearningEvent) -> dict[str, Any]:
+    return {
+        "event_id": str(event.public_id),
+        "source": event.source,
+        "accreditation_number": event.subject_code,
+        "title": event.subject,
+        "awarding_body": event.awarding_organisation_name,
+        "level": event.level,
+        "type": event.qualification_type,
+        "achieved_date": event.award_date.isoformat(),
+        "grade": event.grade,
+        "credits": event.credits,
+        "language": event.language_for_assessment,
+        "provider": event.achievement_provider_name,
+    }
+
+
+SUPPLIED_FIELDS = (
+    "grade",
+    "achieved_date",
+    "credits",
+    "level",
+    "language",
+    "provider_ukprn",
+    "correct_uln",
+)
+
+
+def _recipients(challenge: Challenge, to: Party) -> list[str]:
+    if to is Party.RAISER:
+        emails = {challenge.contact_email, challenge.raised_by.email}
+    else:
+        org_ids = [challenge.owner_organisation_id]
+        emails = set(
+            User.objects.filter(organisation_id__in=org_ids, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        if to is Party.SERVICE_DESK:
+            emails |= set(
+                User.objects.filter(
+                    organisation__type=OrganisationType.SERVICE_DESK, is_active=True
+                )
+                .exclude(email="")
+                .values_list("email", flat=True)
+            )
+    return sorted(e for e in emails if e)
+
+
+def _notify(challenge: Challenge, to: Party, subject: str, body: str) -> None:
+    recipients = _recipients(challenge, to)
+    if not recipients:
+        return
+    # Never a ULN or any demographics in email: the reference is enough to find it. The
+    # queue is in the database, so the email exists only if the change commits.
+    send_email.enqueue(
+        to=recipients,
+        subject=f"LRS challenge {challenge.reference}: {subject}",
+        body=body + "\n\nSign in to LRS to see the challenge.",
+    )
+
+
+def _move(challenge: Challenge, *, actor: User | None, to: Status, note: str = "") -> Challenge:
+    party = party_of(actor, challenge)
+    if party is None:
+        raise NotPermitted("You are not a party to this challenge")
+    current = Status(challenge.status)
+    if not allowed(current, to, party):
+        raise Conflict(
+            "illegal_transition",
+            f"A {current.value} challenge cannot be {to.value} "
+            f"by the {party.value.replace('_', ' ')}",
+        )
+    now = timezone.now()
+    challenge.status = to
+    stamp = {
+        Status.ACKNOWLEDGED: "acknowledged_at",
+        Status.RESOLVED: "resolved_at",
+        Status.WITHDRAWN: "withdrawn_at",
+        Status.ESCALATED: "escalated_at",
+    }[to]
+    setattr(challenge, stamp, now)
+    challenge.save()
+    ChallengeTransition.objects.create(
+        challenge=challenge,
+        from_status=current,
+        to_status=to,
+        at=now,
+        actor=actor,
+        organisation=actor.organisation if actor else None,
+        note=note,
+    )
+    audit_record(
+        action=f"challenge.{to.value}",
+        actor=actor,
+        organisation=actor.organisation if actor else challenge.owner_organisation,
+        object_type="challenge",
+        object_id=challenge.reference,
+        detail={"from": current.value, "to": to.value, "note": note[:500]},
+    )
+    return challenge
+
+
+def _set_under_challenge(events: Iterable[LearningEvent]) -> None:
+    for event in events:
+        under = Challenge.objects.filter(
+            Q(event=event) | Q(second_event=event), status__in=list(OPEN)
+        ).exists()
+        if event.under_data_challenge != under:
+            LearningEvent.objects.filter(pk=event.pk).update(under_data_challenge=under)
+
+
+def _store_evidence(challenge: Challenge, actor: User, upload: Any) -> ChallengeEvidence:
+    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip()
+    name = Path(getattr(upload, "name", "") or "evidence").name[:255]
+    if content_type not in settings.LRS_EVIDENCE_TYPES:
+        raise ValidationFailed(
+            [FieldProblem("evidence", "Evidence must be a PDF, PNG, JPEG or plain text file")]
+        )
+    folder = Path(settings.LRS_UPLOADS_DIR) / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}.bin"  # never the sender's name: it is not trusted
+    digest = hashlib.sha256()
+    size = 0
+    with (folder / stored).open("wb") as out:
+        for chunk in upload.chunks():
+            size += len(chunk)
+            if size > settings.LRS_EVIDENCE_MAX_BYTES:
+                out.close()
+                (folder / stored).unlink(missing_ok=True)
+                limit = settings.LRS_EVIDENCE_MAX_BYTES // 2**20
+                raise ValidationFailed(
+                    [FieldProblem("evidence", f"Each evidence file must be {limit} MB or smaller")]
+                )
+            digest.update(chunk)
+            out.write(chunk)
+    return ChallengeEvidence.objects.create(
+        challenge=challenge,
+        original_name=name,
+        content_type=content_type,
+        size=size,
+        sha256=digest.hexdigest(),
+        stored_path=stored,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+
+
+def _event_for(actor: User, public_id: str, field: str) -> LearningEvent:
+    try:
+        event = LearningEvent.objects.select_related("learner", "awarding_organisation").get(
+            public_id=public_id
+        )
+    except (LearningEvent.DoesNotExist, ValueError, Exception):
+        raise ValidationFailed([FieldProblem(field, "No learning event has this id")]) from None
+    from lrs.learners.selectors import learner_get
+
+    try:
+        learner_get(actor=actor, uln=event.learner.uln)
+    except (NotFound, NotPermitted):
+        # Only events of learners the organisation has found (e.g. by viewing the PLR).
+        raise ValidationFailed([FieldProblem(field, "No learning event has this id")]) from None
+    return event
+
+
+@transaction.atomic
+def challenge_raise(
+    *,
+    actor: User,
+    type: str,
+    event_id: str,
+    contact_name: str,
+    contact_email: str,
+    explanation: str,
+    contact_telephone: str = "",
+    second_event_id: str = "",
+    supplied_values: Mapping[str, Any] | None = None,
+    evidence: Iterable[Any] = (),
+) -> Challenge:
+    """A learning provider or local authority disputes a learning event."""
+    if not actor.can(Capability.RAISE_CHALLENGE):
+        raise NotPermitted("Only learning providers and local authorities raise challenges")
+    problems: list[FieldProblem] = []
+    try:
+        kind = ChallengeType(type)
+    except ValueError:
+        allowed_types = ", ".join(t.value for t in ChallengeType)
+        problems.append(FieldProblem("type", f"Use one of: {allowed_types}"))
+        kind = None
+    for name, value, limit in (
+        ("contact_name", contact_name, 100),
+        ("contact_email", contact_email, 254),
+        ("explanation", explanation, 4000),
+    ):
+        if not (value or "").strip():
+            problems.append(FieldProblem(name, "This field is mandatory"))
+        elif len(value) > limit:
+            problems.append(FieldProblem(name, f"Must be {limit} characters or fewer"))
+    if contact_email and "@" not in contact_email:
+        problems.append(FieldProblem("contact_email", "Enter an email address"))
+    supplied = {k: v for k, v in (supplied_values or {}).items() if k in SUPPLIED_FIELDS and v}
+    if "achieved_date" in supplied:
+        try:
+            parse_date(supplied["achieved_date"])
+        except ValueError as exc:
+            problems.append(FieldProblem("supplied_values.achieved_date", str(exc)))
+    if kind is ChallengeType.INCORRECT_DETAILS and not supplied:
+        problems.append(FieldProblem("supplied_values", "Say what the correct values are"))
+    if kind is ChallengeType.NOT_THIS_LEARNER and "correct_uln" in supplied:
+        learner, _ = resolve_uln(str(supplied["correct_uln"]))
+        if learner is None:
+            problems.append(FieldProblem("supplied_values.correct_uln", "No learner has this ULN"))
+    evidence = list(evidence)
+    problems.extend(
+        FieldProblem(
+            "evidence",
+            f"{getattr(upload, 'name', 'A file')}: evidence must be a PDF, "
+            "PNG, JPEG or plain text file",
+        )
+        for upload in evidence
+        if (getattr(upload, "content_type", "") or "").split(";")[0].strip()
+        not in settings.LRS_EVIDENCE_TYPES
+    )
+    if kind is ChallengeType.DUPLICATE_EVENT and not second_event_id:
+        problems.append(FieldProblem("second_event_id", "Give the event it duplicates"))
+    if problems or kind is None:
+        raise ValidationFailed(problems)
+    event = _event_for(actor, event_id, "event_id")
+    second = _event_for(actor, second_event_id, "second_event_id") if second_event_id else None
+    if second is not None and second.learner_id != event.learner_id:
+        raise ValidationFailed(
+            [FieldProblem("second_event_id", "The two events must be on the same PLR")]
+        )
+    if Challenge.objects.filter(event=event, status__in=list(OPEN)).exists():
+        raise Conflict("already_challenged", "This event already has an open challenge")
+    owner = (
+        event.awarding_organisation
+        if event.source in (EventSource.AO, EventSource.QCFU) and event.awarding_organisation
+        else _service_desk()
+    )
+    today = timezone.localdate()
+    challenge = Challenge.objects.create(
+        reference=_new_reference(),
+        type=kind,
+        learner=event.learner,
+        event=event,
+        second_event=second,
+        raised_by=actor,
+        raising_organisation=actor.organisation,
+        owner_organisation=owner,
+        contact_name=contact_name.strip(),
+        contact_telephone=contact_telephone.strip()[:30],
+        contact_email=contact_email.strip(),
+        explanation=explanation.strip(),
+        original_values=_original_values(event),
+        supplied_values=supplied,
+        created_at=timezone.now(),
+        acknowledge_due=add_working_days(today, settings.LRS_CHALLENGE_ACKNOWLEDGE_DAYS),
+        resolve_due=add_working_days(today, settings.LRS_CHALLENGE_RESOLVE_DAYS),
+    )
+    for upload in evidence:
+        _store_evidence(challenge, actor, upload)
+    ChallengeTransition.objects.create(
+        challenge=challenge,
+        from_status="",
+        to_status=Status.SUBMITTED,
+        at=challenge.created_at,
+        actor=actor,
+        organisation=actor.organisation,
+        note=explanation.strip()[:500],
+    )
+    _set_under_challenge([event, *([second] if second else [])])
+    audit_record(
+        action="challenge.submitted",
+        actor=actor,
+        object_type="challenge",
+        object_id=challenge.reference,
+        detail={"type": challenge.type, "event": str(event.public_id), "owner": owner.ukprn},
+    )
+    _notify(
+        challenge,
+        Party.OWNER,
+        "new challenge",
+        f"{actor.organisation.name} has challenged a learning event you own "
+        f"({event.subject_code}). Acknowledge it by {challenge.acknowledge_due:%d %B %Y} and "
+        f"resolve it by {challenge.resolve_due:%d %B %Y}.",
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_acknowledge(*, actor: User, challenge: Challenge, note: str = "") -> Challenge:
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    _move(challenge, actor=actor, to=Status.ACKNOWLEDGED, note=note)
+    _notify(
+        challenge,
+        Party.RAISER,
+        "acknowledged",
+        f"Your challenge has been acknowledged by {challenge.owner_organisation.name}.",
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_withdraw(*, actor: User, challenge: Challenge, reason: str = "") -> Challenge:
+    challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+    _move(challenge, actor=actor, to=Status.WITHDRAWN, note=reason)
+    _set_under_challenge(_events_of(challenge))
+    _notify(challenge, Party.OWNER, "withdrawn", "The organisation that raised it withdrew it.")
+    return challenge
+
+
+def _events_of(challenge: Challenge) -> list[LearningEvent]:
+    return [e for e in (challenge.event, challenge.second_event) if e is not None]
+
+
+@transaction.atomic
+def challenge_resolve(
+    *,
+    actor: User,
+    challenge: Challenge,
+    outcome: str,
+    reason: str,
+    amended: Mapping[str, Any] | None = None,
+    correct_uln: str = "",
+) -> Challenge:
+    """Settle the challenge: amend, withdraw or move the event, or change nothing."""
+    challenge = Challenge.objects.select_for_update().select_related("event").get(pk=challenge.pk)
+    try:
+        result = Outcome(outcome)
+    except ValueError:
+        raise ValidationFailed(
+            [FieldProblem("outcome", f"Use one of: {', '.join(o.value for o in Outcome)}")]
+        ) from None
+    if not reason.strip():
+        raise ValidationFailed([FieldProblem("reason", "Give the reason for the outcome")])
+    event = LearningEvent.objects.select_for_update().get(pk=challenge.event_id)
+    note = f"{result.value}: {reason.strip()}"
+    if result is Outcome.AMEND:
+        values = dict(amended or {})
+        if not values:
+            raise ValidationFailed([FieldProblem("amended", "Give the corrected values")])
+        try:
+            award_date = (
+                parse_date(values["achieved_date"])
+                if values.get("achieved_date")
+                else event.award_date
+            )
+        except ValueError as exc:
+            raise ValidationFailed([FieldProblem("amended.achieved_date", str(exc))]) from None
+        if event.qualification is None:
+            raise Conflict("not_amendable", "Only catalogue events can be amended here")
+        event_update(
+            actor=actor,
+            event=event,
+            values=EventValues(
+                qualification=event.qualification,
+                grade=str(values.get("grade") or event.grade),
+                award_date=award_date,
+                status=event.status,
+                credits=int(values["credits"])
+                if str(values.get("credits", "")).isdigit()
+                else event.credits,
+                language_for_assessment=str(
+                    values.get("language") or event.language_for_assessment
+                ),
+            ),
+            reason=f"Challenge {challenge.reference}: {reason.strip()}",
+        )
+    elif result is Outcome.WITHDRAW:
+        event_withdraw(
+            actor=actor, event=event, reason=f"Challenge {challenge.reference}: {reason.strip()}"
+        )
+    elif result is Outcome.MOVE:
+        target, _ = resolve_uln(correct_uln.strip())
+        if target is None:
+            raise ValidationFailed([FieldProblem("correct_uln", "No learner has this ULN")])
+        event_move(
+            actor=actor,
+            event=event,
+            learner=target,
+            reason=f"Challenge {challenge.reference}: {reason.strip()}",
+        )
+    challenge.outcome = result
+    challenge.outcome_reason = reason.strip()
+    _move(challenge, actor=actor, to=Status.RESOLVED, note=note)
+    _set_under_challenge(_events_of(challenge))
+    _notify(
+        challenge,
+        Party.RAISER,
+        "resolved",
+        f"Your challenge has been resolved: {result.value.replace('_', ' ')}. "
+        f"Reason: {reason.strip()}",
+    )
+    return challenge
+
+
+# --- Deadlines ---------------------------------------------------------------------------
+
+
+def challenges_check_deadlines(*, today: dt.date | None = None) -> dict[str, int]:
+    """Remind owners before a deadline; escalate to the service desk after it."""
+    today = today or timezone.localdate()
+    reminded = escalated = 0
+    for challenge in Challenge.objects.filter(
+        status__in=[Status.SUBMITTED, Status.ACKNOWLEDGED]
+    ).select_related("owner_organisation", "raised_by"):
+        with transaction.atomic():
+            due = (
+                challenge.acknowledge_due
+                if challenge.status == Status.SUBMITTED
+                else challenge.resolve_due
+            )
+            if today > due:
+                _move(
+                    challenge,
+                    actor=None,
+                    to=Status.ESCALATED,
+                    note=f"Deadline {due:%d %B %Y} passed",
+                )
+                _notify(
+                    challenge,
+                    Party.SERVICE_DESK,
+                    "escalated",
+                    f"The deadline of {due:%d %B %Y} passed: the service desk now mediates.",
+                )
+                escalated += 1
+                continue
+            flag = (
+                "acknowledge_reminder_sent"
+                if challenge.status == Status.SUBMITTED
+                else "resolve_reminder_sent"
+            )
+            if (
+                not getattr(challenge, flag)
+                and working_days_between(today, due) <= settings.LRS_CHALLENGE_REMINDER_DAYS
+            ):
+                Challenge.objects.filter(pk=challenge.pk).update(**{flag: True})
+                _notify(
+                    challenge,
+                    Party.OWNER,
+                    "deadline approaching",
+                    f"This challenge is due by {due:%d %B %Y}.",
+                )
+                reminded += 1
+    return {"reminded": reminded, "escalated": escalated}
+
+
+def challenges_check_deadlines_if_due() -> dict[str, int] | None:
+    every = dt.timedelta(seconds=settings.LRS_CHALLENGE_CHECK_SECONDS)
+    if not scheduled_run_claim("challenge_deadlines", every=every):
+        return None
+    return challenges_check_deadlines()
+
+
+def evidence_path(evidence: ChallengeEvidence) -> Path:
+    return Path(settings.LRS_UPLOADS_DIR) / "evidence" / evidence.stored_path
+
+
+@transaction.atomic
+def challenge_add_evidence(*, actor: User, challenge: Challenge, upload: Any) -> ChallengeEvidence:
+    if party_of(actor, challenge) is not Party.RAISER or challenge.status not in OPEN:
+        raise NotPermitted("Only the raiser adds evidence, while the challenge is open")
+    evidence = _store_evidence(challenge, actor, upload)
+    audit_record(
+        action="challenge.evidence",
+        actor=actor,
+        object_type="challenge",
+        object_id=challenge.reference,
+        detail={"file": evidence.original_name, "size": evidence.size},
+    )
+    return evidence
