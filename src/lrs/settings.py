@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "lrs.batches",
     "lrs.records",
     "lrs.misuse",
+    "lrs.challenges",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,7 @@ LRS_WORKER_RECOVERY = [
     "lrs.batches.services.batches_resume_stalled",
     "lrs.records.services.achievement_jobs_resume_stalled",
     "lrs.misuse.services.misuse_check_if_due",
+    "lrs.challenges.services.challenges_check_deadlines_if_due",
 ]
 
 # --- Misuse watch ------------------------------------------------------------------------
@@ -259,3 +261,12 @@ LRS_WORKER_RECOVERY = [
 LRS_MISUSE_DAILY_LIMIT = int(os.environ.get("LRS_MISUSE_DAILY_LIMIT", "1000"))
 # How often (at most, across all workers) the check runs.
 LRS_MISUSE_CHECK_SECONDS = int(os.environ.get("LRS_MISUSE_CHECK_SECONDS", "300"))
+
+# --- Event data challenges -----------------------------------------------------------------
+LRS_CHALLENGE_ACKNOWLEDGE_DAYS = int(os.environ.get("LRS_CHALLENGE_ACKNOWLEDGE_DAYS", "10"))
+LRS_CHALLENGE_RESOLVE_DAYS = int(os.environ.get("LRS_CHALLENGE_RESOLVE_DAYS", "25"))
+# Working days before a deadline when the owner is reminded.
+LRS_CHALLENGE_REMINDER_DAYS = int(os.environ.get("LRS_CHALLENGE_REMINDER_DAYS", "2"))
+LRS_CHALLENGE_CHECK_SECONDS = int(os.environ.get("LRS_CHALLENGE_CHECK_SECONDS", "300"))
+LRS_EVIDENCE_MAX_BYTES = int(os.environ.get("LRS_EVIDENCE_MAX_MB", "10")) * 1024 * 1024
+LRS_EVIDENCE_TYPES = ["application/pdf", "image/png", "image/jpeg", "text/plain"]
