@@ -83,7 +83,7 @@ def test_an_awarding_organisation_user_sees_achievements_but_not_learner_search(
     user = make_user(organisation, Role.AWARDING_ORGANISATION_USER)
     response = sign_in_as(client, user).get("/")
     soon = _coming_soon(response)
-    assert "Upload achievements" in soon
+    assert 'href="/achievements/">Upload achievements</a>' in _links(response)
     assert "Find a learner" not in soon
 
 

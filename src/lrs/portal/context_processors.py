@@ -33,6 +33,12 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
         (Capability.SUBMIT_BATCH, Capability.SUBMIT_VERIFY_BATCH),
         ("batch-",),
     ),
+    (
+        "Achievements",
+        "achievement-job-list",
+        (Capability.UPLOAD_ACHIEVEMENTS,),
+        ("achievement-",),
+    ),
     ("Manage users", "users", (Capability.MANAGE_USERS,), ("users", "user-")),
     ("API tokens", "api-tokens", (Capability.USE_API,), ("api-token",)),
     ("Audit log", "audit-search", (Capability.SEARCH_AUDIT,), ("audit-",)),

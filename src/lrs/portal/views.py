@@ -41,7 +41,7 @@ ACTIONS: list[Action] = [
     Action(C.SUBMIT_BATCH, "Submit batch files", "batch-list"),
     Action(C.SUBMIT_VERIFY_BATCH, "Submit verification batch files", "batch-list"),
     Action(C.VIEW_PLR, "View a Personal Learning Record (PLR)", "plr-view"),
-    Action(C.UPLOAD_ACHIEVEMENTS, "Upload achievements"),
+    Action(C.UPLOAD_ACHIEVEMENTS, "Upload achievements", "achievement-job-list"),
     Action(C.RAISE_CHALLENGE, "Challenge a learning record"),
     Action(C.RESOLVE_CHALLENGE, "Resolve challenges to your records"),
     Action(C.MEDIATE_CHALLENGES, "Mediate challenges"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from lrs.learners.forms import GENDER_CHOICES
 from lrs.portal.forms import DatePartsField, GovukForm
@@ -92,3 +93,47 @@ class PrivacyNoticeForm(GovukForm):
             "required": "Confirm that you have given the learner the current privacy notice"
         },
     )
+
+
+# --- Achievement files ------------------------------------------------------------------
+
+
+def _max_upload_mb() -> int:
+    return int(settings.LRS_BATCH_MAX_BYTES // (1024 * 1024))
+
+
+def achievement_file_hint(ukprn: str = "") -> str:
+    example = f"ACH_{ukprn or '10054321'}_010920241030.CSV"
+    return (
+        "Name it ACH_<UKPRN>_<DDMMYYYYHHMM> ending .CSV, .XML or .XLSX: your UKPRN and the "
+        f"date and time you made the file, for example {example}. "
+        f"The file may be up to {_max_upload_mb()} MB."
+    )
+
+
+class AchievementUploadForm(GovukForm):
+    """An awarding organisation's achievement file. The service checks the name and the
+    size again, and the file itself when it is processed."""
+
+    file = forms.FileField(
+        label="Achievement file",
+        error_messages={
+            "required": "Select an achievement file",
+            "empty": "The selected file is empty",
+            "invalid": "Select an achievement file",
+            "missing": "Select an achievement file",
+        },
+    )
+
+    def __init__(self, *args: Any, ukprn: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = achievement_file_hint(ukprn)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload is not None and (upload.size or 0) > settings.LRS_BATCH_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {_max_upload_mb()} MB, the most one file may be: "
+                "split it into smaller files"
+            )
+        return upload

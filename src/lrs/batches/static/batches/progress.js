@@ -1,7 +1,8 @@
-// Keeps a batch's progress bar up to date while the file is processed: polls the batch's
-// progress.json (same origin, the session's cookie) and, once the batch has finished,
-// reloads the page to show its outcome. Without JavaScript the page's Refresh link works.
-const section = document.querySelector("[data-batch-progress]");
+// Keeps a file's progress bar up to date while it is processed (a batch, or an achievement
+// job: any section with data-progress-url): polls its progress.json (same origin, the
+// session's cookie) and, once it has finished ("finished": true), reloads the page to show
+// its outcome. Without JavaScript the page's Refresh link works.
+const section = document.querySelector("[data-progress-url]");
 
 if (section) {
   const url = section.dataset.progressUrl;
@@ -33,7 +34,7 @@ if (section) {
       const data = await response.json();
       failures = 0;
       show(data);
-      if (data.status === "complete" || data.status === "failed") {
+      if (data.finished || data.status === "complete" || data.status === "failed") {
         window.location.reload();
         return;
       }
