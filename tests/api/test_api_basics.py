@@ -195,3 +195,14 @@ def test_users_list_and_revoke_their_own_tokens_only(client):
     assert client.delete(f"/api/v1/tokens/{other_id}", headers=headers).status_code == 404
     assert client.delete(f"/api/v1/tokens/{tokens[0]['id']}", headers=headers).status_code == 200
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_every_operation_documents_the_error_responses(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if not {"401", "403", "404", "422", "429"} <= set(operation["responses"])
+    ]
+    assert missing == []
