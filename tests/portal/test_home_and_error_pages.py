@@ -42,15 +42,21 @@ def test_a_provider_super_user_sees_manage_users_and_api_tokens_as_links(client)
 
 
 def test_the_coming_soon_features_are_listed_as_text_not_links(client):
-    user = make_user(make_organisation(OrganisationType.SCHOOL), Role.BATCH_USER)
+    user = make_user(make_organisation(OrganisationType.SERVICE_DESK), Role.SERVICE_DESK_USER)
     response = sign_in_as(client, user).get("/")
     soon = _coming_soon(response)
-    assert "Challenge a learning record" in soon
-    assert "Submit batch files" not in soon
-    assert 'href="/batches/">Submit batch files</a>' in _links(response)
-    assert "Find a learner" not in soon
-    assert "Find a learner" in _links(response)
+    assert "Merge duplicate learners" in soon
+    assert "Mediate challenges" not in soon
+    assert "Mediate challenges" in _links(response)
     assert "<a" not in soon
+
+
+def test_a_batch_user_has_a_link_for_everything_their_role_can_do(client):
+    user = make_user(make_organisation(OrganisationType.SCHOOL), Role.BATCH_USER)
+    response = sign_in_as(client, user).get("/")
+    links = _links(response)
+    for action in ("Find a learner", "Submit batch files", "Challenge a learning record"):
+        assert action in links
 
 
 def test_a_batch_user_cannot_manage_users_and_gets_the_styled_403_page(client):

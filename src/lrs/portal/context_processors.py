@@ -39,6 +39,16 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
         (Capability.UPLOAD_ACHIEVEMENTS,),
         ("achievement-",),
     ),
+    (
+        "Challenges",
+        "challenge-list",
+        (
+            Capability.RAISE_CHALLENGE,
+            Capability.RESOLVE_CHALLENGE,
+            Capability.MEDIATE_CHALLENGES,
+        ),
+        ("challenge-",),
+    ),
     ("Manage users", "users", (Capability.MANAGE_USERS,), ("users", "user-")),
     ("API tokens", "api-tokens", (Capability.USE_API,), ("api-token",)),
     ("Audit log", "audit-search", (Capability.SEARCH_AUDIT,), ("audit-",)),

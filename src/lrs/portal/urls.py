@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("lrs.batches.urls")),
     path("", include("lrs.records.urls")),
     path("", include("lrs.misuse.urls")),
+    path("", include("lrs.challenges.urls")),
 ]
