@@ -57,10 +57,10 @@ OPEN = frozenset({Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ESCALATED})
 TRANSITIONS: dict[tuple[Status, Status], frozenset[Party]] = {
     (Status.SUBMITTED, Status.ACKNOWLEDGED): frozenset({Party.OWNER, Party.SERVICE_DESK}),
     (Status.SUBMITTED, Status.WITHDRAWN): frozenset({Party.RAISER}),
-    (Status.SUBMITTED, Status.ESCALATED): frozenset({Party.SYSTEM, Party.SERVICE_DESK}),
+    (Status.SUBMITTED, Status.ESCALATED): frozenset({Party.SYSTEM}),
     (Status.ACKNOWLEDGED, Status.RESOLVED): frozenset({Party.OWNER, Party.SERVICE_DESK}),
     (Status.ACKNOWLEDGED, Status.WITHDRAWN): frozenset({Party.RAISER}),
-    (Status.ACKNOWLEDGED, Status.ESCALATED): frozenset({Party.SYSTEM, Party.SERVICE_DESK}),
+    (Status.ACKNOWLEDGED, Status.ESCALATED): frozenset({Party.SYSTEM}),
     (Status.ESCALATED, Status.ACKNOWLEDGED): frozenset({Party.OWNER, Party.SERVICE_DESK}),
     (Status.ESCALATED, Status.RESOLVED): frozenset({Party.OWNER, Party.SERVICE_DESK}),
     (Status.ESCALATED, Status.WITHDRAWN): frozenset({Party.RAISER}),
