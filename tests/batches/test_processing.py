@@ -165,3 +165,35 @@ def test_an_awarding_organisation_verify_batch_answers_wsvrc_codes(batch_user, a
     assert batch.status == BatchStatus.COMPLETE, batch.problems
     assert [rows[n].return_code for n in (2, 3, 4)] == ["WSVRC001", "WSVRC005", "WSVRC006"]
     assert "VRF1" in rows[3].failure_flags
+
+
+def test_the_organisation_may_open_learners_its_batch_found_or_registered_but_not_rc010(
+    batch_user,
+):
+    from lrs.core.errors import NotFound
+    from lrs.learners.selectors import learner_get
+    from tests.factories import make_user
+
+    other_org_user = make_user(role="online_user")
+    stranger = learner_register(
+        actor=other_org_user,
+        data=learner(
+            2,
+            given_name="Cy",
+            family_name="Lee",
+            date_of_birth="1999-12-01",
+            last_known_postcode="LS1 4AP",
+        ).learner_data(),
+    ).learner
+    records = [
+        learner(2),
+        learner(
+            3, uln=stranger.uln, given_name="Zed", family_name="Quill", date_of_birth="1999-12-01"
+        ),
+    ]
+    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), records))
+    rows = run(batch)
+    assert (rows[2].return_code, rows[3].return_code) == (RC.RC001, RC.RC010)
+    assert learner_get(actor=batch_user, uln=rows[2].uln).uln == rows[2].uln
+    with pytest.raises(NotFound):
+        learner_get(actor=batch_user, uln=stranger.uln)

@@ -137,3 +137,47 @@ def test_killing_the_worker_process_mid_file_loses_nothing_and_duplicates_nothin
             second.kill()
     assert second.returncode == 0, err.decode()
     assert_processed_exactly_once(batch, total)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_and_an_online_registration_of_one_person_at_once_make_one_uln(
+    batch_user, tmp_path, settings
+):
+    import threading
+
+    from lrs.learners.services import LearnerError, learner_register
+    from tests.batches.conftest import learner
+
+    settings.LRS_UPLOADS_DIR = tmp_path / "uploads"
+    record = learner(2)
+    batch = batch_submit(actor=batch_user, upload=upload(batch_user.organisation.ukprn, [record]))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def online():
+        barrier.wait()
+        try:
+            learner_register(actor=batch_user, data=record.learner_data())
+        except LearnerError:
+            pass  # refused because the batch registered the person first: fine
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def batched():
+        barrier.wait()
+        try:
+            processing.process(batch.pk)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=online), threading.Thread(target=batched)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Learner.objects.count() == 1

@@ -9,6 +9,7 @@ resumes after the last one: no record is lost and no ULN is issued twice.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import uuid
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -37,13 +38,21 @@ from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerChange, LearnerStatus
 from lrs.learners.services import (
+    CANDIDATE_FIELDS,
     demographics_key,
-    learner_insert,
-    learner_match,
+    insert_rows,
+    learner_access_record,
+    learner_candidates,
+    learner_columns,
+    learner_demographics,
+    learner_match_rows,
     learner_refresh_keys,
-    resolve_uln,
+    learners_insert_many,
+    learners_lock_for_registration,
+    resolve_ulns,
     verify_one,
 )
+from lrs.matching import KEY_COLUMNS, Prepared, prepare, query_keys
 from lrs.matching.verify import StoredPerson, verify_person
 from lrs.users.models import User
 from lrs.validation.learner import Purpose, parse_date, validate_learner
@@ -88,6 +97,10 @@ ADDRESS_FIELDS = (
 )
 
 
+# SQLite page cache while processing (KiB).
+_SQLITE_CACHE_KIB = 64 * 1024
+
+
 class BatchTakenOver(Exception):
     """Another worker claimed the batch after this one stalled; this one stops."""
 
@@ -128,20 +141,169 @@ class Outcome:
     updated: bool = False
 
 
+_RECORD_DATA_FIELDS: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind) if f.name != "format_problems")
+    for kind in (BatchRecord, VerifyRecord)
+}
+
+
 def _record_data(record: BatchRecord | VerifyRecord) -> dict[str, Any]:
-    data = dataclasses.asdict(record)
-    data.pop("format_problems", None)
-    return data
+    # dataclasses.asdict without its deep copy: every value is a str, an int or None.
+    return {name: getattr(record, name) for name in _RECORD_DATA_FIELDS[type(record)]}
+
+
+# The stand-in ULN of a learner registered earlier in the chunk, until the chunk's new
+# learners are inserted together and get their ULNs (its id is negative until then).
+_PENDING = "pending:"
+
+
+class _ChunkRegister:
+    """The learners the finds of one chunk can reach, in memory.
+
+    Holds every learner whose key columns match a query key of one of the chunk's
+    records (fetched with one set of queries), and then every learner the chunk changes
+    or registers, with their keys as they now are. So the rows that share a key with a
+    record here are the rows the database would return to that record's own find at
+    that moment in the chunk, the chunk's own new learners included.
+    """
+
+    def __init__(self) -> None:
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.index: dict[str, dict[str, list[int]]] = {column: {} for column in KEY_COLUMNS}
+
+    def put(self, row: dict[str, Any]) -> None:
+        ident = row["id"]
+        old = self.rows.get(ident)
+        if old is not None:
+            for column in KEY_COLUMNS:
+                if old[column]:
+                    self.index[column][old[column]].remove(ident)
+        self.rows[ident] = row
+        for column in KEY_COLUMNS:
+            value = row[column]
+            if value:
+                self.index[column].setdefault(value, []).append(ident)
+
+    def candidates(self, keys: dict[str, list[str]]) -> list[dict[str, Any]]:
+        found: set[int] = set()
+        for column, values in keys.items():
+            index = self.index[column]
+            for value in values:
+                bucket = index.get(value)
+                if bucket:
+                    found.update(bucket)
+        rows = [self.rows[ident] for ident in found]
+        # The order a find's query returns them in (Learner's ordering).
+        rows.sort(key=_by_uln)
+        return rows
+
+
+def _by_uln(row: dict[str, Any]) -> str:
+    return str(row["uln"])
+
+
+@dataclasses.dataclass
+class _Prepared:
+    """A record without a ULN, validated and made ready to find, before the chunk's fetch."""
+
+    values: dict[str, Any]
+    problems: list[Any]
+    key: str = ""
+    query: Prepared | None = None
+    keys: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 class RegistrationProcessor:
-    """Decides each record's return code, registering or updating learners as needed."""
+    """Decides each record's return code, registering or updating learners as needed.
+
+    A chunk's records are decided one after another, as if each ran its own find against
+    the register, but with the reads done for the whole chunk at once (``begin``): the
+    candidates of every record's find, and the learners of the ULNs supplied. New
+    learners are held back and inserted together when the chunk ends (``finish``); until
+    then, later records of the chunk find them in memory like any other learner.
+    """
 
     def __init__(self, *, actor: User, rejected: dict[int, Any], seen: dict[str, str]) -> None:
         self.actor = actor
         self.rejected = rejected
         # Demographics digests of learners already settled in this file -> their ULN.
         self.seen = seen
+        self._register = _ChunkRegister()
+        self._prepared: dict[int, _Prepared] = {}
+        self._by_uln: dict[str, tuple[Learner | None, bool]] = {}
+        self._pending: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        # The digests this chunk added to ``seen``, to forget if the chunk rolls back.
+        self._settled: list[str] = []
+
+    def begin(self, records: list[BatchRecord]) -> None:
+        """Validate the chunk's records and read what their finds and ULNs need."""
+        wanted: dict[str, set[str]] = {column: set() for column in KEY_COLUMNS}
+        ulns: list[str] = []
+        for record in records:
+            if record.row in self.rejected:
+                continue
+            if record.uln:
+                if record.uln not in self._by_uln:
+                    ulns.append(record.uln)
+                continue
+            values, problems = validate_learner(record.learner_data(), purpose=Purpose.REGISTER)
+            item = _Prepared(values, problems)
+            if not problems:
+                item.key = demographics_key(values)
+                item.query = prepare(learner_demographics(values))
+                item.keys = query_keys(item.query)
+                for column, column_keys in item.keys.items():
+                    wanted[column].update(column_keys)
+            self._prepared[record.row] = item
+        # Before reading: an online registration of one of these people either committed
+        # already (and is read below) or waits for this chunk (and then finds its learner).
+        learners_lock_for_registration(
+            item.values["date_of_birth"] for item in self._prepared.values() if not item.problems
+        )
+        if any(wanted.values()):
+            for row in learner_candidates(wanted):
+                # A learner already held here was changed by this chunk: keep that.
+                if row["id"] not in self._register.rows:
+                    self._register.put(row)
+        if ulns:
+            self._by_uln.update(resolve_ulns(ulns))
+
+    def finish(self, outcomes: list[Outcome]) -> None:
+        """Insert the chunk's new learners and put their ULNs in place of the stand-ins."""
+        if self._pending:
+            ulns = learners_insert_many(
+                actor=self.actor,
+                values_list=[values for _, values, _ in self._pending],
+                columns_list=[columns for _, _, columns in self._pending],
+                action="register (batch)",
+            )
+            issued = {
+                stand_in: uln for (stand_in, _, _), uln in zip(self._pending, ulns, strict=True)
+            }
+            for outcome in outcomes:
+                if outcome.uln.startswith(_PENDING):
+                    outcome.uln = issued[outcome.uln]
+                for candidate in outcome.candidates:
+                    if str(candidate["uln"]).startswith(_PENDING):
+                        candidate["uln"] = issued[candidate["uln"]]
+            for key in self._settled:
+                uln = self.seen[key]
+                if uln.startswith(_PENDING):
+                    self.seen[key] = issued[uln]
+
+    def commit(self) -> None:
+        """The chunk is stored: forget what was read for it."""
+        self._register = _ChunkRegister()
+        self._prepared = {}
+        self._by_uln = {}
+        self._pending = []
+        self._settled = []
+
+    def rollback(self) -> None:
+        """The chunk rolled back: forget it, and its learners' place in ``seen`` too."""
+        for key in self._settled:
+            self.seen.pop(key, None)
+        self.commit()
 
     def outcome(self, record: BatchRecord) -> Outcome:
         refused = self.rejected.get(record.row)
@@ -158,29 +320,49 @@ class RegistrationProcessor:
         return self._without_uln(record)
 
     def _without_uln(self, record: BatchRecord) -> Outcome:
-        values, problems = validate_learner(record.learner_data(), purpose=Purpose.REGISTER)
-        if problems:  # the validator passed it; this guards against rules drifting apart
+        if record.row not in self._prepared:  # not in begin()'s records: read it now
+            self.begin([record])
+        item = self._prepared.pop(record.row)
+        if item.problems:  # the validator passed it; this guards against rules drifting apart
             return Outcome(
-                RC.RC011, problems=[{"field": p.field, "rule": p.rule} for p in problems]
+                RC.RC011, problems=[{"field": p.field, "rule": p.rule} for p in item.problems]
             )
-        key = demographics_key(values)
+        key = item.key
         if key in self.seen:
             return Outcome(RC.RC012, uln=self.seen[key])
-        found = learner_match(values)
+        assert item.query is not None
+        found = learner_match_rows(item.query, self._register.candidates(item.keys))
         if found.response_code in (codes.EXACT, codes.MASTER_SUBSTITUTED):
             uln = found.candidates[0].uln
-            self.seen[key] = uln
+            self._settle(key, uln)
             return Outcome(RC.RC002, uln=uln)
         if found.response_code == codes.POSSIBLE:
             return Outcome(RC.RC007, candidates=candidates_json(found))
         if found.response_code == codes.TOO_MANY:
             return Outcome(RC.RC008)
-        learner = learner_insert(actor=self.actor, values=values, action="register (batch)")
-        self.seen[key] = learner.uln
-        return Outcome(RC.RC001, uln=learner.uln, registered=True)
+        uln = self._register_later(item.values)
+        self._settle(key, uln)
+        return Outcome(RC.RC001, uln=uln, registered=True)
+
+    def _settle(self, key: str, uln: str) -> None:
+        self.seen[key] = uln
+        self._settled.append(key)
+
+    def _register_later(self, values: dict[str, Any]) -> str:
+        """A new learner, inserted when the chunk ends; findable in memory until then."""
+        stand_in = f"{_PENDING}{len(self._pending)}"
+        columns = learner_columns(values)
+        row = {field: columns.get(field, "") for field in CANDIDATE_FIELDS}
+        row.update(id=-1 - len(self._pending), uln=stand_in, status=LearnerStatus.ACTIVE)
+        row["master_id"] = None
+        self._register.put(row)
+        self._pending.append((stand_in, values, columns))
+        return stand_in
 
     def _with_uln(self, record: BatchRecord) -> Outcome:
-        learner, linked = resolve_uln(record.uln)
+        if record.uln not in self._by_uln:  # not in begin()'s records: read it now
+            self.begin([record])
+        learner, linked = self._by_uln[record.uln]
         if learner is None or learner.status == LearnerStatus.CLOSED:
             return Outcome(RC.RC009)
         dob = parse_date(record.date_of_birth)
@@ -206,6 +388,8 @@ class RegistrationProcessor:
         if linked:
             return Outcome(RC.RC005, uln=learner.uln, failure_flags=check.failure_flags)
         if self._update_address(learner, record):
+            # Later finds in the chunk must see the learner as it now is.
+            self._register.put({field: getattr(learner, field) for field in CANDIDATE_FIELDS})
             return Outcome(RC.RC004, uln=learner.uln, updated=True)
         return Outcome(RC.RC003, uln=learner.uln, failure_flags=check.failure_flags)
 
@@ -353,7 +537,8 @@ def process(batch_id: int) -> str:
     rejected = {outcome.row: outcome for outcome in report.rejected}
     done = BatchRow.objects.filter(batch=batch).aggregate(last=Max("row_number"))["last"] or 0
     try:
-        _process_records(batch, token, path, rejected, after_row=done)
+        with _sqlite_cache():
+            _process_records(batch, token, path, rejected, after_row=done)
     except BatchFileError as exc:  # the file changed on disk between the two reads
         _touch(
             batch,
@@ -375,6 +560,24 @@ def process(batch_id: int) -> str:
         )
     _notify(batch)
     return "complete"
+
+
+@contextlib.contextmanager
+def _sqlite_cache() -> Iterator[None]:
+    """On SQLite, a bigger page cache while processing: a chunk's finds read, and its new
+    learners write, index pages all over a big register (SQLite's default is 2 MB)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
 def _records(batch: Batch, path: Path) -> Iterator[BatchRecord | VerifyRecord]:
@@ -428,37 +631,43 @@ def _process_chunk(
     processor: RegistrationProcessor,
     rejected: dict[int, Any],
 ) -> None:
-    seen_before = dict(processor.seen)
     try:
+        registrations = [r for r in chunk if isinstance(r, BatchRecord)]
+        if registrations:
+            processor.begin(registrations)
+        outcomes = [
+            _verify_outcome(record, rejected)
+            if isinstance(record, VerifyRecord)
+            else processor.outcome(record)
+            for record in chunk
+        ]
+        processor.finish(outcomes)
+        _record_access(batch, outcomes)
         rows = []
         tally: Counter[str] = Counter()
         registered: list[str] = []
         updated: list[str] = []
-        for record in chunk:
-            if isinstance(record, VerifyRecord):
-                outcome = _verify_outcome(record, rejected)
-            else:
-                outcome = processor.outcome(record)
+        for record, outcome in zip(chunk, outcomes, strict=True):
             tally[COUNTER_OF.get(outcome.return_code, "rejected")] += 1
             if outcome.registered:
                 registered.append(outcome.uln)
             if outcome.updated:
                 updated.append(outcome.uln)
             rows.append(
-                BatchRow(
-                    batch=batch,
-                    row_number=record.row,
-                    mis_identifier=record.mis_identifier[:128],
-                    data=_record_data(record),
-                    return_code=outcome.return_code,
-                    uln=outcome.uln,
-                    candidates=outcome.candidates,
-                    problems=outcome.problems,
-                    failure_flags=outcome.failure_flags,
-                    is_exception=outcome.return_code in EXCEPTION_CODES,
-                )
+                {
+                    "batch_id": batch.pk,
+                    "row_number": record.row,
+                    "mis_identifier": record.mis_identifier[:128],
+                    "data": _record_data(record),
+                    "return_code": outcome.return_code,
+                    "uln": outcome.uln,
+                    "candidates": outcome.candidates,
+                    "problems": outcome.problems,
+                    "failure_flags": outcome.failure_flags,
+                    "is_exception": outcome.return_code in EXCEPTION_CODES,
+                }
             )
-        BatchRow.objects.bulk_create(rows)
+        insert_rows(BatchRow, rows)
         _touch(
             batch,
             token,
@@ -480,9 +689,26 @@ def _process_chunk(
             )
     except BaseException:
         # The chunk rolls back, so neither may its learners' place in the file's memory.
-        processor.seen.clear()
-        processor.seen.update(seen_before)
+        processor.rollback()
         raise
+    processor.commit()
+
+
+# Outcomes that show the organisation a learner, as an online find or register would.
+# RC010 is not one: a supplied ULN whose details did not match reveals nothing more.
+_SHOWN = frozenset({RC.RC001, RC.RC002, RC.RC003, RC.RC004, RC.RC005, RC.RC012})
+
+
+def _record_access(batch: Batch, outcomes: list[Outcome]) -> None:
+    if batch.kind != BatchKind.REGISTRATION:
+        return
+    ulns = {o.uln for o in outcomes if o.uln and o.return_code in _SHOWN}
+    ulns |= {str(c["uln"]) for o in outcomes if o.return_code == RC.RC007 for c in o.candidates}
+    if ulns:
+        learner_access_record(
+            organisation_id=batch.organisation_id,
+            learner_ids=Learner.objects.filter(uln__in=ulns).values_list("pk", flat=True),
+        )
 
 
 def _counts(batch: Batch) -> dict[str, int]:

@@ -22,7 +22,11 @@ from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.validation import kind_of
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.learners import codes
-from lrs.learners.services import learner_insert, learner_match
+from lrs.learners.services import (
+    learner_insert,
+    learner_match,
+    learners_lock_for_registration,
+)
 from lrs.users.models import User
 from lrs.validation.learner import Purpose, validate_learner
 
@@ -202,12 +206,14 @@ def batch_exception_resolve(
                 [FieldProblem("reason", "Say why this is a different person from the candidates")]
             )
         values = _values_of(row, None)
+        learners_lock_for_registration([values["date_of_birth"]])
         learner = learner_insert(actor=actor, values=values, action="register (batch exception)")
         row.return_code, row.uln = RC.RC015, learner.uln
     elif action == "dismiss":
         row.return_code, row.uln = RC.RC016, ""
     else:
         values = _values_of(row, amended)
+        learners_lock_for_registration([values["date_of_birth"]])
         row.data = {**row.data, **{k: v for k, v in (amended or {}).items() if k in row.data}}
         found = learner_match(values)
         if found.response_code in (codes.EXACT, codes.MASTER_SUBSTITUTED):

@@ -7,12 +7,13 @@ ULN for someone already registered.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,13 +21,15 @@ from lrs.access import Capability
 from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
 from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
-from lrs.core.services import uln_allocate
+from lrs.core.models import AllocatedUln
+from lrs.core.services import UlnSpaceExhausted, uln_allocate
 from lrs.identifiers import uln as uln_rules
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
 from lrs.matching import (
     KEY_COLUMNS,
     Demographics,
+    Prepared,
     classify,
     default_scorer,
     prepare,
@@ -176,7 +179,10 @@ def _candidate_rows(query: Demographics) -> list[dict[str, Any]]:
 
 def _find(values: Mapping[str, Any]) -> FindResult:
     query = learner_demographics(values)
-    rows = _candidate_rows(query)
+    return _classify_rows(query, _candidate_rows(query))
+
+
+def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
     by_id = {row["id"]: row for row in rows}
     candidates = [(row["id"], learner_demographics(row)) for row in rows]
     scored = default_scorer().score_all(prepare(query), candidates)
@@ -220,6 +226,8 @@ def _find(values: Mapping[str, Any]) -> FindResult:
 
 def _masters_of(rows: list[dict[str, Any]]) -> dict[int, str]:
     ids = {row["master_id"] for row in rows}
+    if not ids:
+        return {}
     return dict(Learner.objects.filter(pk__in=ids).values_list("pk", "uln"))
 
 
@@ -269,15 +277,26 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     return result
 
 
-def _lock_for_registration(date_of_birth: Any) -> None:
-    # Two registrations of one person share a date of birth: serialising registrations per
-    # date of birth makes the find-then-insert atomic without locking the whole register.
-    # SQLite needs nothing here, because its IMMEDIATE transactions already serialise writes.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext(%s))", [f"learner-dob:{date_of_birth}"]
-            )
+def learners_lock_for_registration(dates_of_birth: Iterable[Any]) -> None:
+    """Hold, until the transaction ends, the right to register people with these dates.
+
+    Two registrations of one person share a date of birth: serialising registrations per
+    date of birth makes find-then-insert atomic without locking the whole register, for
+    online registrations and batch chunks alike. Locks are taken in sorted order, so two
+    transactions asking for several never deadlock. SQLite needs nothing here: its
+    IMMEDIATE transactions already serialise writes.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({f"learner-dob:{d}" for d in dates_of_birth})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(hashtext(k))) "
+            "FROM (SELECT k FROM unnest(%s::text[]) AS k ORDER BY k) AS ordered",
+            [keys],
+        )
 
 
 @dataclass(frozen=True)
@@ -300,7 +319,7 @@ def learner_register(
     )
     if problems:
         raise _invalid(problems)
-    _lock_for_registration(values["date_of_birth"])
+    learners_lock_for_registration([values["date_of_birth"]])
     key = demographics_key(values)
     if Learner.objects.filter(demographics_key=key).exclude(status=LearnerStatus.CLOSED).exists():
         audit_record(
@@ -392,6 +411,264 @@ def learner_refresh_keys(learner: Learner) -> None:
 def learner_match(values: Mapping[str, Any]) -> FindResult:
     """The find behind every operation, on already validated values, without audit."""
     return _find(values)
+
+
+# --- Many finds and registrations at once (batch files) --------------------------------
+
+# What ``learner_candidates`` returns of each learner: what a find scores, and the key
+# columns, so that a caller can share out the rows among many finds in memory.
+CANDIDATE_FIELDS: tuple[str, ...] = (*FIND_RESULT_FIELDS, *KEY_COLUMNS)
+# Values per IN list: well inside every backend's limit on parameters.
+_IN_BATCH = 900
+# Rounds of redrawing ULNs that someone else issued meanwhile, before giving up.
+_ULN_ROUNDS = 20
+
+
+def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
+    """Every learner who is not closed and whose key column holds one of the values given
+    for that column, once each, as a dict of ``CANDIDATE_FIELDS``.
+
+    Pass the ``query_keys`` of many finds merged column by column: the candidates of each
+    find are then exactly the rows whose key columns hold one of its own query keys, the
+    rows ``learner_match`` would have fetched for it, with a few queries for all of them.
+    The ids come first from the key indexes alone, then each row once by its id.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Learner._meta.db_table)
+    columns = ", ".join(quote(f) for f in CANDIDATE_FIELDS)
+    dob = CANDIDATE_FIELDS.index("date_of_birth")
+    closed = LearnerStatus.CLOSED.value
+    ids: set[int] = set()
+    rows: list[dict[str, Any]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter per column: a statement with thousands of placeholders
+            # costs more to compose and plan than to run.
+            for column in KEY_COLUMNS:
+                values = sorted({v for v in keys.get(column, ()) if v})
+                if values:
+                    cursor.execute(
+                        f"SELECT {quote('id')} FROM {table} "  # noqa: S608
+                        f"WHERE {quote(column)} = ANY(%s::varchar[])",
+                        [values],
+                    )
+                    ids.update(ident for (ident,) in cursor.fetchall())
+            if ids:
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} "  # noqa: S608
+                    f"WHERE {quote('id')} = ANY(%s::bigint[]) AND {quote('status')} <> %s",
+                    [sorted(ids), closed],
+                )
+                rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor]
+            return rows
+        for column in KEY_COLUMNS:
+            values = sorted({v for v in keys.get(column, ()) if v})
+            for start in range(0, len(values), _IN_BATCH):
+                part = values[start : start + _IN_BATCH]
+                cursor.execute(
+                    f"SELECT {quote('id')} FROM {table} "  # noqa: S608
+                    f"WHERE {quote(column)} IN ({', '.join(['%s'] * len(part))})",
+                    part,
+                )
+                ids.update(ident for (ident,) in cursor.fetchall())
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), _IN_BATCH):
+            some = wanted[start : start + _IN_BATCH]
+            cursor.execute(
+                f"SELECT {columns} FROM {table} "  # noqa: S608
+                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(some))}) "
+                f"AND {quote('status')} <> %s",
+                [*some, closed],
+            )
+            for found in cursor.fetchall():
+                row = dict(zip(CANDIDATE_FIELDS, found, strict=True))
+                if isinstance(found[dob], str):  # SQLite keeps dates as text
+                    row["date_of_birth"] = dt.date.fromisoformat(found[dob])
+                rows.append(row)
+    return rows
+
+
+def learner_match_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
+    """``learner_match`` for a query whose candidate rows the caller has fetched already
+    (each with ``FIND_RESULT_FIELDS``): scored and classified exactly as a find does.
+
+    ``query`` is ``learner_demographics`` of the validated values, or its ``prepare``."""
+    return _classify_rows(query, rows)
+
+
+def learner_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns ``learner_insert`` stores for validated ``values``, other than the ULN,
+    the times and the organisation: the fields, ``demographics_key`` and the blocking keys."""
+    return {
+        **{f: _storable(f, v) for f, v in values.items()},
+        "demographics_key": demographics_key(values),
+        **stored_keys(learner_demographics(values)),
+    }
+
+
+def learners_insert_many(
+    *,
+    actor: User,
+    values_list: Sequence[Mapping[str, Any]],
+    action: str,
+    columns_list: Sequence[Mapping[str, Any]] | None = None,
+) -> list[str]:
+    """``learner_insert`` for many learners at once, in the given order, with a few bulk
+    statements: each gets a random valid ULN recorded in ``AllocatedUln`` (purpose
+    ``register``), the same columns and its version 1 ``LearnerChange``. Returns the ULNs.
+
+    As for ``learner_insert``, the caller has run the finds and audits. ``columns_list``
+    may pass ``learner_columns`` of each values already worked out.
+    """
+    if not values_list:
+        return []
+    if columns_list is None:
+        columns_list = [learner_columns(values) for values in values_list]
+    now = timezone.now()
+    organisation_id = actor.organisation_id
+    ulns = _allocate_ulns(len(values_list), allocated_at=now)
+    insert_rows(
+        Learner,
+        [
+            {
+                **columns,
+                "uln": uln,
+                "created_at": now,
+                "updated_at": now,
+                "created_by_organisation_id": organisation_id,
+            }
+            for uln, columns in zip(ulns, columns_list, strict=True)
+        ],
+    )
+    id_of: dict[str, int] = {}
+    for start in range(0, len(ulns), _IN_BATCH):
+        id_of.update(
+            Learner.objects.filter(uln__in=ulns[start : start + _IN_BATCH])
+            .order_by()
+            .values_list("uln", "id")
+        )
+    insert_rows(
+        LearnerChange,
+        [
+            {
+                "learner_id": id_of[uln],
+                "version_number": 1,
+                "changed_at": now,
+                "action": action,
+                "actor_id": actor.pk,
+                "organisation_id": organisation_id,
+                "changes": {
+                    f: [None, _jsonable(v)] for f, v in values.items() if v not in (None, "")
+                },
+            }
+            for uln, values in zip(ulns, values_list, strict=True)
+        ],
+    )
+    return ulns
+
+
+def insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (by attribute name) of ``model``: one ``executemany``, or on
+    PostgreSQL one ``COPY``.
+
+    Every concrete column but the primary key is written: a value missing from a row
+    takes the field's default, as the ORM would, and dates, times and JSON are adapted
+    for the database as the ORM adapts them. ``bulk_create`` does the same work through
+    every field's preparation, at ten times the cost per row.
+    """
+    ops = connection.ops
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    adapters: list[Any] = []
+    defaults: list[Any] = []
+    for f in fields:
+        kind = f.get_internal_type()
+        if kind == "DateTimeField":
+            adapters.append(ops.adapt_datetimefield_value)
+        elif kind == "DateField":
+            adapters.append(ops.adapt_datefield_value)
+        elif kind == "JSONField":
+            adapters.append(lambda value, f=f: f.get_db_prep_save(value, connection))
+        else:
+            adapters.append(None)
+        defaults.append(f.get_default() if f.has_default() else (None if f.null else ""))
+    names = [f.attname for f in fields]
+    params = []
+    for row in rows:
+        values = []
+        for name, adapt, default in zip(names, adapters, defaults, strict=True):
+            value = row.get(name, default)
+            values.append(adapt(value) if adapt is not None and value is not None else value)
+        params.append(values)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # the psycopg cursor, for COPY
+            table = ops.quote_name(model._meta.db_table)
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in params:
+                    copy.write_row(values)
+            return
+        cursor.executemany(
+            f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
+            f"VALUES ({marks})",
+            params,
+        )
+
+
+def _allocate_ulns(count: int, *, allocated_at: Any) -> list[str]:
+    """``count`` new random valid ULNs recorded in ``AllocatedUln`` as ``uln_allocate``
+    records them (purpose ``register``), with a few statements instead of a savepoint and
+    an insert for each. Drawn numbers already issued are drawn again; if another process
+    issues one of them between the check and the insert, the round is drawn again."""
+    issued: list[str] = []
+    for _ in range(_ULN_ROUNDS):
+        wanted = count - len(issued)
+        if not wanted:
+            return issued
+        already = set(issued)
+        drawn = [uln for uln in uln_rules.random_ulns(wanted) if uln not in already]
+        taken: set[str] = set()
+        for start in range(0, len(drawn), _IN_BATCH):
+            taken.update(
+                AllocatedUln.objects.filter(uln__in=drawn[start : start + _IN_BATCH]).values_list(
+                    "uln", flat=True
+                )
+            )
+        fresh = [uln for uln in drawn if uln not in taken]
+        try:
+            with transaction.atomic():
+                AllocatedUln.objects.bulk_create(
+                    [
+                        AllocatedUln(uln=uln, allocated_at=allocated_at, purpose="register")
+                        for uln in fresh
+                    ]
+                )
+        except IntegrityError:
+            continue
+        issued.extend(fresh)
+    if len(issued) < count:
+        raise UlnSpaceExhausted("Could not find unused ULNs; the register may be nearly full")
+    return issued
+
+
+def resolve_ulns(ulns: Iterable[str]) -> dict[str, tuple[Learner | None, bool]]:
+    """``resolve_uln`` for many ULNs with one query: each ULN's answer, by ULN."""
+    wanted = sorted(set(ulns))
+    found: dict[str, Learner] = {}
+    for start in range(0, len(wanted), _IN_BATCH):
+        for learner in Learner.objects.select_related("master").filter(
+            uln__in=wanted[start : start + _IN_BATCH]
+        ):
+            found[learner.uln] = learner
+    answers: dict[str, tuple[Learner | None, bool]] = {}
+    for uln in wanted:
+        held = found.get(uln)
+        if held is not None and held.master_id is not None and held.master is not None:
+            answers[uln] = (held.master, True)
+        else:
+            answers[uln] = (held, False)
+    return answers
 
 
 _NULLABLE_FIELDS = frozenset({"date_of_address_capture"})
