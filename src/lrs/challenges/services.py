@@ -37,6 +37,7 @@ from lrs.core.tasks import send_email
 from lrs.learners.services import resolve_uln
 from lrs.organisations.models import Organisation
 from lrs.records.models import EventSource, LearningEvent
+from lrs.records.selectors import learning_event_get
 from lrs.records.services import EventValues, event_move, event_update, event_withdraw
 from lrs.users.models import User
 from lrs.validation.learner import parse_date
@@ -228,19 +229,10 @@ def _store_evidence(challenge: Challenge, actor: User, upload: Any) -> Challenge
 
 def _event_for(actor: User, public_id: str, field: str) -> LearningEvent:
     try:
-        event = LearningEvent.objects.select_related("learner", "awarding_organisation").get(
-            public_id=public_id
-        )
-    except (LearningEvent.DoesNotExist, ValueError, Exception):
-        raise ValidationFailed([FieldProblem(field, "No learning event has this id")]) from None
-    from lrs.learners.selectors import learner_get
-
-    try:
-        learner_get(actor=actor, uln=event.learner.uln)
-    except (NotFound, NotPermitted):
+        return learning_event_get(actor=actor, public_id=public_id)
+    except NotFound:
         # Only events of learners the organisation has found (e.g. by viewing the PLR).
         raise ValidationFailed([FieldProblem(field, "No learning event has this id")]) from None
-    return event
 
 
 @transaction.atomic

@@ -55,10 +55,10 @@ from lrs.challenges.lifecycle import (
 )
 from lrs.challenges.models import Challenge, ChallengeTransition
 from lrs.core.errors import NotFound, NotPermitted, ServiceError
-from lrs.learners.selectors import learner_get
 from lrs.portal.decorators import capability_required, signed_in_user, translate_refusals
 from lrs.portal.forms import add_service_error
 from lrs.records.models import LearningEvent
+from lrs.records.selectors import learning_event_get, learning_events_beside
 from lrs.users.models import User
 
 C = Capability
@@ -384,19 +384,6 @@ def _detail_page(
 # --- Raising a challenge --------------------------------------------------------------
 
 
-def _event(actor: User, public_id: uuid.UUID) -> LearningEvent:
-    """A learning event on the PLR of a learner the actor's organisation has found."""
-    event = (
-        LearningEvent.objects.select_related("learner", "awarding_organisation")
-        .filter(public_id=public_id, withdrawn=False)
-        .first()
-    )
-    if event is None:
-        raise NotFound("No such learning event")
-    learner_get(actor=actor, uln=event.learner.uln)  # NotFound unless it may see them
-    return event
-
-
 def _event_label(event: LearningEvent) -> str:
     parts = [f"{event.subject} ({event.subject_code})"]
     if event.grade:
@@ -463,12 +450,9 @@ def _settings(name: str) -> Any:
 def challenge_raise(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Raise a challenge about one learning event: the event as it is, then the form."""
     actor = signed_in_user(request)
-    event = _event(actor, public_id)
+    event = learning_event_get(actor=actor, public_id=public_id)
     others = [
-        (str(other.public_id), _event_label(other))
-        for other in LearningEvent.objects.filter(learner=event.learner, withdrawn=False)
-        .exclude(pk=event.pk)
-        .order_by("-award_date", "id")
+        (str(other.public_id), _event_label(other)) for other in learning_events_beside(event=event)
     ]
     open_challenge = (
         selectors.challenge_list(actor=actor).filter(event=event, status__in=list(OPEN)).first()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import IO
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from lrs.access import Capability
@@ -20,7 +21,7 @@ from lrs.achievementfiles import (
 from lrs.audit.models import AuditEntry
 from lrs.core.errors import FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.learners.models import Learner
-from lrs.records.models import AchievementJob, LearningEventChange, Qualification
+from lrs.records.models import AchievementJob, LearningEvent, LearningEventChange, Qualification
 from lrs.users.models import User
 
 PLR_ACTIONS = ("plr.view", "learner.privacy_notice")
@@ -97,3 +98,35 @@ def achievement_job_errors_file(
     write_errors(out, header, _rejected_rows(job), fmt)
     out.seek(0)
     return header.file_name, out
+
+
+def learning_event_get(*, actor: User, public_id: uuid.UUID | str) -> LearningEvent:
+    """A current learning event of a learner the actor's organisation may see."""
+    from lrs.learners.selectors import learner_get
+
+    try:
+        event = (
+            LearningEvent.objects.select_related(
+                "learner", "awarding_organisation", "qualification"
+            )
+            .filter(public_id=public_id, withdrawn=False)
+            .first()
+        )
+    except (ValueError, ValidationError):
+        event = None
+    if event is None:
+        raise NotFound("No such learning event")
+    try:
+        learner_get(actor=actor, uln=event.learner.uln)
+    except NotPermitted:
+        raise NotFound("No such learning event") from None
+    return event
+
+
+def learning_events_beside(*, event: LearningEvent) -> QuerySet[LearningEvent]:
+    """The other current events on the same PLR (e.g. the one a duplicate repeats)."""
+    return (
+        LearningEvent.objects.filter(learner_id=event.learner_id, withdrawn=False)
+        .exclude(pk=event.pk)
+        .order_by("-award_date", "id")
+    )

@@ -553,3 +553,31 @@ def achievement_jobs_resume_stalled() -> int:
             process_achievement_job.enqueue(job_id)
             resumed += 1
     return resumed
+
+
+def plr_record_privacy_notice(
+    *,
+    actor: User,
+    uln: str,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date | str | None = None,
+    gender: str | None = None,
+) -> Learner:
+    """Record the privacy notice for the learner these details verify as (WSEC0208 if none)."""
+    verified = verify_one(
+        {
+            "uln": (uln or "").strip(),
+            "given_name": given_name,
+            "family_name": family_name,
+            "date_of_birth": date_of_birth,
+            "gender": gender,
+        }
+    )
+    if not verified.found_uln or verified.response_code in (
+        codes.VERIFY_NO_MATCH,
+        codes.VERIFY_ULN_NOT_FOUND,
+    ):
+        raise _refuse(codes.NOT_VERIFIED, "The ULN and names do not match")
+    learner = Learner.objects.get(uln=verified.found_uln)
+    return learner_record_privacy_notice(actor=actor, learner=learner)

@@ -20,9 +20,8 @@ from lrs.audit.models import AuditEntry, Outcome
 from lrs.core.errors import Conflict
 from lrs.learners import codes
 from lrs.learners.forms import add_learner_problems, posted_values
-from lrs.learners.models import Learner
 from lrs.learners.selectors import learner_get
-from lrs.learners.services import LearnerError, verify_one
+from lrs.learners.services import LearnerError
 from lrs.learners.views import code_view
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.records.forms import PlrForm, PrivacyNoticeForm
@@ -30,8 +29,8 @@ from lrs.records.selectors import plr_viewers
 from lrs.records.services import (
     PlrDetail,
     PlrResult,
-    learner_record_privacy_notice,
     plr_get,
+    plr_record_privacy_notice,
 )
 from lrs.users.models import User
 
@@ -87,19 +86,6 @@ def _opted_out_page(
     )
 
 
-def _opted_out_learner(form: PlrForm) -> Learner | None:
-    """The learner the posted details verify as, to record the privacy notice for.
-
-    plr_get has refused with WSEC0206 for these same details, so they verify; this asks
-    again rather than trusting anything but the posted details.
-    """
-    data = form.service_data()
-    verified = verify_one({k: data[k] for k in data if k != "detail"})
-    if not verified.found_uln:
-        return None
-    return Learner.objects.filter(uln=verified.found_uln).first()
-
-
 @require_http_methods(["GET", "POST"])
 @capability_required(C.VIEW_PLR)
 def plr_view(request: HttpRequest) -> HttpResponse:
@@ -120,13 +106,14 @@ def plr_view(request: HttpRequest) -> HttpResponse:
         if not notice_form.is_valid():
             refusal = LearnerError(codes.NOT_SHARED, codes.DESCRIPTIONS[codes.NOT_SHARED])
             return _opted_out_page(request, form, notice_form, refusal)
-        learner = _opted_out_learner(form)
-        if learner is not None:
-            try:
-                learner_record_privacy_notice(actor=actor, learner=learner)
-                notice_recorded = True
-            except Conflict:
-                pass  # Someone else recorded it meanwhile: the PLR can be shown anyway.
+        details = {k: v for k, v in form.service_data().items() if k != "detail"}
+        try:
+            plr_record_privacy_notice(actor=actor, **details)
+            notice_recorded = True
+        except Conflict:
+            pass  # Someone else recorded it meanwhile: the PLR can be shown anyway.
+        except LearnerError:
+            pass  # The details no longer verify: plr_get below says so.
     try:
         result = plr_get(actor=actor, **form.service_data())
     except LearnerError as exc:
