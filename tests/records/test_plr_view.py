@@ -126,3 +126,9 @@ def test_the_viewers_page_lists_organisation_user_time_and_action(provider_user,
         (provider_user.organisation_id, provider_user.pk),
         (other.organisation_id, other.pk),
     }
+
+
+def test_the_service_desk_does_not_read_plrs(learner, event):
+    desk = make_user(make_organisation(OrganisationType.SERVICE_DESK), Role.SERVICE_DESK_USER)
+    with pytest.raises(NotPermitted):
+        view(desk, learner)

@@ -118,13 +118,15 @@ ORGANISATION_TYPE_CAPABILITIES: dict[OrganisationType, frozenset[Capability]] = 
             C.USE_API,
         }
     ),
+    # The service desk does not read PLRs: viewing is for learning providers and local
+    # authorities (and awarding organisations, their own events). It sees a challenged
+    # event's values in the challenge itself.
     OrganisationType.SERVICE_DESK: frozenset(
         {
             C.FIND_LEARNER,
             C.UPDATE_LEARNER,
             C.VERIFY_LEARNER,
             C.RETRIEVE_ULNS,
-            C.VIEW_PLR,
             C.RESOLVE_CHALLENGE,
             C.MANAGE_USERS,
             C.USE_API,
