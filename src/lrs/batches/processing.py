@@ -35,6 +35,7 @@ from lrs.batchfiles import (
     validate_file,
 )
 from lrs.batchfiles.return_codes import ReturnCode as RC
+from lrs.core import resumable
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerChange, LearnerStatus
 from lrs.learners.services import (
@@ -99,10 +100,6 @@ ADDRESS_FIELDS = (
 
 # SQLite page cache while processing (KiB).
 _SQLITE_CACHE_KIB = 64 * 1024
-
-
-class BatchTakenOver(Exception):
-    """Another worker claimed the batch after this one stalled; this one stops."""
 
 
 def uploads_dir() -> Path:
@@ -458,17 +455,13 @@ def _verify_outcome(record: VerifyRecord, rejected: dict[int, Any]) -> Outcome:
 
 def _claim(batch_id: int, token: str) -> Batch | None:
     """Take the batch for this run unless a live worker holds it."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.LRS_BATCH_STALL_SECONDS)
     claimable = Q(status=BatchStatus.QUEUED) | Q(
-        status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING], progressed_at__lt=stale
+        status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING],
+        progressed_at__lt=resumable.stalled_since(),
     )
-    with transaction.atomic():
-        taken = Batch.objects.filter(claimable, pk=batch_id).update(
-            worker_token=token,
-            progressed_at=timezone.now(),
-            attempts=F("attempts") + 1,
-        )
-    if not taken:
+    if not resumable.claim(
+        Batch, batch_id, claimable=claimable, token=token, attempts=F("attempts") + 1
+    ):
         return None
     return Batch.objects.select_related("uploaded_by__organisation", "organisation").get(
         pk=batch_id
@@ -476,9 +469,7 @@ def _claim(batch_id: int, token: str) -> Batch | None:
 
 
 def _touch(batch: Batch, token: str, **fields: Any) -> None:
-    fields["progressed_at"] = timezone.now()
-    if not Batch.objects.filter(pk=batch.pk, worker_token=token).update(**fields):
-        raise BatchTakenOver(batch.public_id)
+    resumable.touch(batch, token, **fields)
     for name, value in fields.items():
         setattr(batch, name, value)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from typing import Any, Protocol
@@ -20,6 +19,7 @@ from lrs.batches.tasks import process_batch
 from lrs.batchfiles import BatchFileError, format_of
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.validation import kind_of
+from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.learners import codes
 from lrs.learners.services import (
@@ -138,19 +138,11 @@ def batch_submit(*, actor: User, upload: UploadedFile, confirm_duplicate: bool =
 
 def batches_resume_stalled() -> int:
     """Queue again every batch whose worker stopped mid-way (run by each worker)."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.LRS_BATCH_STALL_SECONDS)
-    stalled = Batch.objects.filter(
-        Q(requeued_at__isnull=True) | Q(requeued_at__lt=stale),
-        status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING],
-        progressed_at__lt=stale,
+    return resumable.requeue_stalled(
+        Batch,
+        running=Q(status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING]),
+        enqueue=process_batch.enqueue,
     )
-    resumed = 0
-    for batch_id in list(stalled.values_list("pk", flat=True)):
-        with transaction.atomic():
-            if Batch.objects.filter(pk=batch_id).update(requeued_at=timezone.now()):
-                process_batch.enqueue(batch_id)
-                resumed += 1
-    return resumed
 
 
 # --- Exceptions -------------------------------------------------------------------------

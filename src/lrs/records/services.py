@@ -25,6 +25,7 @@ from django.utils import timezone
 from lrs.access import Capability, OrganisationType
 from lrs.audit.services import audit_record
 from lrs.batchfiles import BatchFileError, format_of
+from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
 from lrs.identifiers import uln as uln_rules
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
@@ -541,18 +542,11 @@ def achievement_job_cancel(*, actor: User, job: AchievementJob) -> AchievementJo
 
 def achievement_jobs_resume_stalled() -> int:
     """Queue again every job whose worker stopped mid-way (run by each worker)."""
-    stale = timezone.now() - dt.timedelta(seconds=settings.LRS_BATCH_STALL_SECONDS)
-    stalled = AchievementJob.objects.filter(
-        Q(requeued_at__isnull=True) | Q(requeued_at__lt=stale),
-        status=JobStatus.IN_PROGRESS,
-        progressed_at__lt=stale,
+    return resumable.requeue_stalled(
+        AchievementJob,
+        running=Q(status=JobStatus.IN_PROGRESS),
+        enqueue=process_achievement_job.enqueue,
     )
-    resumed = 0
-    for job_id in list(stalled.values_list("pk", flat=True)):
-        if AchievementJob.objects.filter(pk=job_id).update(requeued_at=timezone.now()):
-            process_achievement_job.enqueue(job_id)
-            resumed += 1
-    return resumed
 
 
 def plr_record_privacy_notice(

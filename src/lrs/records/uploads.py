@@ -40,6 +40,7 @@ from lrs.achievementfiles import (
 from lrs.achievementfiles import parse_record as parse_achievement
 from lrs.audit.services import audit_record
 from lrs.batchfiles import Limits
+from lrs.core import resumable
 from lrs.core.tasks import send_email
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.matching.normalise import name_compact
@@ -90,10 +91,6 @@ ERROR_COUNTER = {
     ErrorKind.LEARNER: "learner_errors",
     ErrorKind.BUSINESS: "business_errors",
 }
-
-
-class JobTakenOver(Exception):
-    pass
 
 
 def limits() -> Limits:
@@ -608,21 +605,16 @@ def _process_chunk(
 
 
 def _claim(job_id: int, token: str) -> AchievementJob | None:
-    stale = timezone.now() - dt.timedelta(seconds=settings.LRS_BATCH_STALL_SECONDS)
     claimable = Q(status=JobStatus.WAITING) | Q(
-        status=JobStatus.IN_PROGRESS, progressed_at__lt=stale
+        status=JobStatus.IN_PROGRESS, progressed_at__lt=resumable.stalled_since()
     )
-    if not AchievementJob.objects.filter(claimable, pk=job_id).update(
-        worker_token=token, progressed_at=timezone.now()
-    ):
+    if not resumable.claim(AchievementJob, job_id, claimable=claimable, token=token):
         return None
     return AchievementJob.objects.select_related("organisation", "submitted_by").get(pk=job_id)
 
 
 def _touch(job: AchievementJob, token: str, **fields: Any) -> None:
-    fields["progressed_at"] = timezone.now()
-    if not AchievementJob.objects.filter(pk=job.pk, worker_token=token).update(**fields):
-        raise JobTakenOver(job.public_id)
+    resumable.touch(job, token, **fields)
     job.refresh_from_db()
 
 
