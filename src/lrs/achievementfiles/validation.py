@@ -21,7 +21,12 @@ from lrs.achievementfiles.records import ACH_LAYOUT, AchievementHeader
 from lrs.achievementfiles.rules import check_award_date, has_spreadsheet_dates
 from lrs.batchfiles.readers import format_of
 from lrs.batchfiles.records import DEFAULT_LIMITS, BatchFileError, Limits
-from lrs.batchfiles.validation import EXCEL_DATE_FIX, check_file_name, check_header
+from lrs.batchfiles.validation import (
+    EXCEL_DATE_FIX,
+    FileVerdict,
+    check_file_name,
+    check_header,
+)
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 
 
@@ -44,7 +49,7 @@ class RowOutcome:
 
 
 @dataclass
-class AchievementReport:
+class AchievementReport(FileVerdict[AchievementProblem]):
     """Everything found in one file. ``ok`` is true when nothing at all is wrong."""
 
     file_name: str
@@ -55,27 +60,6 @@ class AchievementReport:
     file_problems: list[AchievementProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     completed: bool = False
-
-    @property
-    def file_accepted(self) -> bool:
-        """False when the whole file is refused (no row would be processed)."""
-        return self.completed and not self.file_problems
-
-    @property
-    def ok(self) -> bool:
-        return self.file_accepted and not self.rejected
-
-    @property
-    def valid_records(self) -> int:
-        return self.records - len(self.rejected)
-
-    @property
-    def record_problems(self) -> list[AchievementProblem]:
-        return [p for outcome in self.rejected for p in outcome.problems]
-
-    @property
-    def problems(self) -> list[AchievementProblem]:
-        return [*self.file_problems, *self.record_problems]
 
     @property
     def rejection_reason(self) -> str:

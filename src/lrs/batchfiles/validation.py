@@ -13,9 +13,10 @@ import datetime as dt
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Generic, TypeVar
 
 from lrs.batchfiles.readers import Batch, format_of, read_batch
 from lrs.batchfiles.records import (
@@ -71,19 +72,21 @@ class RecordOutcome:
     problems: tuple[BatchProblem, ...]
 
 
-@dataclass
-class ValidationReport:
-    """Everything found in one file. ``ok`` is true when nothing at all is wrong."""
+P = TypeVar("P")
 
-    file_name: str
-    kind: str
-    format: str | None = None
-    header: BatchHeader | None = None
-    records: int = 0
-    rejected: list[RecordOutcome] = field(default_factory=list)
-    file_problems: list[BatchProblem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    completed: bool = False
+
+class FileVerdict(Generic[P]):
+    """What a report of a whole file says, given its rejected records and file problems.
+
+    Shared by batch and achievement file reports; the dataclass using it supplies
+    ``completed``, ``records``, ``rejected`` (each with ``problems``) and
+    ``file_problems``.
+    """
+
+    completed: bool
+    records: int
+    rejected: Sequence[Any]
+    file_problems: list[P]
 
     @property
     def file_accepted(self) -> bool:
@@ -99,12 +102,27 @@ class ValidationReport:
         return self.records - len(self.rejected)
 
     @property
-    def record_problems(self) -> list[BatchProblem]:
+    def record_problems(self) -> list[P]:
         return [p for outcome in self.rejected for p in outcome.problems]
 
     @property
-    def problems(self) -> list[BatchProblem]:
+    def problems(self) -> list[P]:
         return [*self.file_problems, *self.record_problems]
+
+
+@dataclass
+class ValidationReport(FileVerdict[BatchProblem]):
+    """Everything found in one file. ``ok`` is true when nothing at all is wrong."""
+
+    file_name: str
+    kind: str
+    format: str | None = None
+    header: BatchHeader | None = None
+    records: int = 0
+    rejected: list[RecordOutcome] = field(default_factory=list)
+    file_problems: list[BatchProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    completed: bool = False
 
     def return_code_counts(self) -> dict[str, int]:
         return dict(sorted(Counter(o.return_code for o in self.rejected).items()))
