@@ -57,7 +57,7 @@ from lrs.learners.models import Learner  # noqa: E402
 from lrs.learners.services import (  # noqa: E402
     LearnerError,
     _candidate_rows,
-    _demographics,
+    learner_demographics,
     learner_find,
 )
 from lrs.organisations.models import Organisation  # noqa: E402
@@ -239,7 +239,7 @@ def quality(user: User, queries: list[dict[str, Any]]) -> dict[str, float]:
         else:
             result = learner_find(actor=user, data=query)
             outcome, ulns = result.outcome, [c.uln for c in result.candidates]
-            rows = _candidate_rows(_demographics(values))
+            rows = _candidate_rows(learner_demographics(values))
             candidate_counts.append(len(rows))
             candidate_ulns = {row["uln"] for row in rows}
         outcomes[outcome] += 1

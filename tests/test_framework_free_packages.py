@@ -15,6 +15,7 @@ FRAMEWORK_FREE = [
     "batchfiles",
     "achievementfiles",
     "workingdays",
+    "soapwire",
 ]
 
 

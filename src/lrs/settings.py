@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "lrs.records",
     "lrs.misuse",
     "lrs.challenges",
+    "lrs.duplicates",
+    "lrs.publications",
+    "lrs.servicedesk",
+    "lrs.soap",
 ]
 
 MIDDLEWARE = [
@@ -254,13 +258,30 @@ LRS_WORKER_RECOVERY = [
     "lrs.records.services.achievement_jobs_resume_stalled",
     "lrs.misuse.services.misuse_check_if_due",
     "lrs.challenges.services.challenges_check_deadlines_if_due",
+    "lrs.publications.services.list_editions_publish_if_due",
+    "lrs.duplicates.services.duplicate_scan_start_if_due",
 ]
+
+# --- Onboarding ----------------------------------------------------------------------------
+# How long the sign-in link sent to a new super user works (it also stops working once
+# used). Django's password reset tokens carry this.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("LRS_SIGN_IN_LINK_SECONDS", str(3 * 24 * 3600)))
+# The portal's public address, for links in emails sent from the console or the worker;
+# a change made in the portal uses the address the request came to.
+LRS_PORTAL_URL = os.environ.get("LRS_PORTAL_URL", "").rstrip("/")
 
 # --- Misuse watch ------------------------------------------------------------------------
 # A user whose searches and PLR views in one day exceed this is suspended automatically.
 LRS_MISUSE_DAILY_LIMIT = int(os.environ.get("LRS_MISUSE_DAILY_LIMIT", "1000"))
 # How often (at most, across all workers) the check runs.
 LRS_MISUSE_CHECK_SECONDS = int(os.environ.get("LRS_MISUSE_CHECK_SECONDS", "300"))
+
+# --- Duplicate learners -------------------------------------------------------------------
+# How often the worker scans the whole register for probable duplicates (0: never; the
+# service desk can still start a scan from the portal).
+LRS_DUPLICATE_SCAN_HOURS = float(os.environ.get("LRS_DUPLICATE_SCAN_HOURS", "24"))
+# A running scan with no progress for this long is taken to have lost its worker.
+LRS_DUPLICATE_SCAN_STALL_SECONDS = int(os.environ.get("LRS_DUPLICATE_SCAN_STALL_SECONDS", "1800"))
 
 # --- Event data challenges -----------------------------------------------------------------
 LRS_CHALLENGE_ACKNOWLEDGE_DAYS = int(os.environ.get("LRS_CHALLENGE_ACKNOWLEDGE_DAYS", "10"))

@@ -6,6 +6,7 @@ from lrs.core.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path("", include("lrs.soap.urls")),
     path("", include("lrs.portal.urls")),
 ]
 

@@ -1,10 +1,11 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.test import RequestFactory
+from django.utils import timezone
 
 from lrs.access import OrganisationType, Role
 from lrs.demo import data
-from lrs.demo.services import demo_load
+from lrs.demo.services import DEMO_DUPLICATES, DEMO_LEARNERS, demo_load
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
 from lrs.users.models import User
@@ -48,7 +49,7 @@ def test_demo_brings_synthetic_learners_that_a_find_matches_exactly():
     from lrs.learners.services import learner_find
 
     summary = demo_load()
-    assert summary.learners_created == 500
+    assert summary.learners_created == DEMO_LEARNERS + DEMO_DUPLICATES
     learner = Learner.objects.order_by("id").first()
     user = User.objects.get(username="college.online")
     found = learner_find(
@@ -63,3 +64,13 @@ def test_demo_brings_synthetic_learners_that_a_find_matches_exactly():
     )
     assert found.response_code == codes.EXACT
     assert found.candidates[0].uln == learner.uln
+
+
+def test_the_demo_register_holds_a_few_people_twice_for_the_duplicate_scan_to_find():
+    from lrs.duplicates.models import DuplicatePair, DuplicateScan
+    from lrs.duplicates.scan import scan_run
+
+    demo_load()
+    scan = DuplicateScan.objects.create(requested_at=timezone.now())
+    scan_run(scan.pk)
+    assert DuplicatePair.objects.filter(scan=scan).count() >= DEMO_DUPLICATES

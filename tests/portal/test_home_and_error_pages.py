@@ -16,12 +16,6 @@ def _links(response) -> str:
     return html[start : html.find("</ul>", start)] if start != -1 else ""
 
 
-def _coming_soon(response) -> str:
-    html = response.content.decode()
-    start = html.find('id="coming-soon-actions"')
-    return html[start : html.find("</ul>", start)] if start != -1 else ""
-
-
 def test_anonymous_visitors_to_home_are_sent_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302
@@ -41,14 +35,20 @@ def test_a_provider_super_user_sees_manage_users_and_api_tokens_as_links(client)
     assert "audit" not in links
 
 
-def test_the_coming_soon_features_are_listed_as_text_not_links(client):
+def test_the_service_desk_has_a_link_for_each_of_its_own_tasks(client):
     user = make_user(make_organisation(OrganisationType.SERVICE_DESK), Role.SERVICE_DESK_USER)
     response = sign_in_as(client, user).get("/")
-    soon = _coming_soon(response)
-    assert "Merge duplicate learners" in soon
-    assert "Mediate challenges" not in soon
-    assert "Mediate challenges" in _links(response)
-    assert "<a" not in soon
+    links = _links(response)
+    for text in (
+        "Service desk dashboard",
+        "Organisation applications",
+        "Organisations",
+        "Duplicate learners",
+        "Published lists",
+        "Mediate challenges",
+    ):
+        assert f">{text}</a>" in links
+    assert "Coming soon" not in response.content.decode()
 
 
 def test_a_batch_user_has_a_link_for_everything_their_role_can_do(client):
@@ -79,18 +79,18 @@ def test_a_view_learner_only_user_sees_only_what_that_role_allows(client):
         Capability.VIEW_PLR,
         Capability.USE_API,
     }
-    soon = _coming_soon(response)
-    assert "Register a learner" not in soon
-    assert "Submit batch files" not in soon
+    links = _links(response)
+    assert "Register a learner" not in links
+    assert "Submit batch files" not in links
 
 
 def test_an_awarding_organisation_user_sees_achievements_but_not_learner_search(client):
     organisation = make_organisation(OrganisationType.AWARDING_ORGANISATION)
     user = make_user(organisation, Role.AWARDING_ORGANISATION_USER)
     response = sign_in_as(client, user).get("/")
-    soon = _coming_soon(response)
-    assert 'href="/achievements/">Upload achievements</a>' in _links(response)
-    assert "Find a learner" not in soon
+    links = _links(response)
+    assert 'href="/achievements/">Upload achievements</a>' in links
+    assert "Find a learner" not in links
 
 
 def test_a_service_desk_user_can_search_the_audit_log_but_not_manage_users(client):
@@ -100,7 +100,7 @@ def test_a_service_desk_user_can_search_the_audit_log_but_not_manage_users(clien
     links = _links(response)
     assert 'href="/audit/">Search the audit log</a>' in links
     assert "Manage users" not in links
-    assert "Approve organisations" in _coming_soon(response)
+    assert 'href="/organisations/applications/">Organisation applications</a>' in links
 
 
 def test_the_service_navigation_marks_the_current_section(client):

@@ -77,7 +77,7 @@ class BatchRow(models.Model):
     mis_identifier = models.CharField(max_length=128, blank=True)
     data = models.JSONField(default=dict)
     return_code = models.CharField(max_length=8, db_index=True)
-    uln = models.CharField(max_length=10, blank=True)
+    uln = models.CharField(max_length=10, blank=True, db_index=True)
     candidates = models.JSONField(default=list, blank=True)
     problems = models.JSONField(default=list, blank=True)
     failure_flags = models.JSONField(default=list, blank=True)

@@ -4,6 +4,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -12,6 +13,7 @@ from lrs.learners.bulk import learners_bulk_load, synthetic_learner_record
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
 from lrs.organisations.services import organisation_create
+from lrs.publications.services import list_editions_publish_first
 from lrs.records.models import Qualification
 from lrs.records.services import EventValues, event_create, qualifications_import
 from lrs.synthetic import generate_learners
@@ -23,6 +25,9 @@ DEMO_SEED = 2026
 
 
 DEMO_LEARNERS = 500
+# Demo learners registered twice, as happens when a provider misses the first ULN: the
+# second record has a slip in one field, for the duplicate scan to find.
+DEMO_DUPLICATES = 4
 CATALOGUE = Path(__file__).with_name("qualifications.csv")
 
 
@@ -61,15 +66,20 @@ def demo_load() -> DemoSummary:
                 last_name=person.last_name,
             )
             users_created += 1
+    # After the organisations, so that the demo opens with both lists published.
+    list_editions_publish_first()
     if not Qualification.objects.exists():
         qualifications_import(actor=None, text=CATALOGUE.read_text(encoding="utf-8"))
     learners_created = 0
     if not Learner.objects.exists():
-        people = generate_learners(DEMO_LEARNERS, seed=DEMO_SEED)
+        people = list(generate_learners(DEMO_LEARNERS, seed=DEMO_SEED))
         learners_created = learners_bulk_load(
             records=(synthetic_learner_record(p) for p in people), source="lrs demo"
         )
         _demo_achievements()
+        learners_created += learners_bulk_load(
+            records=_demo_second_records(people[-DEMO_DUPLICATES:]), source="lrs demo"
+        )
     return DemoSummary(
         organisations_created=orgs_created,
         users_created=users_created,
@@ -115,6 +125,29 @@ def _demo_achievements() -> None:
                     language_for_assessment="English",
                 ),
             )
+
+
+def _demo_second_records(people: list[Any]) -> list[dict[str, Any]]:
+    """Second registrations of a few demo people, each with a different kind of slip."""
+    records = []
+    for index, person in enumerate(people):
+        record = synthetic_learner_record(person)
+        if index % 4 == 0:  # a typo in the given name
+            name = record["given_name"]
+            record["given_name"] = name[:-2] + name[-1] + name[-2] if len(name) > 3 else name + "e"
+        elif index % 4 == 1:  # day and month of birth swapped, where that is a date
+            dob = record["date_of_birth"]
+            if dob.day <= 12 and dob.day != dob.month:
+                record["date_of_birth"] = dt.date(dob.year, dob.day, dob.month)
+            else:
+                record["date_of_birth"] = dob + dt.timedelta(days=1)
+        elif index % 4 == 2:  # moved house
+            record["last_known_postcode"] = "SW1A 2AA"
+        else:  # a typo in the family name
+            name = record["family_name"]
+            record["family_name"] = name[:-2] + name[-1] + name[-2] if len(name) > 3 else name + "e"
+        records.append(record)
+    return records
 
 
 def demo_example_learners(count: int = 3) -> list[Learner]:

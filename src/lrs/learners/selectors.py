@@ -68,3 +68,9 @@ def learner_history(*, actor: User, learner: Learner) -> list[LearnerChange]:
         .select_related("actor", "organisation")
         .order_by("-version_number")
     )
+
+
+def learners_linked(*, actor: User, master: Learner) -> list[Learner]:
+    """The learners merged into ``master``, to list on the master's record."""
+    _require_any(actor, Capability.FIND_LEARNER)
+    return list(Learner.objects.filter(master=master).order_by("uln"))

@@ -29,6 +29,7 @@ from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerSt
 from lrs.matching import (
     KEY_COLUMNS,
     Demographics,
+    MatchResult,
     Prepared,
     classify,
     default_scorer,
@@ -186,7 +187,13 @@ def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -
     by_id = {row["id"]: row for row in rows}
     candidates = [(row["id"], learner_demographics(row)) for row in rows]
     scored = default_scorer().score_all(prepare(query), candidates)
-    result = classify(scored)
+    # A linked record and its master are one person: only the better of them (scored
+    # best first) takes part, so that they never contest each other.
+    best: dict[int, MatchResult] = {}
+    for scored_one in scored:
+        row = by_id[int(str(scored_one.ref))]
+        best.setdefault(row["master_id"] or row["id"], scored_one)
+    result = classify(best.values())
     if result.outcome is MatchOutcome.NONE:
         return FindResult(codes.NO_MATCH, "no_match")
     if result.outcome is MatchOutcome.TOO_MANY:

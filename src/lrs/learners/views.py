@@ -246,6 +246,17 @@ def _order(name: str) -> int:
     return _FIELD_ORDER.get(name, len(_FIELD_ORDER))
 
 
+# How a history entry is headed, by LearnerChange.action; anything else is an update.
+_HISTORY_ACTIONS = {
+    "register": "Registered",
+    "merge": "Merged into another record",
+    "unmerge": "Merge undone",
+}
+# Fields that a merge changes, which are not learner fields a person edits.
+_HISTORY_LABELS = {"status": "Status", "master": "Master record (ULN)"}
+_STATUS_LABELS = {"0": "Active", "1": "Linked", "2": "Closed"}
+
+
 def _history(changes: list[LearnerChange]) -> list[dict[str, Any]]:
     entries = []
     for change in changes:
@@ -253,9 +264,11 @@ def _history(changes: list[LearnerChange]) -> list[dict[str, Any]]:
         items = []
         for name, values in sorted(change.changes.items(), key=lambda item: _order(item[0])):
             old, new = [*values, None, None][:2]
+            if name == "status":
+                old, new = _STATUS_LABELS.get(old or "", old), _STATUS_LABELS.get(new or "", new)
             items.append(
                 {
-                    "label": FIELD_LABELS.get(name, name),
+                    "label": FIELD_LABELS.get(name) or _HISTORY_LABELS.get(name, name),
                     "old": display_value(name, old),
                     "new": display_value(name, new),
                 }
@@ -266,7 +279,7 @@ def _history(changes: list[LearnerChange]) -> list[dict[str, Any]]:
                 "when": change.changed_at,
                 "who": who,
                 "organisation": change.organisation.name if change.organisation else "",
-                "action": "Registered" if change.action == "register" else "Updated",
+                "action": _HISTORY_ACTIONS.get(change.action, "Updated"),
                 "items": items,
             }
         )
@@ -440,6 +453,7 @@ def learner_detail(request: HttpRequest, uln: str) -> HttpResponse:
             "groups": _learner_groups(learner),
             "history": _history(selectors.learner_history(actor=actor, learner=learner)),
             "can_update": actor.can(C.UPDATE_LEARNER) and learner.status == LearnerStatus.ACTIVE,
+            "linked": selectors.learners_linked(actor=actor, master=learner),
         },
     )
 

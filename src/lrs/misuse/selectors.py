@@ -1,4 +1,4 @@
-"""Reads for the misuse watch: a organisation's usage, and the service desk's queue."""
+"""Reads for the misuse watch: an organisation's usage, and the service desk's queue."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models.functions import ExtractHour, TruncDate
 from django.utils import timezone
 
 from lrs.access import Capability
-from lrs.audit.models import AuditEntry
+from lrs.audit.models import AuditEntry, Outcome
 from lrs.core.errors import NotFound, NotPermitted
 from lrs.misuse.models import AlertStatus, MisuseAlert
 from lrs.misuse.services import COUNTED_ACTIONS, day_bounds
@@ -184,3 +184,119 @@ def misuse_alert_activity(*, actor: User, alert: MisuseAlert) -> list[HourActivi
         HourActivity(hour=hour, counts={a: by_hour[hour].get(a, 0) for a in COUNTED_ACTIONS})
         for hour in sorted(by_hour)
     ]
+
+
+# Before the alert's day, this many days are shown, so the desk can tell a sudden burst
+# from an account that is always busy.
+HISTORY_DAYS = 7
+
+
+def misuse_alert_history(
+    *, actor: User, alert: MisuseAlert, days: int = HISTORY_DAYS
+) -> list[DayUsage]:
+    """The user's searches and PLR views on each of the ``days`` days before the alert's
+    day, the latest first."""
+    _require_desk(actor)
+    wanted = [alert.day - dt.timedelta(days=n) for n in range(1, days + 1)]
+    start, _ = day_bounds(wanted[-1])
+    end, _ = day_bounds(alert.day)
+    rows = (
+        AuditEntry.objects.filter(
+            actor_id=alert.user_id,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+            action__in=COUNTED_ACTIONS,
+        )
+        .order_by()
+        .annotate(day=TruncDate("occurred_at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "action")
+        .annotate(n=Count("id"))
+    )
+    counts = {(row["day"], row["action"]): row["n"] for row in rows}
+    return [
+        DayUsage(
+            day=day,
+            searches=sum(counts.get((day, a), 0) for a in SEARCH_ACTIONS),
+            plr_views=sum(counts.get((day, a), 0) for a in PLR_ACTIONS),
+        )
+        for day in wanted
+    ]
+
+
+@dataclass(frozen=True)
+class ActivityBreakdown:
+    """The alert day's counted actions by outcome and by channel (portal or API)."""
+
+    by_outcome: dict[str, int]
+    by_channel: dict[str, int]
+
+    @property
+    def refused(self) -> int:
+        return self.by_outcome.get(Outcome.REFUSED, 0)
+
+
+def misuse_alert_breakdown(*, actor: User, alert: MisuseAlert) -> ActivityBreakdown:
+    _require_desk(actor)
+    start, end = day_bounds(alert.day)
+    rows = (
+        AuditEntry.objects.filter(
+            actor_id=alert.user_id,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+            action__in=COUNTED_ACTIONS,
+        )
+        .order_by()
+        .values("outcome", "channel")
+        .annotate(n=Count("id"))
+    )
+    by_outcome: dict[str, int] = defaultdict(int)
+    by_channel: dict[str, int] = defaultdict(int)
+    for row in rows:
+        by_outcome[row["outcome"]] += row["n"]
+        by_channel[row["channel"]] += row["n"]
+    return ActivityBreakdown(by_outcome=dict(by_outcome), by_channel=dict(by_channel))
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One counted action, as the review page shows it: when, what, and how it ended.
+
+    Deliberately without the entry's object or detail beyond its response code: the
+    reviewer judges the pattern of use, and the audit log search holds the rest for
+    anyone who needs a particular entry.
+    """
+
+    occurred_at: dt.datetime
+    action: str
+    outcome: str
+    response_code: str
+    channel: str
+
+
+def misuse_alert_entries(*, actor: User, alert: MisuseAlert) -> QuerySet[AuditEntry]:
+    """The user's counted audit entries on the alert's day, the latest first (paginate
+    it, and show each through ``activity_entry``)."""
+    _require_desk(actor)
+    start, end = day_bounds(alert.day)
+    return (
+        AuditEntry.objects.filter(
+            actor_id=alert.user_id,
+            occurred_at__gte=start,
+            occurred_at__lt=end,
+            action__in=COUNTED_ACTIONS,
+        )
+        .only("occurred_at", "action", "outcome", "detail", "channel")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def activity_entry(entry: AuditEntry) -> ActivityEntry:
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
+    code = detail.get("response_code")
+    return ActivityEntry(
+        occurred_at=entry.occurred_at,
+        action=entry.action,
+        outcome=entry.outcome,
+        response_code=code if isinstance(code, str) else "",
+        channel=entry.channel,
+    )

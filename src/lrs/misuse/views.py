@@ -10,10 +10,13 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
+from lrs.audit.models import Outcome
 from lrs.core.errors import Conflict, ValidationFailed
+from lrs.learners.codes import DESCRIPTIONS
 from lrs.misuse import selectors
 from lrs.misuse.models import AlertStatus
 from lrs.misuse.services import COUNTED_ACTIONS, Decision, misuse_alert_decide
@@ -22,12 +25,27 @@ from lrs.portal.forms import GovukForm, add_service_error
 
 C = Capability
 DECIDED_PER_PAGE = 25
+ENTRIES_PER_PAGE = 50
 
 ACTION_LABELS = {
     "learner.find": "Finds",
     "learner.lookup": "Finds by ULN",
     "plr.view": "PLR views",
 }
+# One entry's action, in the singular.
+ACTION_NAMES = {
+    "learner.find": "Find",
+    "learner.lookup": "Find by ULN",
+    "plr.view": "PLR view",
+}
+CHANNEL_LABELS = {
+    "portal": "Portal",
+    "api": "API",
+    "soap": "Web service",
+    "cli": "Command line",
+    "worker": "Background worker",
+}
+OUTCOME_COLOURS = {"success": "green", "refused": "orange", "failed": "red"}
 
 
 @require_safe
@@ -130,6 +148,10 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             return redirect("portal:misuse-alerts")
     activity = selectors.misuse_alert_activity(actor=actor, alert=alert)
     totals = {a: sum(h.counts[a] for h in activity) for a in COUNTED_ACTIONS}
+    breakdown = selectors.misuse_alert_breakdown(actor=actor, alert=alert)
+    entries = Paginator(
+        selectors.misuse_alert_entries(actor=actor, alert=alert), ENTRIES_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "misuse/alert_detail.html",
@@ -147,5 +169,28 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
             "actions": [(a, ACTION_LABELS[a]) for a in COUNTED_ACTIONS],
             "totals": [totals[a] for a in COUNTED_ACTIONS],
             "total": sum(totals.values()),
+            "refused": breakdown.refused,
+            "channels": [
+                (CHANNEL_LABELS.get(channel, channel), n)
+                for channel, n in sorted(breakdown.by_channel.items(), key=lambda c: (-c[1], c[0]))
+            ],
+            "history": selectors.misuse_alert_history(actor=actor, alert=alert),
+            "entries": entries,
+            "entry_rows": [_entry_row(selectors.activity_entry(e)) for e in entries],
         },
     )
+
+
+def _entry_row(entry: selectors.ActivityEntry) -> dict[str, str]:
+    code = entry.response_code
+    return {
+        "time": f"{timezone.localtime(entry.occurred_at):%H:%M:%S}",
+        "action": ACTION_NAMES.get(entry.action, entry.action),
+        "outcome": entry.outcome,
+        "outcome_label": Outcome(entry.outcome).label
+        if entry.outcome in Outcome.values
+        else entry.outcome,
+        "colour": OUTCOME_COLOURS.get(entry.outcome, "grey"),
+        "result": f"{code} {DESCRIPTIONS[code]}" if code in DESCRIPTIONS else code,
+        "channel": CHANNEL_LABELS.get(entry.channel, entry.channel),
+    }

@@ -13,6 +13,7 @@ SERVICE_NAME = "Learning Records Service"
 # anyone), the URL names that belong to that section).
 _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
     ("Home", "home", (), ("home",)),
+    ("Dashboard", "service-desk", (Capability.APPROVE_ORGANISATIONS,), ("service-desk",)),
     (
         "Find a learner",
         "learner-find",
@@ -58,6 +59,14 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
         (Capability.SEARCH_AUDIT,),
         ("misuse-",),
     ),
+    (
+        "Organisations",
+        "organisation-list",
+        (Capability.APPROVE_ORGANISATIONS,),
+        ("organisation-",),
+    ),
+    ("Duplicates", "duplicate-list", (Capability.MERGE_LEARNERS,), ("duplicate-", "learner-merge")),
+    ("Published lists", "published-lists", (Capability.PUBLISH_LISTS,), ("published-", "list-")),
 ]
 
 

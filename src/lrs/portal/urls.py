@@ -13,4 +13,9 @@ urlpatterns = [
     path("", include("lrs.records.urls")),
     path("", include("lrs.misuse.urls")),
     path("", include("lrs.challenges.urls")),
+    path("", include("lrs.organisations.urls")),
+    path("", include("lrs.duplicates.urls")),
+    path("", include("lrs.publications.urls")),
+    path("", include("lrs.servicedesk.urls")),
+    path("", include("lrs.soap.portal_urls")),
 ]

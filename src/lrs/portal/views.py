@@ -19,15 +19,14 @@ C = Capability
 class Action:
     capability: Capability
     text: str
-    url_name: str = ""
+    url_name: str
 
     @property
     def href(self) -> str:
-        return reverse(f"portal:{self.url_name}") if self.url_name else ""
+        return reverse(f"portal:{self.url_name}")
 
 
-# What each capability lets a person do, in the order the home page lists them. Those with
-# a URL name have pages now; the rest are listed as coming soon.
+# What each capability lets a person do, in the order the home page lists them.
 ACTIONS: list[Action] = [
     Action(C.MANAGE_USERS, "Manage users", "users"),
     Action(C.USE_API, "API tokens", "api-tokens"),
@@ -45,9 +44,11 @@ ACTIONS: list[Action] = [
     Action(C.RAISE_CHALLENGE, "Challenge a learning record", "challenge-start"),
     Action(C.RESOLVE_CHALLENGE, "Resolve challenges to your records", "challenge-list"),
     Action(C.MEDIATE_CHALLENGES, "Mediate challenges", "challenge-list"),
-    Action(C.APPROVE_ORGANISATIONS, "Approve organisations"),
-    Action(C.MERGE_LEARNERS, "Merge duplicate learners"),
-    Action(C.PUBLISH_LISTS, "Publish reference lists"),
+    Action(C.APPROVE_ORGANISATIONS, "Service desk dashboard", "service-desk"),
+    Action(C.APPROVE_ORGANISATIONS, "Organisation applications", "organisation-applications"),
+    Action(C.APPROVE_ORGANISATIONS, "Organisations", "organisation-list"),
+    Action(C.MERGE_LEARNERS, "Duplicate learners", "duplicate-list"),
+    Action(C.PUBLISH_LISTS, "Published lists", "published-lists"),
 ]
 
 
@@ -56,14 +57,12 @@ ACTIONS: list[Action] = [
 def home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     capabilities = user.capabilities()
-    mine = [action for action in ACTIONS if action.capability in capabilities]
     return render(
         request,
         "portal/home.html",
         {
             "capabilities": capabilities,
-            "available": [action for action in mine if action.url_name],
-            "coming_soon": [action for action in mine if not action.url_name],
+            "available": [action for action in ACTIONS if action.capability in capabilities],
         },
     )
 

@@ -4,10 +4,14 @@ import re
 from datetime import datetime, timedelta
 
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from lrs.access import ROLE_LABELS, Capability, Role, roles_allowed_in
 from lrs.audit.models import Outcome
@@ -95,7 +99,7 @@ def user_create(
     organisation: Organisation,
     username: str,
     role: str,
-    password: str,
+    password: str | None,
     email: str = "",
     first_name: str = "",
     last_name: str = "",
@@ -133,14 +137,20 @@ def user_create(
         last_name=(last_name or "").strip(),
         organisation=organisation,
     )
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as exc:
-        problems.extend(FieldProblem("password", message) for message in exc.messages)
+    if password is not None:
+        try:
+            validate_password(password, user=candidate)
+        except ValidationError as exc:
+            problems.extend(FieldProblem("password", message) for message in exc.messages)
     if problems or chosen is None:
         raise ValidationFailed(problems)
     candidate.role = chosen
-    candidate.set_password(password)
+    if password is None:
+        # The person chooses their own password through a sign-in link
+        # (user_sign_in_link); until then nobody can sign in as them.
+        candidate.set_unusable_password()
+    else:
+        candidate.set_password(password)
     candidate.save()
     audit_record(
         action="user.create",
@@ -151,6 +161,75 @@ def user_create(
         detail={"role": chosen.value},
     )
     return candidate
+
+
+class SignInLinkInvalid(ServiceError):
+    """A sign-in link that is malformed, used, expired or for an account that cannot sign in."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            code="sign_in_link_invalid",
+            message="This link has expired or has already been used",
+            status=400,
+        )
+
+
+def user_sign_in_link(*, user: User) -> str:
+    """The path of a one-time link at which ``user`` chooses their password.
+
+    Django's token generator signs the user's password hash and last sign-in with the
+    time, so the link stops working once a password is set (by it or any other way) and
+    after settings.PASSWORD_RESET_TIMEOUT seconds. Nothing is stored: the caller sends it.
+    """
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("portal:set-password", kwargs={"uidb64": uidb64, "token": token})
+
+
+def user_from_sign_in_link(*, uidb64: str, token: str) -> User:
+    """The user a sign-in link is for, or SignInLinkInvalid (never saying why: an
+    attacker learns nothing about which accounts exist)."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        raise SignInLinkInvalid() from None
+    user = User.objects.select_related("organisation").filter(pk=pk).first()
+    if (
+        user is None
+        or not user.is_active
+        or not user.organisation.is_active
+        or not default_token_generator.check_token(user, token)
+    ):
+        raise SignInLinkInvalid()
+    return user
+
+
+@transaction.atomic
+def user_set_password_with_link(*, uidb64: str, token: str, password: str) -> User:
+    """Set the password of the user a sign-in link is for; the link is then used up."""
+    user = user_from_sign_in_link(uidb64=uidb64, token=token)
+    # Checked again under the lock: the same link sent twice at once must work only once.
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if not default_token_generator.check_token(user, token):
+        raise SignInLinkInvalid()
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            [FieldProblem("password", message) for message in exc.messages]
+        ) from None
+    first = not user.has_usable_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        action="user.set_password",
+        actor=user,
+        organisation=user.organisation,
+        object_type="user",
+        object_id=user.username,
+        detail={"via": "sign_in_link", "first_password": first},
+    )
+    return user
 
 
 @transaction.atomic

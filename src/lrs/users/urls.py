@@ -8,6 +8,11 @@ from lrs.users import views
 urlpatterns = [
     path("sign-in", views.sign_in, name="sign-in"),
     path("sign-out", views.sign_out, name="sign-out"),
+    path(
+        "account/set-password/<str:uidb64>/<str:token>",
+        views.set_password,
+        name="set-password",
+    ),
     path("users/", views.user_list, name="users"),
     path("users/new", views.user_create, name="user-create"),
     path("users/<int:user_id>/", views.user_detail, name="user-detail"),

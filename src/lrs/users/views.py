@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -17,12 +18,14 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
 from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm, add_service_error
+from lrs.portal.forms import ConfirmForm, GovukForm, add_service_error
 from lrs.portal.text import with_article
 from lrs.users import selectors, services
 from lrs.users.forms import ApiTokenCreateForm, SignInForm, UserCreateForm, UserRoleForm
@@ -67,6 +70,78 @@ def locked_out(
     """django-axes' lockout page: too many failed sign-ins from this address."""
     minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
     return render(request, "users/locked_out.html", {"minutes": minutes}, status=429)
+
+
+# --- Choosing a password from a sign-in link -------------------------------------------
+
+# Once checked, the link's token is kept in the session and the address shows this
+# instead, so the token is not left in the browser's history or sent on in a Referer.
+_LINK_IN_SESSION = "set"
+_LINK_SESSION_KEY = "lrs_sign_in_link_token"
+
+
+class SetPasswordForm(GovukForm):
+    password = forms.CharField(
+        label="Password",
+        help_text="At least 12 characters. Do not use a common password or one like your username.",
+        strip=False,
+        error_messages={"required": "Enter a password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label="Confirm password",
+        strip=False,
+        error_messages={"required": "Confirm your password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", "The passwords do not match")
+        return cleaned
+
+
+@sensitive_post_parameters("password", "password_confirm")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def set_password(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The page a sign-in link opens: the person chooses a password, then signs in."""
+    if token != _LINK_IN_SESSION:
+        try:
+            services.user_from_sign_in_link(uidb64=uidb64, token=token)
+        except services.SignInLinkInvalid:
+            return render(request, "users/set_password_invalid.html")
+        request.session[_LINK_SESSION_KEY] = token
+        return redirect("portal:set-password", uidb64=uidb64, token=_LINK_IN_SESSION)
+    token = request.session.get(_LINK_SESSION_KEY, "")
+    try:
+        person = services.user_from_sign_in_link(uidb64=uidb64, token=token)
+    except services.SignInLinkInvalid:
+        return render(request, "users/set_password_invalid.html")
+    form = SetPasswordForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.user_set_password_with_link(
+                uidb64=uidb64, token=token, password=form.cleaned_data["password"]
+            )
+        except services.SignInLinkInvalid:
+            return render(request, "users/set_password_invalid.html")
+        except ValidationFailed as exc:
+            add_service_error(form, exc)
+        else:
+            # Someone else signed in on this browser must not stay signed in instead.
+            if request.user.is_authenticated:
+                logout(request)
+            request.session.pop(_LINK_SESSION_KEY, None)
+            messages.success(
+                request,
+                f"Your password has been set. Sign in with your username, {person.username}, "
+                "and your new password.",
+            )
+            return redirect("portal:sign-in")
+    return render(request, "users/set_password.html", {"form": form, "person": person})
 
 
 # --- Managing users -------------------------------------------------------------------

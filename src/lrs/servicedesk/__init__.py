@@ -1,0 +1,1 @@
+"""The service desk's dashboard: what needs attention across the service."""

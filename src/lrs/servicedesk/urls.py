@@ -1,0 +1,9 @@
+"""Included by lrs.portal.urls, so every name here is in the "portal" namespace."""
+
+from django.urls import path
+
+from lrs.servicedesk import views
+
+urlpatterns = [
+    path("service-desk/", views.dashboard, name="service-desk"),
+]

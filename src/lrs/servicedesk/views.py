@@ -1,0 +1,78 @@
+"""The service desk's dashboard page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_safe
+
+from lrs.access import Capability
+from lrs.portal.decorators import capability_required, signed_in_user
+from lrs.servicedesk import selectors
+
+# The volumes in two tables narrow enough to read without scrolling sideways: (id,
+# caption, the measures in it).
+VOLUME_TABLES = (
+    (
+        "volumes-online",
+        "Searches, changes, PLR views and challenges",
+        ("finds", "registrations", "updates", "verifications", "plr_views", "challenges"),
+    ),
+    (
+        "volumes-files",
+        "Batch and achievement files",
+        ("batch_files", "batch_records", "achievement_files", "achievement_records"),
+    ),
+)
+
+
+def _volume_tables(volumes: selectors.Volumes) -> list[dict[str, Any]]:
+    measures = {m.key: m for m in volumes.measures}
+    tables = []
+    for table_id, caption, keys in VOLUME_TABLES:
+
+        def cells(row: selectors.VolumeRow, keys: tuple[str, ...] = keys) -> list[str]:
+            return [f"{row.counts.get(key, 0):,}" for key in keys]
+
+        tables.append(
+            {
+                "id": table_id,
+                "caption": caption,
+                "measures": [measures[key] for key in keys],
+                "rows": [(row.day, cells(row)) for row in volumes.rows],
+                "totals": cells(volumes.totals),
+            }
+        )
+    return tables
+
+
+def _application_url(reference: str) -> str:
+    """The longest-waiting application's own page, or the list of applications if there
+    is no such page (it belongs to the organisations app)."""
+    if reference:
+        try:
+            return reverse("portal:organisation-application", args=[reference])
+        except NoReverseMatch:
+            pass
+    return reverse("portal:organisation-applications")
+
+
+@require_safe
+@capability_required(Capability.APPROVE_ORGANISATIONS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    actor = signed_in_user(request)
+    board = selectors.service_desk_dashboard(actor=actor)
+    return render(
+        request,
+        "servicedesk/dashboard.html",
+        {
+            "board": board,
+            "now": board.at,
+            "oldest_application_url": _application_url(board.applications.oldest_reference),
+            "stall_minutes": round(board.backlog.stall_seconds / 60, 1),
+            "volume_tables": _volume_tables(board.volumes),
+        },
+    )
