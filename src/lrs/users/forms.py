@@ -76,6 +76,32 @@ class SignInForm(AuthenticationForm):
         password.widget.attrs = {"autocomplete": "current-password"}
 
 
+def new_password_field(*, whose: str) -> forms.CharField:
+    return forms.CharField(
+        label="Password",
+        help_text=f"At least 12 characters. Do not use a common password or one like {whose}.",
+        strip=False,
+        error_messages={"required": "Enter a password"},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def confirm_password_field(*, required: str) -> forms.CharField:
+    return forms.CharField(
+        label="Confirm password",
+        strip=False,
+        error_messages={"required": required},
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+def check_passwords_match(form: forms.Form, cleaned: dict[str, Any]) -> dict[str, Any]:
+    password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
+    if password and confirm and password != confirm:
+        form.add_error("password_confirm", "The passwords do not match")
+    return cleaned
+
+
 class UserCreateForm(GovukForm):
     username = forms.CharField(
         label="Username",
@@ -99,19 +125,8 @@ class UserCreateForm(GovukForm):
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     role = RoleChoiceField()
-    password = forms.CharField(
-        label="Password",
-        help_text="At least 12 characters. Do not use a common password or one like the username.",
-        strip=False,
-        error_messages={"required": "Enter a password"},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_confirm = forms.CharField(
-        label="Confirm password",
-        strip=False,
-        error_messages={"required": "Confirm the password"},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password = new_password_field(whose="the username")
+    password_confirm = confirm_password_field(required="Confirm the password")
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,11 +135,17 @@ class UserCreateForm(GovukForm):
         role.set_organisation(organisation)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
-        if password and confirm and password != confirm:
-            self.add_error("password_confirm", "The passwords do not match")
-        return cleaned
+        return check_passwords_match(self, super().clean() or {})
+
+
+class SetPasswordForm(GovukForm):
+    """Choosing one's own password, from a sign-in link."""
+
+    password = new_password_field(whose="your username")
+    password_confirm = confirm_password_field(required="Confirm your password")
+
+    def clean(self) -> dict[str, Any]:
+        return check_passwords_match(self, super().clean() or {})
 
 
 class UserRoleForm(GovukForm):

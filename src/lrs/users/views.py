@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -25,10 +24,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
 from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm, GovukForm, add_service_error
+from lrs.portal.forms import ConfirmForm, add_service_error
 from lrs.portal.text import with_article
 from lrs.users import selectors, services
-from lrs.users.forms import ApiTokenCreateForm, SignInForm, UserCreateForm, UserRoleForm
+from lrs.users.forms import (
+    ApiTokenCreateForm,
+    SetPasswordForm,
+    SignInForm,
+    UserCreateForm,
+    UserRoleForm,
+)
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -78,29 +83,6 @@ def locked_out(
 # instead, so the token is not left in the browser's history or sent on in a Referer.
 _LINK_IN_SESSION = "set"
 _LINK_SESSION_KEY = "lrs_sign_in_link_token"
-
-
-class SetPasswordForm(GovukForm):
-    password = forms.CharField(
-        label="Password",
-        help_text="At least 12 characters. Do not use a common password or one like your username.",
-        strip=False,
-        error_messages={"required": "Enter a password"},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    password_confirm = forms.CharField(
-        label="Confirm password",
-        strip=False,
-        error_messages={"required": "Confirm your password"},
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        password, confirm = cleaned.get("password"), cleaned.get("password_confirm")
-        if password and confirm and password != confirm:
-            self.add_error("password_confirm", "The passwords do not match")
-        return cleaned
 
 
 @sensitive_post_parameters("password", "password_confirm")
