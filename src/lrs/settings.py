@@ -270,6 +270,11 @@ PASSWORD_RESET_TIMEOUT = int(os.environ.get("LRS_SIGN_IN_LINK_SECONDS", str(3 * 
 # a change made in the portal uses the address the request came to.
 LRS_PORTAL_URL = os.environ.get("LRS_PORTAL_URL", "").rstrip("/")
 
+# --- SOAP facade ---------------------------------------------------------------------------
+LRS_SOAP_MAX_BYTES = int(os.environ.get("LRS_SOAP_MAX_BYTES", str(10 * 1024 * 1024)))
+LRS_SOAP_FAILURE_LIMIT = int(os.environ.get("LRS_SOAP_FAILURE_LIMIT", str(AXES_FAILURE_LIMIT)))
+LRS_SOAP_STATEMENT_TIMEOUT_MS = int(os.environ.get("LRS_SOAP_STATEMENT_TIMEOUT_MS", "30000"))
+
 # --- Misuse watch ------------------------------------------------------------------------
 # A user whose searches and PLR views in one day exceed this is suspended automatically.
 LRS_MISUSE_DAILY_LIMIT = int(os.environ.get("LRS_MISUSE_DAILY_LIMIT", "1000"))

@@ -52,6 +52,7 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
     ),
     ("Manage users", "users", (Capability.MANAGE_USERS,), ("users", "user-")),
     ("API tokens", "api-tokens", (Capability.USE_API,), ("api-token",)),
+    ("Web services", "soap-credentials", (Capability.MANAGE_USERS,), ("soap-credentials",)),
     ("Audit log", "audit-search", (Capability.SEARCH_AUDIT,), ("audit-",)),
     (
         "Suspended accounts",

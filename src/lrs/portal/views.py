@@ -30,6 +30,7 @@ class Action:
 ACTIONS: list[Action] = [
     Action(C.MANAGE_USERS, "Manage users", "users"),
     Action(C.USE_API, "API tokens", "api-tokens"),
+    Action(C.MANAGE_USERS, "Web service (SOAP) credentials", "soap-credentials"),
     Action(C.SEARCH_AUDIT, "Search the audit log", "audit-search"),
     Action(C.SEARCH_AUDIT, "Suspended accounts", "misuse-alerts"),
     Action(C.FIND_LEARNER, "Find a learner", "learner-find"),
