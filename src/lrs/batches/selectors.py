@@ -58,8 +58,17 @@ def batch_exceptions(
     return rows.order_by("batch_id", "row_number")
 
 
-def _registration_results(batch: Batch) -> Iterator[OutputRecord]:
-    for row in BatchRow.objects.filter(batch=batch).order_by("row_number").iterator(2000):
+def batch_rows(*, actor: User, batch: Batch) -> Iterator[BatchRow]:
+    """Every record of one of the caller's organisation's batches and its outcome, in file
+    order, streamed: the output file and the web service's output answer are built from
+    these."""
+    if batch.organisation_id != actor.organisation_id:
+        raise NotFound("No such batch for your organisation")
+    return BatchRow.objects.filter(batch=batch).order_by("row_number").iterator(2000)
+
+
+def _registration_results(actor: User, batch: Batch) -> Iterator[OutputRecord]:
+    for row in batch_rows(actor=actor, batch=batch):
         fields = {k: v for k, v in row.data.items() if k in BatchRecord.__dataclass_fields__}
         detail = "; ".join(f"{p.get('field', '')}: {p['rule']}" for p in row.problems)
         yield OutputRecord(
@@ -71,8 +80,8 @@ def _registration_results(batch: Batch) -> Iterator[OutputRecord]:
         )
 
 
-def _verify_results(batch: Batch) -> Iterator[VerifyOutputRecord]:
-    for row in BatchRow.objects.filter(batch=batch).order_by("row_number").iterator(2000):
+def _verify_results(actor: User, batch: Batch) -> Iterator[VerifyOutputRecord]:
+    for row in batch_rows(actor=actor, batch=batch):
         fields = {k: v for k, v in row.data.items() if k in VerifyRecord.__dataclass_fields__}
         detail = "; ".join(f"{p.get('field', '')}: {p['rule']}" for p in row.problems)
         yield VerifyOutputRecord(
@@ -102,8 +111,8 @@ def batch_output(*, actor: User, batch: Batch, fmt: str = "") -> tuple[str, IO[b
     # Spooled: small outputs stay in memory, a 100,000-row one goes to a temporary file.
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     if batch.kind == BatchKind.VERIFY:
-        write_verify_output(out, header, _verify_results(batch), fmt=fmt)
+        write_verify_output(out, header, _verify_results(actor, batch), fmt=fmt)
     else:
-        write_output(out, header, _registration_results(batch), fmt=fmt)
+        write_output(out, header, _registration_results(actor, batch), fmt=fmt)
     out.seek(0)
     return name, out

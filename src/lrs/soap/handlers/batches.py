@@ -145,10 +145,6 @@ def _when(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def _rows(batch: Batch) -> Any:
-    return BatchRow.objects.filter(batch=batch).order_by("row_number").iterator(2000)
-
-
 def _output_learner(row: BatchRow) -> dict[str, Any]:
     learner: dict[str, Any] = {
         column.element: row.data.get(column.attr) or None for column in LRB_LAYOUT.columns
@@ -199,7 +195,7 @@ def get_submit_batch_output(request: wire.GetSubmitBatchOutputRequest, user: Use
         job_started=_when(batch.started_at),
         job_finished=_when(batch.finished_at),
         # Rows are written a chunk at a time: only a finished job's list is the whole job.
-        learners=[_output_learner(r) for r in _rows(batch)]
+        learners=[_output_learner(r) for r in selectors.batch_rows(actor=user, batch=batch)]
         if batch.status == BatchStatus.COMPLETE
         else [],
     )
@@ -221,7 +217,9 @@ def get_verify_batch_output(request: wire.GetVerifyBatchOutputRequest, user: Use
         job_status=JOB_STATUS[batch.status],
         job_started=_when(batch.started_at),
         job_finished=_when(batch.finished_at),
-        verified_learners=[_verified_learner(r) for r in _rows(batch)]
+        verified_learners=[
+            _verified_learner(r) for r in selectors.batch_rows(actor=user, batch=batch)
+        ]
         if batch.status == BatchStatus.COMPLETE
         else [],
     )
