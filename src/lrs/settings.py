@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "lrs.publications",
     "lrs.servicedesk",
     "lrs.soap",
+    "lrs.guidance",
+    "lrs.support",
 ]
 
 MIDDLEWARE = [

@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("lrs.publications.urls")),
     path("", include("lrs.servicedesk.urls")),
     path("", include("lrs.soap.portal_urls")),
+    path("", include("lrs.guidance.urls")),
+    path("", include("lrs.support.urls")),
 ]

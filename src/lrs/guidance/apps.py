@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GuidanceConfig(AppConfig):
+    name = "lrs.guidance"
+    label = "guidance"
+    verbose_name = "Guidance"

@@ -1,0 +1,1 @@
+"""Support requests to the service desk, including reports of problems with a ULN."""
