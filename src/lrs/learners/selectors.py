@@ -7,6 +7,9 @@ and never audit: the find that led a person to a learner has been audited alread
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+
+from django.db import connection
 
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
@@ -58,6 +61,42 @@ def learners_by_id(*, actor: User, ids: Iterable[int]) -> dict[int, Learner]:
     """
     _require_any(actor, Capability.FIND_LEARNER, Capability.REGISTER_LEARNER)
     return {learner.pk: learner for learner in Learner.objects.filter(pk__in=list(ids))}
+
+
+@cache
+def _records_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in Learner._meta.concrete_fields)
+    # Names come from the model; values are always parameters.
+    table = quote(Learner._meta.db_table)
+    return f"SELECT {columns} FROM {table} WHERE id IN ({{ids}}) OR master_id IN ({{ids}}) ORDER BY uln"  # noqa: S608, E501
+
+
+def learners_with_linked(
+    *, actor: User, ids: Iterable[int]
+) -> dict[int, tuple[Learner, list[str]]]:
+    """The learners a find returned, each with its linked ULNs in ULN order, in one query.
+
+    For the SOAP full find, which answers every matched learner's whole record: written
+    as one raw statement because the ORM's compiling of a forty-column query cost more
+    than the query itself (about 0.5 ms of a find's few), and every find pays it.
+    """
+    _require_any(actor, Capability.FIND_LEARNER)
+    wanted = sorted(set(ids))
+    found: dict[int, tuple[Learner, list[str]]] = {}
+    if not wanted:
+        return found
+    linked: dict[int, list[str]] = {i: [] for i in wanted}
+    placeholders = ", ".join(["%s"] * len(wanted))
+    # RawQuerySet, unlike a bare cursor, applies the backend's converters (SQLite's
+    # timestamps, for one), so the learners are exactly what the ORM would give.
+    rows = Learner.objects.raw(_records_sql().format(ids=placeholders), [*wanted, *wanted])
+    for learner in rows:
+        if learner.pk in linked:
+            found[learner.pk] = (learner, linked[learner.pk])
+        if learner.master_id in linked:
+            linked[learner.master_id].append(learner.uln)
+    return found
 
 
 def learner_history(*, actor: User, learner: Learner) -> list[LearnerChange]:

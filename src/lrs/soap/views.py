@@ -133,9 +133,10 @@ _SQLITE_PROGRESS_STEPS = 20_000
 @contextlib.contextmanager
 def _statement_timeout() -> Iterator[None]:
     """Bound the call's database work, so no request (a huge batch, a pathological find)
-    holds the database for long. PostgreSQL: statement_timeout, set per session and
-    reset after, since connections outlive the request. SQLite: a progress handler that
-    interrupts any statement running past the call's deadline."""
+    holds the database for long. PostgreSQL: statement_timeout, set for the session and
+    reset when the request has finished (reset_statement_timeout), since a connection may
+    outlive the request. SQLite: a progress handler that interrupts any statement running
+    past the call's deadline."""
     limit = int(getattr(settings, "LRS_SOAP_STATEMENT_TIMEOUT_MS", 30_000))
     if limit <= 0:
         yield
@@ -159,11 +160,22 @@ def _statement_timeout() -> Iterator[None]:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{limit}ms"])
-    try:
-        yield
-    finally:
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute("RESET statement_timeout")
+    connection.lrs_statement_timeout_set = True  # type: ignore[attr-defined]
+    yield
+
+
+def reset_statement_timeout(**_: Any) -> None:
+    """On request_finished: put a connection that a SOAP call limited back to the server's
+    default. Done here rather than at the end of the call, so the caller has its answer a
+    round trip sooner; when the connection is not kept between requests (CONN_MAX_AGE 0,
+    the default), Django has closed it already and nothing needs doing."""
+    if not getattr(connection, "lrs_statement_timeout_set", False):
+        return
+    connection.lrs_statement_timeout_set = False  # type: ignore[attr-defined]
+    if connection.connection is None:
+        return
+    with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
+        cursor.execute("RESET statement_timeout")
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes:

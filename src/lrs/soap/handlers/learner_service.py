@@ -21,15 +21,15 @@ Decisions where the reference is silent:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.learners import codes
 from lrs.learners.models import Learner
+from lrs.learners.selectors import learners_with_linked
 from lrs.learners.services import (
     LearnerError,
     learner_find,
@@ -129,21 +129,6 @@ def learner_record(
     return record
 
 
-def _learners_by_id(ids: Sequence[int]) -> dict[int, tuple[Learner, list[str]]]:
-    """The learners, each with its linked ULNs, in one query: every query costs planning
-    time on a table with this many indexes, and a find answers in milliseconds."""
-    wanted = set(ids)
-    found: dict[int, tuple[Learner, list[str]]] = {}
-    linked: dict[int, list[str]] = {i: [] for i in wanted}
-    rows = Learner.objects.filter(Q(pk__in=wanted) | Q(master_id__in=wanted)).order_by("uln")
-    for learner in rows:
-        if learner.pk in wanted:
-            found[learner.pk] = (learner, linked[learner.pk])
-        if learner.master_id in wanted:
-            linked[learner.master_id].append(learner.uln)
-    return found
-
-
 def _find_type(path: str, value: str | None) -> str:
     find_type = _mandatory(path, value, "is mandatory: FUL or CHK.")
     if find_type not in FIND_TYPES:
@@ -165,7 +150,7 @@ def find_by_demographics(request: wire.FindByDemographicsRequest, user: User) ->
         return wire.find_learner_response(response_code=error.response_code, search=request.search)
     learners: list[dict[str, Any]] = []
     if find_type == "FUL":
-        found = _learners_by_id([c.learner_id for c in result.candidates])
+        found = learners_with_linked(actor=user, ids=[c.learner_id for c in result.candidates])
         learners = [
             learner_record(
                 found[c.learner_id][0],
