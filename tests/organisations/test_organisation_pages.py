@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from lrs.access import OrganisationStatus, OrganisationType, Role
@@ -22,6 +23,12 @@ from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
 pytestmark = pytest.mark.django_db
 
 APPLY = "/organisations/apply"
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_applications_counted():
+    # The apply form's per-address limit counts in the cache, which outlives a test.
+    cache.clear()
 
 
 @pytest.fixture
@@ -71,6 +78,25 @@ def test_the_url_names():
 
 
 # --- Applying -------------------------------------------------------------------------------
+
+
+def test_one_address_sending_too_many_application_forms_is_told_to_wait_and_nothing_is_stored(
+    client, monkeypatch
+):
+    from lrs.organisations import views
+
+    monkeypatch.setattr(views, "APPLY_THROTTLE", views.ApplyThrottle("2/h"))
+    client.post(APPLY, {})
+    assert client.post(APPLY, application_data()).status_code == 302
+    before = OrganisationApplication.objects.count()
+
+    response = client.post(APPLY, application_data())
+
+    assert response.status_code == 429
+    assert "Too many applications have been sent from your network" in text_of(response)
+    assert OrganisationApplication.objects.count() == before
+    other_address = client.post(APPLY, application_data(), REMOTE_ADDR="192.0.2.7")
+    assert other_address.status_code == 302
 
 
 def test_anyone_can_open_the_application_form_without_signing_in(client):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from ninja.throttling import AnonRateThrottle
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
@@ -37,6 +39,22 @@ PER_PAGE = 25
 _SUBMITTED = "lrs_organisation_application"
 
 
+class ApplyThrottle(AnonRateThrottle):
+    """Application forms sent from one address (LRS_APPLY_RATE, default 20 an hour,
+    counting attempts with mistakes too): the form is public, and every application lands
+    in the service desk's queue."""
+
+    scope = "organisation-apply"
+
+
+# A module constant, as the API's throttle is, so tests can tighten it.
+APPLY_THROTTLE = ApplyThrottle(getattr(settings, "LRS_APPLY_RATE", "20/h"))
+TOO_MANY_APPLICATIONS = (
+    "Too many applications have been sent from your network recently. Wait an hour and "
+    "try again, or ask your contact at the LRS service desk"
+)
+
+
 def _posted(request: HttpRequest) -> Any:
     """The submitted data on a POST (even an empty one), so the form is bound; else None."""
     return request.POST if request.method == "POST" else None
@@ -53,6 +71,10 @@ def _portal_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def organisation_apply(request: HttpRequest) -> HttpResponse:
     form = ApplicationForm(_posted(request))
+    if request.method == "POST" and not APPLY_THROTTLE.allow_request(request):
+        form.is_valid()
+        form.add_error(None, TOO_MANY_APPLICATIONS)
+        return render(request, "organisations/apply.html", {"form": form}, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.organisation_application_submit(**form.cleaned_data)
