@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lrs.portal.context_processors.portal",
+                "lrs.guidance.context_help.context_help",
             ],
         },
     },
@@ -236,6 +237,8 @@ USE_TZ = True
 
 # --- API ----------------------------------------------------------------------------------
 LRS_API_RATE = os.environ.get("LRS_API_RATE", "600/m")
+# Application forms sent from one address to the public /organisations/apply.
+LRS_APPLY_RATE = os.environ.get("LRS_APPLY_RATE", "20/h")
 NINJA_PAGINATION_PER_PAGE = 50
 
 LOGGING = {
@@ -298,3 +301,8 @@ LRS_CHALLENGE_REMINDER_DAYS = int(os.environ.get("LRS_CHALLENGE_REMINDER_DAYS", 
 LRS_CHALLENGE_CHECK_SECONDS = int(os.environ.get("LRS_CHALLENGE_CHECK_SECONDS", "300"))
 LRS_EVIDENCE_MAX_BYTES = int(os.environ.get("LRS_EVIDENCE_MAX_MB", "10")) * 1024 * 1024
 LRS_EVIDENCE_TYPES = ["application/pdf", "image/png", "image/jpeg", "text/plain"]
+
+# --- Support requests ------------------------------------------------------------------------
+# Where new support requests and users' replies are announced (the email never holds the
+# request itself, only its reference and a link). Attachments follow LRS_EVIDENCE_*.
+LRS_SERVICE_DESK_EMAIL = os.environ.get("LRS_SERVICE_DESK_EMAIL", "servicedesk@lrs.invalid")

@@ -195,6 +195,16 @@ def test_a_view_learner_only_user_sees_a_learner_without_an_update_button(viewer
     assert "Update learner details" not in text_of(response)
 
 
+def test_a_learners_page_offers_to_report_a_problem_with_its_uln_to_the_service_desk(
+    online, olivia
+):
+    html = html_of(online.get(f"/learners/{olivia.uln}/"))
+    link = re.search(r'<a [^>]*id="report-uln-problem"[^>]*>', html)
+    assert link is not None
+    assert f'href="/support/uln-problem/?uln={olivia.uln}"' in link.group(0)
+    assert online.get(f"/support/uln-problem/?uln={olivia.uln}").status_code == 200
+
+
 def test_an_awarding_organisation_user_can_verify_but_not_find_view_or_register(
     awarding_user, olivia
 ):

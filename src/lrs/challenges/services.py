@@ -8,9 +8,7 @@ lrs.records.services, so the event's history reads the same as for an upload.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
-import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from lrs.challenges.models import Challenge, ChallengeEvidence, ChallengeTransit
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.core.services import scheduled_run_claim
 from lrs.core.tasks import send_email
+from lrs.core.uploads import upload_store_all
 from lrs.learners.services import resolve_uln
 from lrs.organisations.models import Organisation
 from lrs.records.models import EventSource, LearningEvent
@@ -191,40 +190,25 @@ def _set_under_challenge(events: Iterable[LearningEvent]) -> None:
             LearningEvent.objects.filter(pk=event.pk).update(under_data_challenge=under)
 
 
-def _store_evidence(challenge: Challenge, actor: User, upload: Any) -> ChallengeEvidence:
-    content_type = (getattr(upload, "content_type", "") or "").split(";")[0].strip()
-    name = Path(getattr(upload, "name", "") or "evidence").name[:255]
-    if content_type not in settings.LRS_EVIDENCE_TYPES:
-        raise ValidationFailed(
-            [FieldProblem("evidence", "Evidence must be a PDF, PNG, JPEG or plain text file")]
-        )
-    folder = Path(settings.LRS_UPLOADS_DIR) / "evidence"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = f"{uuid.uuid4().hex}.bin"  # never the sender's name: it is not trusted
-    digest = hashlib.sha256()
-    size = 0
-    with (folder / stored).open("wb") as out:
-        for chunk in upload.chunks():
-            size += len(chunk)
-            if size > settings.LRS_EVIDENCE_MAX_BYTES:
-                out.close()
-                (folder / stored).unlink(missing_ok=True)
-                limit = settings.LRS_EVIDENCE_MAX_BYTES // 2**20
-                raise ValidationFailed(
-                    [FieldProblem("evidence", f"Each evidence file must be {limit} MB or smaller")]
-                )
-            digest.update(chunk)
-            out.write(chunk)
-    return ChallengeEvidence.objects.create(
-        challenge=challenge,
-        original_name=name,
-        content_type=content_type,
-        size=size,
-        sha256=digest.hexdigest(),
-        stored_path=stored,
-        uploaded_by=actor,
-        uploaded_at=timezone.now(),
+def _store_evidence(
+    challenge: Challenge, actor: User, uploads: Iterable[Any]
+) -> list[ChallengeEvidence]:
+    stored = upload_store_all(
+        uploads=uploads, folder="evidence", field="evidence", noun="Evidence", each="evidence file"
     )
+    return [
+        ChallengeEvidence.objects.create(
+            challenge=challenge,
+            original_name=kept.original_name,
+            content_type=kept.content_type,
+            size=kept.size,
+            sha256=kept.sha256,
+            stored_path=kept.stored_path,
+            uploaded_by=actor,
+            uploaded_at=timezone.now(),
+        )
+        for kept in stored
+    ]
 
 
 def _event_for(actor: User, public_id: str, field: str) -> LearningEvent:
@@ -330,8 +314,7 @@ def challenge_raise(
         acknowledge_due=add_working_days(today, settings.LRS_CHALLENGE_ACKNOWLEDGE_DAYS),
         resolve_due=add_working_days(today, settings.LRS_CHALLENGE_RESOLVE_DAYS),
     )
-    for upload in evidence:
-        _store_evidence(challenge, actor, upload)
+    _store_evidence(challenge, actor, evidence)
     ChallengeTransition.objects.create(
         challenge=challenge,
         from_status="",
@@ -533,7 +516,7 @@ def evidence_path(evidence: ChallengeEvidence) -> Path:
 def challenge_add_evidence(*, actor: User, challenge: Challenge, upload: Any) -> ChallengeEvidence:
     if party_of(actor, challenge) is not Party.RAISER or challenge.status not in OPEN:
         raise NotPermitted("Only the raiser adds evidence, while the challenge is open")
-    evidence = _store_evidence(challenge, actor, upload)
+    [evidence] = _store_evidence(challenge, actor, [upload])
     audit_record(
         action="challenge.evidence",
         actor=actor,

@@ -256,6 +256,7 @@ def learners_merge(
         p.decision_reason = reason
         p.merge = merge
         p.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "merge"])
+    _tell_reporters(actor, pairs, merge)
 
     merge.before = before
     merge.save(update_fields=["before"])
@@ -405,6 +406,15 @@ def _withdraw_access(master: Learner, access_ids: Sequence[int]) -> None:
     LearnerAccess.objects.filter(pk__in=[pk for pk, org in granted if org not in keep]).delete()
 
 
+def _tell_reporters(
+    actor: User, pairs: Sequence[DuplicatePair], merge: LearnerMerge | None
+) -> None:
+    # Imported here: lrs.support.services uses this module to propose reported pairs.
+    from lrs.support.services import support_requests_pairs_decided
+
+    support_requests_pairs_decided(actor=actor, pairs=pairs, merge=merge)
+
+
 def _chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:
     # Every backend takes an IN list of this size; SQLite builds may stop at 999.
     return [values[start : start + size] for start in range(0, len(values), size)]
@@ -517,6 +527,7 @@ def duplicate_pair_mark_not_same(*, actor: User, pair: DuplicatePair, reason: st
     pair.decided_by = actor
     pair.decision_reason = reason
     pair.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    _tell_reporters(actor, [pair], None)
     audit_record(
         action="duplicate.not_same",
         actor=actor,

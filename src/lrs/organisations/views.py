@@ -48,7 +48,7 @@ class ApplyThrottle(AnonRateThrottle):
 
 
 # A module constant, as the API's throttle is, so tests can tighten it.
-APPLY_THROTTLE = ApplyThrottle(getattr(settings, "LRS_APPLY_RATE", "20/h"))
+APPLY_THROTTLE = ApplyThrottle(settings.LRS_APPLY_RATE)
 TOO_MANY_APPLICATIONS = (
     "Too many applications have been sent from your network recently. Wait an hour and "
     "try again, or ask your contact at the LRS service desk"

@@ -68,7 +68,16 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
     ),
     ("Duplicates", "duplicate-list", (Capability.MERGE_LEARNERS,), ("duplicate-", "learner-merge")),
     ("Published lists", "published-lists", (Capability.PUBLISH_LISTS,), ("published-", "list-")),
+    (
+        "Support requests",
+        "support-queue",
+        (Capability.APPROVE_ORGANISATIONS,),
+        ("support-queue", "support-request-manage"),
+    ),
+    ("Support", "support-requests", (), ("support-request", "uln-problem-")),
 ]
+# Items the service desk does not see: it answers support requests rather than raising them.
+_NOT_FOR_THE_DESK = {"support-requests"}
 
 
 def _section_matches(url_name: str, prefixes: tuple[str, ...]) -> bool:
@@ -81,6 +90,8 @@ def navigation_for(request: HttpRequest, capabilities: frozenset[str]) -> list[d
     items = []
     for text, name, needed, prefixes in _NAVIGATION:
         if needed and not any(capability in capabilities for capability in needed):
+            continue
+        if name in _NOT_FOR_THE_DESK and Capability.APPROVE_ORGANISATIONS in capabilities:
             continue
         current = bool(url_name) and _section_matches(url_name or "", prefixes)
         items.append(

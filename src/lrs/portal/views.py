@@ -50,6 +50,8 @@ ACTIONS: list[Action] = [
     Action(C.APPROVE_ORGANISATIONS, "Organisations", "organisation-list"),
     Action(C.MERGE_LEARNERS, "Duplicate learners", "duplicate-list"),
     Action(C.PUBLISH_LISTS, "Published lists", "published-lists"),
+    Action(C.APPROVE_ORGANISATIONS, "Support requests", "support-queue"),
+    Action(C.FIND_LEARNER, "Report a problem with a ULN", "uln-problem-new"),
 ]
 
 

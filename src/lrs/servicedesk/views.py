@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from lrs.access import Capability
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.servicedesk import selectors
+from lrs.support.selectors import support_desk_summary
 
 # The volumes in two tables narrow enough to read without scrolling sideways: (id,
 # caption, the measures in it).
@@ -74,5 +75,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "oldest_application_url": _application_url(board.applications.oldest_reference),
             "stall_minutes": round(board.backlog.stall_seconds / 60, 1),
             "volume_tables": _volume_tables(board.volumes),
+            "support": support_desk_summary(actor=actor),
         },
     )
