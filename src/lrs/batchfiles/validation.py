@@ -47,6 +47,8 @@ MIS_IDENTIFIER_MAX = 128
 # With a valid ULN the record is checked against the learner who holds it; these fields
 # are enough for that (the same as find by ULN plus the date of birth).
 MANDATORY_WITH_ULN = ("given_name", "family_name", "date_of_birth")
+# The fields every record of a verify batch must fill (the guidance's layout reads it).
+VERIFY_MANDATORY = ("uln", "given_name", "family_name")
 # Precedence of the return code of a record with several problems: the learner can never
 # have a ULN (RC013) before data is missing (RC006) before a field is malformed (RC011)
 # before the record repeats an earlier one (RC012).
@@ -319,7 +321,7 @@ class _RecordChecker:
             record,
             data,
             Purpose.UPDATE,
-            ("given_name", "family_name"),
+            tuple(f for f in VERIFY_MANDATORY if f != "uln"),
             (),
             "WSEC0001",
             "WSEC0001",
@@ -552,6 +554,7 @@ __all__ = [
     "EXCEL_DATE_FIX",
     "MANDATORY_WITH_ULN",
     "MIS_IDENTIFIER_MAX",
+    "VERIFY_MANDATORY",
     "RecordOutcome",
     "ReturnCode",
     "ValidationReport",

@@ -59,6 +59,10 @@ LEARNER_SERVICE = "LearnerService"
 LEARNER_SERVICE_R9 = "LearnerServiceR9"
 INTERNAL_ERROR = "WSEC0000"
 RATE_LIMITED = "WSEC0004"
+DESCRIPTIONS = {
+    INTERNAL_ERROR: "Internal error, or time limit exceeded",
+    RATE_LIMITED: "Service not available, Too many requests; try again later.",
+}
 
 _HANDLER_MODULES = {
     LEARNER_SERVICE: ("lrs.soap.handlers.learner_service", "lrs.soap.handlers.batches"),
@@ -233,7 +237,7 @@ def _serve(request: HttpRequest, service: str) -> HttpResponse:
                 raise SoapFault(
                     RATE_LIMITED,
                     "Too many requests for this user; slow down and try again later.",
-                    description="Service not available, Too many requests; try again later.",
+                    description=DESCRIPTIONS[RATE_LIMITED],
                 )
             return _xml(handler(call, user))
     except SoapFault as fault:

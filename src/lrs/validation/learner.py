@@ -59,7 +59,7 @@ _SCN = re.compile(r"[0-9]{9}")
 _NATIONALITY = re.compile(r"[A-Z]{2,3}")
 
 # (field, max length, mandatory for register, mandatory for find, is a name)
-_TEXT_FIELDS: tuple[tuple[str, int, bool, bool, bool], ...] = (
+TEXT_FIELDS: tuple[tuple[str, int, bool, bool, bool], ...] = (
     ("title", 35, False, False, False),
     ("given_name", 35, True, True, True),
     ("middle_other_name", 35, False, False, True),
@@ -76,7 +76,7 @@ _TEXT_FIELDS: tuple[tuple[str, int, bool, bool, bool], ...] = (
     ("other_verification_description", 255, False, False, False),
     ("notes", 4000, False, False, False),
 )
-TEXT_FIELD_NAMES = tuple(f[0] for f in _TEXT_FIELDS)
+TEXT_FIELD_NAMES = tuple(f[0] for f in TEXT_FIELDS)
 FIND_FIELDS = (
     "given_name",
     "family_name",
@@ -182,7 +182,7 @@ def validate_learner(
         if field not in present:
             problems.append(Problem(field, "This field is mandatory"))
 
-    for field, max_len, _reg, _find, is_name in _TEXT_FIELDS:
+    for field, max_len, _reg, _find, is_name in TEXT_FIELDS:
         if field not in data:
             continue
         value = _text(data[field])

@@ -43,6 +43,14 @@ SUCCESSFUL = "WSRC0009"
 FAILED = "WSRC0010"
 RECORD_COUNT_INCORRECT = "WSRC0017"
 UNKNOWN_JOB = "WSRC0018"
+DESCRIPTIONS = {
+    SUBMITTED: "Batch submitted",
+    INCOMPLETE: "Batch incomplete",
+    SUCCESSFUL: "Batch successful",
+    FAILED: "Batch failed",
+    RECORD_COUNT_INCORRECT: "Record count incorrect",
+    UNKNOWN_JOB: "Unknown job",
+}
 
 XS_LONG_MIN, XS_LONG_MAX = -(2**63), 2**63 - 1
 
