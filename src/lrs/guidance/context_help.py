@@ -37,6 +37,7 @@ HELP_TOPICS: dict[str, str] = {
     "portal:user-detail": _USERS,
     "portal:user-change-role": f"{_USERS}#changing-a-users-role",
     "portal:user-deactivate": f"{_USERS}#deactivating-a-user",
+    "portal:user-reset-password": f"{_USERS}#if-a-user-forgets-their-password",
     "portal:user-reactivate": _USERS,
     "portal:user-usage": _USERS,
     "portal:api-tokens": f"{_P}/web-services/#the-rest-api",
@@ -129,7 +130,9 @@ TOPICS_BY_ORGANISATION_TYPE: dict[str, dict[str, str]] = {
         "portal:batch-upload": f"{_AO_BATCH}",
         "portal:batch-validate": f"{_AO_BATCH}",
         "portal:batch-detail": f"{_AO_BATCH}",
-        "portal:plr-view": f"{_AO}/",
+        "portal:plr-view": (
+            f"{_AO}/uploading-achievements/#checking-an-achievement-on-a-learners-record"
+        ),
         "portal:challenge-list": f"{_AO}/challenges/",
         "portal:challenge-detail": f"{_AO}/challenges/",
         "portal:api-tokens": f"{_AO}/web-services/#getting-an-api-token",

@@ -5,7 +5,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -28,7 +27,11 @@ from lrs.organisations.models import (
     OrganisationApplication,
 )
 from lrs.users.models import User
-from lrs.users.services import user_create, user_sign_in_link
+from lrs.users.services import (
+    email_footer,
+    sign_in_link_email,
+    user_create,
+)
 
 
 def _require(actor: User | None, capability: Capability) -> None:
@@ -422,42 +425,14 @@ def _lock_pending(application: OrganisationApplication) -> OrganisationApplicati
     return application
 
 
-def _link_lifetime() -> str:
-    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
-    if seconds % 86400 == 0:
-        days = seconds // 86400
-        return f"{days} day{'s' if days != 1 else ''}"
-    hours = max(1, round(seconds / 3600))
-    return f"{hours} hour{'s' if hours != 1 else ''}"
-
-
-def _absolute(portal_url: str, path: str) -> str:
-    # The portal's address comes from the request that made the change (its host is
-    # checked against ALLOWED_HOSTS), or from settings for changes made at the console.
-    base = portal_url or getattr(settings, "LRS_PORTAL_URL", "")
-    return base.rstrip("/") + path
-
-
-def _footer() -> str:
-    return f"\n\n-- \nLearning Records Service ({settings.DEFAULT_FROM_EMAIL})\n"
-
-
 def _email_sign_in_link(*, user: User, portal_url: str, opening: str) -> None:
-    link = _absolute(portal_url, user_sign_in_link(user=user))
-    body = (
-        f"{opening}\n\n"
-        f"Your username is: {user.username}\n\n"
-        "Use this link to choose your password, then sign in:\n\n"
-        f"{link}\n\n"
-        f"The link works once and expires after {_link_lifetime()}. If it has expired, ask "
-        "the LRS service desk to send you a new one.\n\n"
-        "As your organisation's super user you add its other users once you have signed in."
-    )
-    # The queue is in the database: the email is sent only if the change commits.
-    send_email.enqueue(
-        to=[user.email],
-        subject="LRS: choose your password and sign in",
-        body=body + _footer(),
+    sign_in_link_email(
+        user=user,
+        portal_url=portal_url,
+        opening=opening,
+        sender="the LRS service desk",
+        closing="As your organisation's super user you add its other users once you have "
+        "signed in.",
     )
 
 
@@ -558,7 +533,7 @@ def organisation_application_reject(
             "You can apply again once the reason is dealt with. If you have questions, "
             "contact the LRS service desk and quote the reference."
         )
-        + _footer(),
+        + email_footer(),
     )
     return application
 

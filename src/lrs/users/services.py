@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -24,6 +25,7 @@ from lrs.core.errors import (
     ServiceError,
     ValidationFailed,
 )
+from lrs.core.tasks import send_email
 from lrs.misuse.models import AlertStatus, MisuseAlert
 from lrs.organisations.models import Organisation
 from lrs.users import tokens
@@ -201,6 +203,89 @@ def user_from_sign_in_link(*, uidb64: str, token: str) -> User:
         or not default_token_generator.check_token(user, token)
     ):
         raise SignInLinkInvalid()
+    return user
+
+
+def sign_in_link_lifetime() -> str:
+    """How long a sign-in link works, in words (settings.PASSWORD_RESET_TIMEOUT)."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = max(1, round(seconds / 3600))
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def portal_address(portal_url: str, path: str) -> str:
+    """The absolute address of ``path``, for emails. The portal's address comes from the
+    request that made the change (its host was checked against ALLOWED_HOSTS), or from
+    settings.LRS_PORTAL_URL for changes made at the console."""
+    base = portal_url or getattr(settings, "LRS_PORTAL_URL", "")
+    return base.rstrip("/") + path
+
+
+def email_footer() -> str:
+    return f"\n\n-- \nLearning Records Service ({settings.DEFAULT_FROM_EMAIL})\n"
+
+
+def sign_in_link_email(
+    *, user: User, portal_url: str, opening: str, sender: str, closing: str = ""
+) -> None:
+    """Email ``user`` a one-time link to choose their password (user_sign_in_link);
+    ``sender`` is who sends a new link when this one has expired."""
+    link = portal_address(portal_url, user_sign_in_link(user=user))
+    body = (
+        f"{opening}\n\n"
+        f"Your username is: {user.username}\n\n"
+        "Use this link to choose your password, then sign in:\n\n"
+        f"{link}\n\n"
+        f"The link works once and expires after {sign_in_link_lifetime()}. If it has "
+        f"expired, ask {sender} to send you a new one."
+    )
+    if closing:
+        body += f"\n\n{closing}"
+    # The queue is in the database: the email is sent only if the change commits.
+    send_email.enqueue(
+        to=[user.email],
+        subject="LRS: choose your password and sign in",
+        body=body + email_footer(),
+    )
+
+
+@transaction.atomic
+def user_password_reset(*, actor: User | None, user: User, portal_url: str = "") -> User:
+    """A super user resets the password of a user of their organisation (who has
+    forgotten it, or may have given it away): the old password stops working at once,
+    and the user is emailed a one-time link to choose a new one."""
+    _require_manager(actor, user.organisation)
+    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    if not user.is_active:
+        raise Conflict("user_inactive", f"{user.username} is deactivated: reactivate them first")
+    if not user.email:
+        raise Conflict(
+            "no_email",
+            f"{user.username} has no email address to send a link to. LRS keeps no way to "
+            "add one yet: deactivate the account and add a new one with an email address",
+        )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(
+        action="user.password_reset",
+        actor=actor,
+        organisation=user.organisation,
+        object_type="user",
+        object_id=user.username,
+    )
+    sign_in_link_email(
+        user=user,
+        portal_url=portal_url,
+        opening=(
+            f"A super user of {user.organisation.name} has reset your password for the "
+            "Learning Records Service. Your old password no longer works."
+        ),
+        sender="your organisation's super user",
+        closing="If you did not ask for this, tell your organisation's super user.",
+    )
     return user
 
 

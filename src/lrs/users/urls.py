@@ -19,6 +19,11 @@ urlpatterns = [
     path("users/<int:user_id>/role", views.user_change_role, name="user-change-role"),
     path("users/<int:user_id>/deactivate", views.user_deactivate, name="user-deactivate"),
     path("users/<int:user_id>/reactivate", views.user_reactivate, name="user-reactivate"),
+    path(
+        "users/<int:user_id>/reset-password",
+        views.user_reset_password,
+        name="user-reset-password",
+    ),
     path("api-tokens/", views.api_token_list, name="api-tokens"),
     path("api-tokens/new", views.api_token_create, name="api-token-create"),
     path("api-tokens/<int:token_id>/revoke", views.api_token_revoke, name="api-token-revoke"),

@@ -242,6 +242,32 @@ def user_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     return _confirm_account_change(request, user_id, deactivate=False)
 
 
+@require_http_methods(["GET", "POST"])
+@capability_required(_MANAGE)
+def user_reset_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    actor = signed_in_user(request)
+    person = selectors.user_get_in_organisation(actor=actor, user_id=user_id)
+    form = ConfirmForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.user_password_reset(
+                actor=actor, user=person, portal_url=request.build_absolute_uri("/")
+            )
+        except Conflict as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{changed.username}'s password has been reset. We have emailed them a link "
+                "to choose a new one",
+            )
+            if changed.pk == actor.pk:
+                # Their own password no longer works: the session ends with it.
+                return redirect("portal:sign-in")
+            return redirect("portal:user-detail", user_id=changed.pk)
+    return render(request, "users/user_reset_password.html", {"form": form, "person": person})
+
+
 # --- API tokens ---------------------------------------------------------------------
 
 _API = Capability.USE_API
