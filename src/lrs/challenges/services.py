@@ -199,11 +199,7 @@ def _store_evidence(
     return [
         ChallengeEvidence.objects.create(
             challenge=challenge,
-            original_name=kept.original_name,
-            content_type=kept.content_type,
-            size=kept.size,
-            sha256=kept.sha256,
-            stored_path=kept.stored_path,
+            **kept.fields(),
             uploaded_by=actor,
             uploaded_at=timezone.now(),
         )

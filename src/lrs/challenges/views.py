@@ -55,6 +55,7 @@ from lrs.challenges.lifecycle import (
 )
 from lrs.challenges.models import Challenge, ChallengeTransition
 from lrs.core.errors import NotFound, NotPermitted, ServiceError
+from lrs.core.uploads import upload_response
 from lrs.portal.decorators import capability_required, signed_in_user, translate_refusals
 from lrs.portal.forms import add_service_error
 from lrs.records.models import LearningEvent
@@ -789,18 +790,11 @@ def challenge_evidence(request: HttpRequest, reference: str, evidence_id: int) -
         evidence = selectors.evidence_get(actor=actor, challenge=challenge, evidence_id=evidence_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    path = services.evidence_path(evidence)
-    if not path.is_file():
-        raise Http404("The evidence file is missing")
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
+    return upload_response(
+        services.evidence_path(evidence),
+        original_name=evidence.original_name,
         content_type=evidence.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Reports --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 
 from lrs.core.errors import FieldProblem, ValidationFailed
 
@@ -22,6 +23,16 @@ class StoredUpload:
     size: int
     sha256: str
     stored_path: str
+
+    def fields(self) -> dict[str, Any]:
+        """The columns every stored-file model shares (ChallengeEvidence, SupportAttachment)."""
+        return {
+            "original_name": self.original_name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "stored_path": self.stored_path,
+        }
 
 
 def upload_limit_mb() -> int:
@@ -86,3 +97,16 @@ def upload_store_all(
             upload_path(folder, kept.stored_path).unlink(missing_ok=True)
         raise
     return stored
+
+
+def upload_response(path: Path, *, original_name: str, content_type: str) -> FileResponse:
+    """A stored file sent back as a download under the sender's name, never shown inline
+    and never type-sniffed by the browser (it may hold anything its type claims)."""
+    if not path.is_file():
+        raise Http404("The file is missing")
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=original_name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -133,11 +133,7 @@ def _store_files(
         SupportAttachment.objects.create(
             request=support_request,
             message=message,
-            original_name=kept.original_name,
-            content_type=kept.content_type,
-            size=kept.size,
-            sha256=kept.sha256,
-            stored_path=kept.stored_path,
+            **kept.fields(),
             uploaded_by=actor,
             uploaded_at=timezone.now(),
         )

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
+from lrs.core.uploads import upload_response
 from lrs.portal.decorators import signed_in_user, translate_refusals
 from lrs.portal.forms import add_service_error
 from lrs.support import selectors, services
@@ -300,18 +301,11 @@ def support_attachment(request: HttpRequest, reference: str, attachment_id: int)
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    path = services.attachment_path(attachment)
-    if not path.is_file():
-        raise Http404("The attachment is missing")
-    response = FileResponse(
-        path.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
+    return upload_response(
+        services.attachment_path(attachment),
+        original_name=attachment.original_name,
         content_type=attachment.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- The service desk ---------------------------------------------------------------------
