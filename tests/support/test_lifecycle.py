@@ -31,11 +31,14 @@ def test_the_lifecycle_imports_nothing_from_django_so_it_stays_framework_free():
     assert not [name for name in imports if name.startswith(("django", "lrs."))]
 
 
-def test_every_finished_status_can_only_be_reopened_by_the_desk():
+def test_a_finished_request_is_reopened_only_by_the_desk_or_by_an_undone_merge():
     for status in (Status.RESOLVED, Status.CLOSED):
         assert moves_from(status, Party.USER) == []
-        assert moves_from(status, Party.SYSTEM) == []
         assert moves_from(status, Party.DESK) == [Status.IN_PROGRESS]
+    # A report the system resolved when the desk merged is reopened if the merge is undone;
+    # a request the user closed stays closed.
+    assert moves_from(Status.RESOLVED, Party.SYSTEM) == [Status.IN_PROGRESS]
+    assert moves_from(Status.CLOSED, Party.SYSTEM) == []
 
 
 def test_only_the_users_reply_moves_a_request_waiting_for_them_back_to_open():

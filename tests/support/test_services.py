@@ -5,7 +5,11 @@ import pytest
 from lrs.audit.models import AuditEntry
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from lrs.duplicates.models import DuplicatePair, PairSource, PairStatus
-from lrs.duplicates.services import duplicate_pair_mark_not_same, learners_merge
+from lrs.duplicates.services import (
+    duplicate_pair_mark_not_same,
+    learners_merge,
+    learners_unmerge,
+)
 from lrs.learners.models import LearnerStatus
 from lrs.support.lifecycle import Party, Status, allowed, moves_from
 from lrs.support.models import SupportRequest
@@ -215,6 +219,53 @@ def test_merging_the_reported_pair_resolves_the_report_and_tells_the_reporter(
     assert "resolved" in last["subject"]
     assert f"https://lrs.test/support/{created.reference}/" in last["body"]
     assert first.uln not in last["body"]
+
+
+def test_undoing_the_merge_reopens_the_report_with_the_desk_and_tells_the_reporter(
+    provider_user, desk_user, twins
+):
+    first, second, _ = twins
+    created = support_request_create(
+        actor=provider_user, category="two_ulns", description="", ulns=[first.uln, second.uln]
+    )
+    merge = learners_merge(
+        actor=desk_user,
+        master_uln=first.uln,
+        other_ulns=[second.uln],
+        reason="Registered twice",
+        pair=created.pairs.get(),
+    )
+
+    learners_unmerge(actor=desk_user, merge=merge, reason="Different people after all")
+
+    created.refresh_from_db()
+    assert created.status == Status.IN_PROGRESS
+    assert created.resolved_at is None
+    assert created.outcome == ""
+    assert created.pairs.get().status == PairStatus.OPEN
+    note = created.messages.order_by("-pk").first()
+    assert note.author is None
+    assert f"undone the merge into ULN {first.uln}" in note.body
+    last = queued_emails()[-1]
+    assert last["to"] == ["online@fenland.test"]
+    assert "reopened" in last["subject"]
+    assert first.uln not in last["body"]
+    entry = AuditEntry.objects.get(action="support.merge_undone")
+    assert entry.object_id == created.reference
+
+
+def test_undoing_a_merge_leaves_a_report_the_user_closed_alone(provider_user, desk_user, twins):
+    first, second, _ = twins
+    created = support_request_create(
+        actor=provider_user, category="two_ulns", description="", ulns=[first.uln, second.uln]
+    )
+    support_request_set_status(actor=provider_user, support_request=created, status="closed")
+    merge = learners_merge(
+        actor=desk_user, master_uln=first.uln, other_ulns=[second.uln], reason="Same person"
+    )
+    learners_unmerge(actor=desk_user, merge=merge, reason="Mistake")
+    created.refresh_from_db()
+    assert created.status == Status.CLOSED
 
 
 def test_a_merge_made_without_the_pair_still_resolves_the_report(provider_user, desk_user, twins):

@@ -361,10 +361,13 @@ def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> Learne
         for part in _chunks(row_ids):
             BatchRow.objects.filter(pk__in=part, uln=master.uln).update(uln=uln)
     _withdraw_access(master, before.get("access", []))
+    reopened = []
     for pair_id, status in before.get("pairs", []):
-        DuplicatePair.objects.filter(pk=pair_id, merge=merge).update(
+        if DuplicatePair.objects.filter(pk=pair_id, merge=merge).update(
             status=status, decided_at=None, decided_by=None, decision_reason="", merge=None
-        )
+        ):
+            reopened.append(pair_id)
+    _tell_reporters_merge_undone(actor, merge, reopened)
 
     merge.unmerged_at = now
     merge.unmerged_by = actor
@@ -413,6 +416,12 @@ def _tell_reporters(
     from lrs.support.services import support_requests_pairs_decided
 
     support_requests_pairs_decided(actor=actor, pairs=pairs, merge=merge)
+
+
+def _tell_reporters_merge_undone(actor: User, merge: LearnerMerge, pair_ids: list[int]) -> None:
+    from lrs.support.services import support_requests_merge_undone
+
+    support_requests_merge_undone(actor=actor, merge=merge, pair_ids=pair_ids)
 
 
 def _chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:

@@ -75,7 +75,7 @@ FINISHED = frozenset({Status.RESOLVED, Status.CLOSED})
 class Party(StrEnum):
     USER = "user"  # the person who raised it, or a super user of their organisation
     DESK = "desk"
-    SYSTEM = "system"  # a merge or a "not the same person" decision on a reported pair
+    SYSTEM = "system"  # a decision on a reported pair, or the undoing of a merge
 
 
 # (from, to) -> who may make that move.
@@ -91,8 +91,9 @@ TRANSITIONS: dict[tuple[Status, Status], frozenset[Party]] = {
     (Status.WAITING, Status.IN_PROGRESS): frozenset({Party.DESK}),
     (Status.WAITING, Status.RESOLVED): frozenset({Party.DESK, Party.SYSTEM}),
     (Status.WAITING, Status.CLOSED): frozenset({Party.DESK, Party.USER}),
-    # Reopening is the desk's: a user with more to say raises a new request.
-    (Status.RESOLVED, Status.IN_PROGRESS): frozenset({Party.DESK}),
+    # Reopening is the desk's: a user with more to say raises a new request. The system
+    # reopens a report whose merge the service desk has undone.
+    (Status.RESOLVED, Status.IN_PROGRESS): frozenset({Party.DESK, Party.SYSTEM}),
     (Status.CLOSED, Status.IN_PROGRESS): frozenset({Party.DESK}),
 }
 

@@ -490,3 +490,47 @@ def support_requests_pairs_decided(
             "resolved" if support_request.status == Status.RESOLVED else "there is news",
         )
     return requests
+
+
+def support_requests_merge_undone(
+    *, actor: User, merge: LearnerMerge, pair_ids: Sequence[int]
+) -> list[SupportRequest]:
+    """Called by lrs.duplicates.services when the service desk undoes a merge that decided
+    reported pairs (their pairs are open again): each report the merge resolved is
+    reopened, in progress with the service desk, and its raiser is told. A request the
+    user has closed stays closed."""
+    if not pair_ids:
+        return []
+    ids = set(
+        SupportRequest.objects.filter(
+            pairs__in=list(pair_ids), status=Status.RESOLVED.value
+        ).values_list("pk", flat=True)
+    )
+    requests = list(
+        SupportRequest.objects.select_for_update()
+        .filter(pk__in=ids, status=Status.RESOLVED.value)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for support_request in requests:
+        SupportMessage.objects.create(
+            request=support_request,
+            author=None,
+            from_service_desk=True,
+            body=(
+                f"The service desk has undone the merge into ULN {merge.master.uln}. Both "
+                "ULNs are in use again while it looks at your report once more."
+            ),
+            created_at=now,
+        )
+        previous = _move(support_request, Status.IN_PROGRESS, now)
+        support_request.save(update_fields=["status", "updated_at", "resolved_at", "outcome"])
+        audit_record(
+            action="support.merge_undone",
+            actor=actor,
+            object_type="support_request",
+            object_id=support_request.reference,
+            detail={"merge": merge.pk, "status": [previous, support_request.status]},
+        )
+        _tell_raiser(support_request, "reopened")
+    return requests
