@@ -8,7 +8,6 @@ from typing import Any
 
 from django.conf import settings
 
-from lrs.access import OrganisationType
 from lrs.core.errors import NotFound
 from lrs.guidance.content import (
     PUBLIC,
@@ -39,13 +38,7 @@ def library() -> Library:
 
 def is_service_desk_user(user: Any) -> bool:
     """A signed-in user of an active LRS service desk organisation."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    organisation = getattr(user, "organisation", None)
-    if organisation is None or organisation.type != OrganisationType.SERVICE_DESK:
-        return False
-    # No capabilities means a suspended or closed organisation, or a revoked user.
-    return bool(user.capabilities())
+    return bool(getattr(user, "is_authenticated", False)) and user.in_service_desk()
 
 
 def _may_see(user: Any, guide: Guide) -> bool:

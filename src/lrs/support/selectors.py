@@ -16,7 +16,6 @@ from lrs.access import OrganisationType, Role
 from lrs.core.errors import NotFound
 from lrs.support.lifecycle import ACTIVE, Status
 from lrs.support.models import SupportAttachment, SupportRequest
-from lrs.support.services import is_service_desk
 from lrs.users.models import User
 
 
@@ -24,7 +23,7 @@ def support_requests_visible(*, actor: User) -> QuerySet[SupportRequest]:
     requests = SupportRequest.objects.select_related("raised_by", "organisation", "assigned_to")
     if not actor.capabilities():
         return requests.none()
-    if is_service_desk(actor):
+    if actor.in_service_desk():
         return requests
     requests = requests.filter(organisation_id=actor.organisation_id)
     if actor.role == Role.SUPER_USER:

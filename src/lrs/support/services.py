@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from lrs.access import OrganisationType, Role
+from lrs.access import Role
 from lrs.audit.services import audit_record
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.core.tasks import send_email
@@ -48,13 +48,9 @@ UPLOAD_FOLDER = "support"
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def is_service_desk(user: User) -> bool:
-    return user.organisation.type == OrganisationType.SERVICE_DESK and bool(user.capabilities())
-
-
 def party_of(actor: User, support_request: SupportRequest) -> Party | None:
     """Which side of the request the actor is on (None: they may not see it)."""
-    if is_service_desk(actor):
+    if actor.in_service_desk():
         return Party.DESK
     if not actor.capabilities() or actor.organisation_id != support_request.organisation_id:
         return None
@@ -214,7 +210,7 @@ def support_request_create(
     A "two ULNs" report puts each reported ULN, paired with the first, in the duplicate
     review queue, where the service desk's decision resolves the request.
     """
-    if is_service_desk(actor):
+    if actor.in_service_desk():
         raise NotPermitted("The service desk does not raise support requests")
     if not actor.capabilities():
         raise NotPermitted("Your account cannot raise support requests")
@@ -357,9 +353,9 @@ def support_request_assign(
 ) -> SupportRequest:
     """Give the request to a member of the service desk (None: to nobody). An open
     request someone takes is in progress."""
-    if not is_service_desk(actor):
+    if not actor.in_service_desk():
         raise NotPermitted("Only the service desk assigns support requests")
-    if assignee is not None and not is_service_desk(assignee):
+    if assignee is not None and not assignee.in_service_desk():
         raise ValidationFailed([FieldProblem("assignee", "Choose someone in the service desk")])
     support_request = _lock(support_request)
     before = support_request.assigned_to.username if support_request.assigned_to else None

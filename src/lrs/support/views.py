@@ -53,12 +53,12 @@ STATUS_COLOURS = {
 
 
 def _require_desk(actor: User) -> None:
-    if not services.is_service_desk(actor):
+    if not actor.in_service_desk():
         raise NotPermitted("Only the service desk works on the support queue")
 
 
 def _refuse_desk(actor: User) -> None:
-    if services.is_service_desk(actor):
+    if actor.in_service_desk():
         raise NotPermitted("The service desk does not raise support requests")
 
 
@@ -83,7 +83,7 @@ def _rows(requests: Any, *, desk: bool) -> list[dict[str, Any]]:
 @translate_refusals
 def support_requests(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
-    if services.is_service_desk(actor):
+    if actor.in_service_desk():
         return redirect("portal:support-queue")
     page = Paginator(selectors.support_request_list(actor=actor), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -184,7 +184,7 @@ def _detail_page(
     assign_form: AssignForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    desk = services.is_service_desk(actor)
+    desk = actor.in_service_desk()
     party = Party.DESK if desk else Party.USER
     people = [(str(u.pk), u.display_name) for u in selectors.service_desk_users()]
     moves = moves_from(support_request.status, Party.DESK) if desk else []
@@ -232,17 +232,13 @@ def _detail_page(
 def support_request_detail(request: HttpRequest, reference: str) -> HttpResponse:
     actor = signed_in_user(request)
     support_request = selectors.support_request_get(actor=actor, reference=reference)
-    if services.is_service_desk(actor):
+    if actor.in_service_desk():
         return redirect("portal:support-request-manage", reference=reference)
     return _detail_page(request, actor, support_request)
 
 
 def _back(actor: User, support_request: SupportRequest) -> HttpResponse:
-    name = (
-        "portal:support-request-manage"
-        if services.is_service_desk(actor)
-        else "portal:support-request"
-    )
+    name = "portal:support-request-manage" if actor.in_service_desk() else "portal:support-request"
     return redirect(name, reference=support_request.reference)
 
 

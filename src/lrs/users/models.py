@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from lrs.access import ROLE_LABELS, Capability, Role, capabilities_for
+from lrs.access import ROLE_LABELS, Capability, OrganisationType, Role, capabilities_for
 
 ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
 
@@ -42,6 +42,11 @@ class User(AbstractUser):
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities()
+
+    def in_service_desk(self) -> bool:
+        """An active user of an active LRS service desk organisation (a suspended or
+        closed organisation, or a deactivated user, has no capabilities)."""
+        return self.organisation.type == OrganisationType.SERVICE_DESK and bool(self.capabilities())
 
 
 class ApiToken(models.Model):
