@@ -53,7 +53,12 @@ class LearnerIdentity:
                 "hashed": False,
                 "identityHash": self.uln,
             },
-            {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": self.name},
+            {
+                "type": "IdentityObject",
+                "identityType": "name",
+                "hashed": False,
+                "identityHash": self.name,
+            },
         ]
 
 
@@ -74,12 +79,17 @@ class Award:
     provider_name: str = ""
 
     @property
+    def level_text(self) -> str:
+        level = self.level.strip()
+        return level if not level or level.lower().startswith("level") else f"Level {level}"
+
+    @property
     def achievement_id(self) -> str:
         return f"urn:lrs:qualification:{self.reference}"
 
     def achievement(self) -> dict[str, Any]:
         kind = "unit" if self.is_unit else "qualification"
-        facts = [self.qualification_type, f"level {self.level}" if self.level else ""]
+        facts = [self.qualification_type, self.level_text]
         described = ", ".join(f for f in facts if f)
         achievement: dict[str, Any] = {
             "id": self.achievement_id,
@@ -114,7 +124,9 @@ class Award:
                 }
             ],
         }
-        tags = [t for t in (self.qualification_type, f"Level {self.level}" if self.level else "") if t]
+        tags = [
+            t for t in (self.qualification_type, f"Level {self.level}" if self.level else "") if t
+        ]
         if tags:
             achievement["tag"] = tags
         if self.credits is not None:

@@ -19,7 +19,7 @@ PUBLIC_HEADER = b"\xed\x01"
 SECRET_HEADER = b"\x80\x26"
 
 
-class KeyError_(ValueError):  # noqa: N801  (KeyError is a builtin with other meaning)
+class KeyError_(ValueError):
     """A key in the wrong form: says what form was expected."""
 
 
@@ -32,7 +32,9 @@ def _decode(value: str, header: bytes, what: str) -> bytes:
     except ValueError:
         raise KeyError_(f"{what} is not valid base58btc") from None
     if not raw.startswith(header):
-        raise KeyError_(f"{what} is not an Ed25519 {what.split()[0].lower()} key (wrong multicodec)")
+        raise KeyError_(
+            f"{what} is not an Ed25519 {what.split()[0].lower()} key (wrong multicodec)"
+        )
     return raw[len(header) :]
 
 
