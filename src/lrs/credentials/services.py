@@ -331,7 +331,7 @@ def _events_to_issue(
             raise ValidationFailed(
                 [FieldProblem("events", f"{value} is not a learning event's id")]
             ) from None
-    found = LearningEvent.objects.select_for_update().filter(
+    found = LearningEvent.objects.select_for_update(of=("self",)).filter(
         learner=learner, public_id__in=valid, withdrawn=False
     )
     if _is_awarding_organisation(actor):
