@@ -39,7 +39,8 @@ def _uploads(settings, tmp_path):
 def _published(page, tmp_path: Path) -> tuple[dict, list[dict]]:
     """LRS's DID document and status lists as anyone fetches them (no sign-in)."""
     did = page.request.get("/.well-known/did.json")
-    assert did.ok and did.headers["content-type"] == "application/did+ld+json"
+    assert did.ok
+    assert did.headers["content-type"] == "application/did+ld+json"
     lists = []
     number = 1
     while (listing := page.request.get(f"/credentials/status/{number}")).ok:

@@ -239,7 +239,9 @@ def test_withdrawing_an_event_revokes_its_credential_and_the_clr_in_the_same_tra
         credential.refresh_from_db()
     assert (clr.revoked_reason, withdrawn_part.revoked_reason) == ("withdrawn", "withdrawn")
     assert kept_part.revoked_at is None
-    assert _bit(clr) and _bit(withdrawn_part) and not _bit(kept_part)
+    assert _bit(clr)
+    assert _bit(withdrawn_part)
+    assert not _bit(kept_part)
     assert AuditEntry.objects.filter(action="credential.revoke").count() == 2
     report = selectors.credential_verify(document=clr.document)
     assert not report.verified
@@ -266,7 +268,8 @@ def test_a_reinstated_event_needs_a_new_credential_the_old_one_stays_revoked(
     )
     assert new.revoked_at is None
     assert new.status_index != old.status_index
-    assert _bit(old) and not _bit(new)
+    assert _bit(old)
+    assert not _bit(new)
 
 
 def test_a_challenge_that_amends_an_event_revokes_its_credentials(
@@ -339,7 +342,8 @@ def test_rotating_the_key_retires_the_old_one_which_still_verifies_what_it_signe
     )
     old_key.refresh_from_db()
     assert old_key.state == KeyState.RETIRED
-    assert second.key.state == KeyState.ACTIVE and second.key != old_key
+    assert second.key.state == KeyState.ACTIVE
+    assert second.key != old_key
     document = selectors.issuer_did_document()
     assert len(document["verificationMethod"]) == 2
     assert len(document["assertionMethod"]) == 2

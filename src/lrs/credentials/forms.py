@@ -84,4 +84,4 @@ class IssueForm(GovukForm):
         super().__init__(*args, **kwargs)
         if event_ids is None:
             event_ids = list(self.data.getlist("events")) if hasattr(self.data, "getlist") else []
-        self.fields["events"].choices = [(i, i) for i in event_ids]
+        self.fields["events"].choices = [(i, i) for i in event_ids]  # type: ignore[attr-defined]

@@ -8,8 +8,12 @@ retired keys (what they signed stays verifiable) and can mark a compromised one 
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.db import models
+
+if TYPE_CHECKING:
+    from lrs.records.models import LearningEvent
 
 
 class KeyState(models.TextChoices):
@@ -101,7 +105,7 @@ class IssuedCredential(models.Model):
     key = models.ForeignKey(IssuerKey, on_delete=models.PROTECT, related_name="credentials")
     status_list = models.ForeignKey(StatusList, on_delete=models.PROTECT, related_name="entries")
     status_index = models.PositiveIntegerField()
-    events = models.ManyToManyField(
+    events: models.ManyToManyField[LearningEvent, CredentialEvent] = models.ManyToManyField(
         "records.LearningEvent", through="CredentialEvent", related_name="credentials"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)

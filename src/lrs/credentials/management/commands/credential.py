@@ -18,7 +18,9 @@ from lrs.credentials.services import issuer_key_revoke, issuer_key_sync
 
 
 class Command(ServiceCommand):
-    help = "LRS's credential signing keys: list them (recording a newly configured one), revoke one."
+    help = (
+        "LRS's credential signing keys: list them (recording a newly configured one), revoke one."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(
