@@ -8,6 +8,7 @@ on show in the JSON; like Digital Bazaar's "safe mode", such a document is refus
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from pyld import jsonld
@@ -42,26 +43,31 @@ def _undefined_terms(node: Any, found: set[str]) -> None:
             _undefined_terms(value, found)
 
 
-def check_terms(document: dict[str, Any]) -> None:
-    """Refuse a document that uses a term or type its contexts do not define."""
+def _expand_checked(document: dict[str, Any]) -> Any:
+    """The document expanded with the sentinel vocabulary; refuses undefined terms."""
     contexts = document.get("@context")
     if contexts is None:
         raise CanonicalizationError("The document has no @context")
     probe = dict(document)
     probe["@context"] = [*(contexts if isinstance(contexts, list) else [contexts])]
     probe["@context"].append({"@vocab": _UNDEFINED})
-    found: set[str] = set()
     try:
-        _undefined_terms(jsonld.expand(probe, _options()), found)
-    except UnknownContext:
-        raise
+        expanded = jsonld.expand(probe, _options())
     except jsonld.JsonLdError as exc:
         raise CanonicalizationError(_reason(exc)) from None
+    found: set[str] = set()
+    _undefined_terms(expanded, found)
     if found:
         raise CanonicalizationError(
             "The document uses terms its contexts do not define, which a signature would "
             f"not cover: {', '.join(sorted(found))}"
         )
+    return expanded
+
+
+def check_terms(document: dict[str, Any]) -> None:
+    """Refuse a document that uses a term or type its contexts do not define."""
+    _expand_checked(document)
 
 
 def _reason(exc: jsonld.JsonLdError) -> str:
@@ -75,10 +81,15 @@ def _reason(exc: jsonld.JsonLdError) -> str:
 
 def canonicalize(document: dict[str, Any]) -> str:
     """The document's canonical N-Quads (RDFC-1.0)."""
-    check_terms(document)
+    expanded = _expand_checked(document)
+    # The sentinel can still appear as a value (a vocabulary-typed value that is no term,
+    # e.g. an unknown proofPurpose); only then does the expansion differ from the plain
+    # one, so canonicalize the document itself. Otherwise reuse the expansion: processing
+    # the contexts is most of the cost.
+    source = document if _UNDEFINED in json.dumps(expanded) else expanded
     try:
         nquads: str = jsonld.normalize(
-            document,
+            source,
             {**_options(), "algorithm": "URDNA2015", "format": "application/n-quads"},
         )
     except jsonld.JsonLdError as exc:

@@ -58,4 +58,7 @@ def document_loader(url: str, options: Any = None) -> dict[str, Any]:
         "contextUrl": None,
         "documentUrl": url,
         "document": context(url),
+        # pyld keeps a resolved context in its shared cache only when the loader tags it
+        # "static" (it never changes): without this every expansion re-processes them.
+        "tag": "static",
     }
