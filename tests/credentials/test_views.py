@@ -173,3 +173,29 @@ def test_the_verify_page_says_when_a_credential_was_tampered_with(
 def test_the_verify_page_says_what_is_wrong_with_the_input(client, data, message, field):
     response = client.post("/verify", data)
     assert (field, message) in error_summary_links(response)
+
+
+def test_the_plr_page_lists_events_that_cannot_be_issued_yet_and_why(
+    client, ao_user, provider_user, learner, events, gcse
+):
+    import datetime as dt
+
+    from lrs.records.models import EventStatus
+    from lrs.records.services import EventValues, event_create
+
+    provisional = event_create(
+        actor=ao_user,
+        learner=learner,
+        values=EventValues(
+            qualification=gcse,
+            grade="6",
+            award_date=dt.date(2025, 8, 21),
+            status=EventStatus.PROVISIONAL,
+        ),
+    )
+    sign_in_as(client, provider_user)
+    response = client.post("/plr/", plr_post(learner))
+    html = response.content.decode()
+    assert f'value="{provisional.public_id}"' not in html
+    assert f'value="{events[0].public_id}"' in html
+    assert "provisional: can be issued once final" in text_of(response)

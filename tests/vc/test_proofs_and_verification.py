@@ -173,3 +173,11 @@ def test_something_that_is_not_a_credential_is_said_to_be_so(document, text):
     report = verify_credential(document, resolve=Resolver(), status_lists=lambda u: None)
     assert not report.verified
     assert text in report.findings[0].text
+
+
+def test_a_document_far_larger_than_any_credential_is_refused_before_any_work(issuer):
+    credential = achievement(issuer)
+    credential["description"] = "x" * 1_000_001
+    report = verify_credential(credential, resolve=Resolver(), status_lists=lambda u: None)
+    assert not report.verified
+    assert "too large to check here" in report.findings[0].text

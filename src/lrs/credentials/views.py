@@ -100,6 +100,7 @@ def plr_panel(actor: User, learner: Learner | None, events: list[LearningEvent])
         "learner": learner,
         "rows": rows,
         "can_issue": any(not r["blocked"] for r in rows),
+        "blocked": [r for r in rows if r["blocked"]],
         "issued": issued,
         "kinds": KIND_CHOICES,
     }

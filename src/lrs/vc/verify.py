@@ -10,6 +10,7 @@ from the DID documents the caller knows (and did:key), status lists from the cal
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,12 @@ from typing import Any
 from lrs.vc import statuslist
 from lrs.vc.documents import ACHIEVEMENT_CREDENTIAL, CLR_CREDENTIAL, ULN_IDENTITY
 from lrs.vc.proof import KeyResolver, ProofCheck, verify_proof
+
+# Canonicalization costs time in proportion to a document's size: a verifier open to anyone
+# refuses documents far larger than any real credential (a CLR of 100 achievements is
+# about 300 KB).
+MAX_DOCUMENT_BYTES = 1_000_000
+MAX_INNER_CREDENTIALS = 200
 
 # Returns the status list credential at a URL, or None when it cannot be had here.
 StatusListSource = Callable[[str], dict[str, Any] | None]
@@ -323,12 +330,23 @@ def verify_credential(
             "This is not a verifiable credential (its type says otherwise).",
         )
         return report
+    size = len(json.dumps(document))
+    subject = document.get("credentialSubject")
+    inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    if size > MAX_DOCUMENT_BYTES or (
+        isinstance(inner, list) and len(inner) > MAX_INNER_CREDENTIALS
+    ):
+        report.add(
+            "format",
+            Outcome.FAILED,
+            f"This is too large to check here (more than {MAX_DOCUMENT_BYTES // 1000} KB or "
+            f"{MAX_INNER_CREDENTIALS} credentials).",
+        )
+        return report
     _describe(report, document)
     _check_proof(report, document, resolve)
     _check_dates(report, document, now)
     _check_status(report, document, resolve, status_lists)
-    subject = document.get("credentialSubject")
-    inner = subject.get("verifiableCredential") if isinstance(subject, dict) else None
     for each in inner if isinstance(inner, list) else []:
         part = verify_credential(each, resolve=resolve, status_lists=status_lists, now=now)
         report.inner.append(part)
