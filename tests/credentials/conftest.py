@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from lrs.learners.services import learner_find
-from lrs.records.models import Qualification
+from lrs.records.models import EventStatus, Qualification
 from lrs.records.services import EventValues, event_create
 from tests.records.conftest import LEARNER, ao, ao_user, gcse, learner, provider_user  # noqa: F401
 
@@ -37,6 +37,20 @@ def events(ao_user, learner, gcse, btec, provider_user):  # noqa: F811
     ]
     learner_find(actor=provider_user, data=LEARNER)  # the provider has found the learner
     return made
+
+
+@pytest.fixture
+def provisional(ao_user, learner, gcse):  # noqa: F811
+    return event_create(
+        actor=ao_user,
+        learner=learner,
+        values=EventValues(
+            qualification=gcse,
+            grade="6",
+            award_date=dt.date(2025, 8, 21),
+            status=EventStatus.PROVISIONAL,
+        ),
+    )
 
 
 def ids(events):

@@ -18,8 +18,7 @@ from lrs.credentials.services import (
 )
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_register
-from lrs.records.models import EventStatus
-from lrs.records.services import EventValues, event_create, event_reinstate, event_withdraw
+from lrs.records.services import event_reinstate, event_withdraw
 from lrs.vc import statuslist
 from lrs.vc.multikey import SigningKey
 from tests.challenges.conftest import raise_args
@@ -152,18 +151,8 @@ def test_a_learner_who_opted_out_gets_no_credentials_until_the_notice_is_recorde
 
 
 def test_provisional_withdrawn_and_unknown_events_are_refused_and_nothing_is_issued(
-    ao_user, provider_user, learner, events, gcse
+    ao_user, provider_user, learner, events, provisional
 ):
-    provisional = event_create(
-        actor=ao_user,
-        learner=learner,
-        values=EventValues(
-            qualification=gcse,
-            grade="6",
-            award_date=dt.date(2023, 8, 24),
-            status=EventStatus.PROVISIONAL,
-        ),
-    )
     event_withdraw(actor=ao_user, event=events[0], reason="Awarded in error")
     with pytest.raises(ValidationFailed) as refused:
         credentials_issue(

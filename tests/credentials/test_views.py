@@ -176,23 +176,8 @@ def test_the_verify_page_says_what_is_wrong_with_the_input(client, data, message
 
 
 def test_the_plr_page_lists_events_that_cannot_be_issued_yet_and_why(
-    client, ao_user, provider_user, learner, events, gcse
+    client, provider_user, learner, events, provisional
 ):
-    import datetime as dt
-
-    from lrs.records.models import EventStatus
-    from lrs.records.services import EventValues, event_create
-
-    provisional = event_create(
-        actor=ao_user,
-        learner=learner,
-        values=EventValues(
-            qualification=gcse,
-            grade="6",
-            award_date=dt.date(2025, 8, 21),
-            status=EventStatus.PROVISIONAL,
-        ),
-    )
     sign_in_as(client, provider_user)
     response = client.post("/plr/", plr_post(learner))
     html = response.content.decode()
