@@ -130,6 +130,8 @@ def test_an_awarding_organisation_issues_only_its_own_events(
     )
     with pytest.raises(NotFound):
         credential_download(actor=other_user, public_id=clr.public_id)
+    assert list(selectors.credentials_for_learner(actor=other_user, learner=learner)) == []
+    assert clr in selectors.credentials_for_learner(actor=ao_user, learner=learner)
 
 
 def test_an_organisation_that_has_not_been_shown_the_learner_cannot_issue(learner, events):

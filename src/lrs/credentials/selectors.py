@@ -11,11 +11,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from lrs.access import OrganisationType
 from lrs.core.errors import NotFound
 from lrs.credentials.issuer import IssuingNotConfigured, configured_public_key, issuer
 from lrs.credentials.models import IssuedCredential, IssuerKey, KeyState, StatusList
 from lrs.credentials.services import Requester, check_may_see_plr, plr_owner
 from lrs.learners.models import Learner
+from lrs.records.models import LearningEvent
+from lrs.users.models import User
 from lrs.vc.did import PublishedKey, Resolver, did_document
 from lrs.vc.proof import xml_datetime
 from lrs.vc.verify import Outcome, Report, plain_date, verify_credential
@@ -24,11 +27,19 @@ from lrs.vc.verify import Outcome, Report, plain_date, verify_credential
 def credentials_for_learner(*, actor: Requester, learner: Learner) -> QuerySet[IssuedCredential]:
     """The credentials issued of a learner's PLR (CLRs and standalone achievements)."""
     check_may_see_plr(actor, learner)
-    return (
-        IssuedCredential.objects.filter(learner=plr_owner(learner), parent__isnull=True)
-        .select_related("organisation")
-        .prefetch_related("carried__event")
-    )
+    found = IssuedCredential.objects.filter(learner=plr_owner(learner), parent__isnull=True)
+    if (
+        isinstance(actor, User)
+        and actor.organisation.type == OrganisationType.AWARDING_ORGANISATION
+    ):
+        # An awarding organisation sees only its own events on a PLR, so only credentials
+        # carrying nothing else.
+        found = found.exclude(
+            carried__event__in=LearningEvent.objects.exclude(
+                awarding_organisation_id=actor.organisation_id
+            )
+        )
+    return found.select_related("organisation").prefetch_related("carried__event")
 
 
 def published_keys() -> list[PublishedKey]:
