@@ -155,6 +155,11 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
     assert "Revoked" in revoked_part.inner_text()
     kept_part = page.locator(".lrs-inner-credential", has_text="BTEC Level 3")
     assert "Verified" in kept_part.inner_text()
+    # The report fits a 320 px screen (long ids wrap).
+    page.set_viewport_size({"width": 320, "height": 800})
+    check_accessibility(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # The learner's own path: the service their PLR page calls, verified independently.
     [own] = credentials_issue(
