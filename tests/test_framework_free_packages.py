@@ -16,6 +16,7 @@ FRAMEWORK_FREE = [
     "achievementfiles",
     "workingdays",
     "soapwire",
+    "vc",
 ]
 
 

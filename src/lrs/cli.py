@@ -20,11 +20,21 @@ def _batch(args: list[str]) -> int:
     return validate(args[1:], prog="lrs batch validate")
 
 
+def _credential(args: list[str]) -> int:
+    """`lrs credential verify FILE` and `new-key`: offline, with no settings or database."""
+    from lrs.vc.cli import main as credential
+
+    return credential(args, prog="lrs credential")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     args[0] = "lrs"
     if args[1:2] == ["batch"]:
         sys.exit(_batch(args[2:]))
+    # The other credential commands (keys, revoke-key) need the database: Django's below.
+    if args[1:2] == ["credential"] and args[2:3] in (["verify"], ["new-key"], ["-h"], ["--help"]):
+        sys.exit(_credential(args[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lrs.settings")
     from django.core.management import execute_from_command_line
 

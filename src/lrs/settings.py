@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "lrs.soap",
     "lrs.guidance",
     "lrs.support",
+    "lrs.credentials",
 ]
 
 MIDDLEWARE = [
@@ -306,3 +307,12 @@ LRS_EVIDENCE_TYPES = ["application/pdf", "image/png", "image/jpeg", "text/plain"
 # Where new support requests and users' replies are announced (the email never holds the
 # request itself, only its reference and a link). Attachments follow LRS_EVIDENCE_*.
 LRS_SERVICE_DESK_EMAIL = os.environ.get("LRS_SERVICE_DESK_EMAIL", "servicedesk@lrs.invalid")
+
+# --- Verifiable credentials -------------------------------------------------------------------
+# The signing key (Ed25519, multibase secretKeyMultibase: `lrs credential new-key`). Rotate
+# by setting a new one: the old key stays in the DID document and what it signed verifies.
+LRS_ISSUER_KEY = os.environ.get("LRS_ISSUER_KEY", "")
+# The public address credentials name as their issuer: did:web of this address, with the
+# DID document at /.well-known/did.json and the status lists under /credentials/status/.
+LRS_ISSUER_URL = os.environ.get("LRS_ISSUER_URL", LRS_PORTAL_URL).rstrip("/")
+LRS_ISSUER_NAME = os.environ.get("LRS_ISSUER_NAME", "Learning Records Service")

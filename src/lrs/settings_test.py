@@ -4,6 +4,9 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# A fixed credential signing key and public address for the tests (never a real one).
+os.environ.setdefault("LRS_ISSUER_KEY", "z3u2fprgdREFtGakrHr6zLyTeTEZtivDVTV6gZDNB5GKsbXC")
+os.environ.setdefault("LRS_ISSUER_URL", "https://lrs.test")
 
 from lrs.settings import *  # noqa: F403
 from lrs.settings import PASSWORD_HASHERS

@@ -65,6 +65,9 @@ HELP_TOPICS: dict[str, str] = {
     # Personal Learning Records
     "portal:plr-view": f"{_P}/viewing-plrs/#viewing-a-plr",
     "portal:plr-viewers": f"{_P}/viewing-plrs/#who-has-viewed-a-plr",
+    # Verifiable credentials
+    "portal:credential-issue": f"{_P}/viewing-plrs/#verifiable-credentials",
+    "portal:credential-verify": f"{_P}/viewing-plrs/#checking-a-credential",
     # Achievements: awarding organisations only
     "portal:achievement-job-list": f"{_AO}/uploading-achievements/",
     "portal:achievement-job-upload": f"{_AO}/uploading-achievements/#uploading-the-file",
@@ -169,6 +172,9 @@ NO_HELP_NEEDED: frozenset[str] = frozenset(
         "portal:duplicate-propose",  # POST only
         "portal:list-download",  # file download
         "portal:support-attachment",  # file download
+        "portal:did-document",  # JSON
+        "portal:credential-status-list",  # JSON
+        "portal:credential-download",  # file download
     }
 )
 

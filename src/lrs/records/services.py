@@ -27,6 +27,7 @@ from lrs.audit.services import audit_record
 from lrs.batchfiles import BatchFileError, format_of
 from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
+from lrs.credentials.services import credentials_revoke_for_event
 from lrs.identifiers import uln as uln_rules
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 from lrs.identifiers.qualification import REFERENCE_RULE, reference_kind
@@ -267,6 +268,8 @@ def _change(
     event.updated_at = timezone.now()
     event.save()
     _record_change(event, actor=actor, action=action, before=before, reason=reason)
+    # Credentials stating the old values are revoked in this same transaction.
+    credentials_revoke_for_event(event=event, action=action, actor=actor)
     return event
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from lrs.access import Capability, OrganisationType
 from lrs.audit.models import AuditEntry, Outcome
 from lrs.core.errors import Conflict
+from lrs.credentials.views import plr_panel
 from lrs.learners import codes
 from lrs.learners.forms import add_learner_problems, posted_values
 from lrs.learners.selectors import learner_get
@@ -65,6 +66,7 @@ def _result_page(
             # recorded that it is) and the capability to find learners.
             "can_see_learner": actor.can(C.FIND_LEARNER),
             "notice_recorded": notice_recorded,
+            "credentials_panel": plr_panel(actor, result.learner, result.events),
         },
     )
 
