@@ -1,5 +1,4 @@
 import itertools
-import time
 from collections import Counter
 
 from lrs.matching import GENDERS, normalise_postcode
@@ -58,15 +57,13 @@ def test_households_share_postcodes_and_include_twins_and_name_changes():
     assert any(not p.registered for p in population)
 
 
-def test_generate_learners_streams_exactly_n_registered_people_quickly():
-    started = time.perf_counter()
+def test_generate_learners_streams_exactly_n_registered_people():
+    # How fast it streams is a benchmark figure (scripts/benchmark_learners.py, the load
+    # phase), not a timed test: a loaded machine would fail it for nothing.
     learners = list(itertools.islice(generate_learners(50_000, seed=4), 60_000))
-    elapsed = time.perf_counter() - started
     assert len(learners) == 50_000
     assert all(p.registered for p in learners)
     assert len({p.person_id for p in learners}) == 50_000
-    # A million in well under a minute on two cores.
-    assert elapsed < 3.0
 
 
 def test_queries_are_labelled_and_cover_every_kind_of_error():
