@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "lrs.soap",
     "lrs.guidance",
     "lrs.support",
+    "lrs.learnerportal",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lrs.learnerportal.middleware.LearnerSessionMiddleware",
     "lrs.core.middleware.RequestUserContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -306,3 +308,38 @@ LRS_EVIDENCE_TYPES = ["application/pdf", "image/png", "image/jpeg", "text/plain"
 # Where new support requests and users' replies are announced (the email never holds the
 # request itself, only its reference and a link). Attachments follow LRS_EVIDENCE_*.
 LRS_SERVICE_DESK_EMAIL = os.environ.get("LRS_SERVICE_DESK_EMAIL", "servicedesk@lrs.invalid")
+
+# --- Learners' own records (GOV.UK One Login) -------------------------------------------------
+# Learners sign in with GOV.UK One Login (OpenID Connect): README "Learners signing in" and
+# docs/learners.md. Nothing here names a provider in code: lrs.oidc reads it all from here.
+LRS_OIDC_PROVIDERS: dict[str, dict] = {}
+if os.environ.get("LRS_ONE_LOGIN_ISSUER"):
+    from lrs.oidc.profiles import one_login_provider
+
+    _key_file = os.environ.get("LRS_ONE_LOGIN_PRIVATE_KEY_FILE", "")
+    LRS_OIDC_PROVIDERS["one_login"] = one_login_provider(
+        issuer=os.environ["LRS_ONE_LOGIN_ISSUER"],
+        client_id=os.environ.get("LRS_ONE_LOGIN_CLIENT_ID", ""),
+        private_key=(
+            Path(_key_file).read_text(encoding="utf-8")
+            if _key_file
+            else os.environ.get("LRS_ONE_LOGIN_PRIVATE_KEY", "")
+        ),
+        identity_issuer=os.environ.get(
+            "LRS_ONE_LOGIN_IDENTITY_ISSUER", "https://identity.account.gov.uk/"
+        ),
+        identity_did_url=os.environ.get(
+            "LRS_ONE_LOGIN_IDENTITY_DID_URL", "https://identity.account.gov.uk/.well-known/did.json"
+        ),
+        scopes=os.environ.get("LRS_ONE_LOGIN_SCOPES", "openid email"),
+    )
+# Longest a learner's share may last, and wrong access codes before a share locks.
+LRS_SHARE_MAX_DAYS = int(os.environ.get("LRS_SHARE_MAX_DAYS", "90"))
+LRS_SHARE_CODE_ATTEMPTS = int(os.environ.get("LRS_SHARE_CODE_ATTEMPTS", "5"))
+# Access codes and PDF references tried from one address (shares, checks), per period.
+LRS_SHARE_GUESS_RATE = os.environ.get("LRS_SHARE_GUESS_RATE", "30/h")
+# Paper requests one address may send, and how long the emailed link to the PDF works.
+LRS_PAPER_REQUEST_RATE = os.environ.get("LRS_PAPER_REQUEST_RATE", "10/h")
+LRS_PAPER_LINK_DAYS = int(os.environ.get("LRS_PAPER_LINK_DAYS", "7"))
+# Longest life of a learner's API token for an app.
+LRS_LEARNER_TOKEN_MAX_DAYS = int(os.environ.get("LRS_LEARNER_TOKEN_MAX_DAYS", "90"))

@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("lrs.soap.portal_urls")),
     path("", include("lrs.guidance.urls")),
     path("", include("lrs.support.urls")),
+    path("", include("lrs.learnerportal.desk_urls")),
 ]
