@@ -119,19 +119,21 @@ def authorization_redirect(
     }
     if provider.claims:
         signed["claims"] = provider.claims
+    # As authlib's authorize_redirect, whose own ``request`` argument (the Django
+    # request) would collide with the request object's parameter name.
     try:
-        response: HttpResponseRedirect = client.authorize_redirect(
-            request,
+        started = client.create_authorization_url(
             redirect_uri,
             state=state,
             nonce=nonce,
             code_verifier=verifier,
-            request=_request_object(provider, signed),
+            **{"request": _request_object(provider, signed)},
         )
     except Exception as exc:  # the provider's metadata could not be fetched
         logger.warning("OIDC %s: could not start a sign-in: %s", provider.name, exc)
         raise SignInFailed(f"metadata: {exc}") from None
-    return response
+    client.save_authorize_data(request, redirect_uri=redirect_uri, **started)
+    return HttpResponseRedirect(started["url"])
 
 
 def complete_sign_in(request: HttpRequest, *, provider: OidcProvider) -> SignInResult:

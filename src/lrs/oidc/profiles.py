@@ -8,8 +8,9 @@ CORE_IDENTITY = "https://vocab.account.gov.uk/v1/coreIdentityJWT"
 ADDRESS = "https://vocab.account.gov.uk/v1/address"
 # Asked for in the authorization request's ``claims`` parameter.
 IDENTITY_CLAIMS_REQUEST: dict[str, Any] = {"userinfo": {CORE_IDENTITY: None, ADDRESS: None}}
-# The Vector of Trust for "medium" authentication with "medium" identity confidence.
-IDENTITY_VTR = ["Cl.Cm.P2"]
+# The Vector of Trust for "medium" authentication with "medium" identity confidence: a
+# JSON array sent as a string, as One Login reads it.
+IDENTITY_VTR = '["Cl.Cm.P2"]'
 
 
 def one_login_provider(

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lrs.access import OrganisationType, Role
+from lrs.learners.services import learner_register
+from lrs.records.models import Qualification
+from lrs.records.services import EventValues, event_create
+from tests.factories import make_organisation, make_user
+from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
+
+OLIVIA = {
+    "given_name": "Olivia",
+    "family_name": "Thornbury",
+    "date_of_birth": "2006-03-14",
+    "gender": "2",
+    "last_known_postcode": "CV4 9EE",
+    "verification_type": "1",
+    "ability_to_share": "1",
+}
+
+
+@pytest.fixture(scope="session")
+def local_provider(tmp_path_factory: Any) -> Iterator[LocalProvider]:
+    with running_provider(tmp_path_factory.mktemp("oidc"), ["http://testserver"]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def one_login(local_provider: LocalProvider, settings: Any) -> LocalProvider:
+    settings.LRS_OIDC_PROVIDERS = {"one_login": local_provider.settings()}
+    local_provider.people([])
+    return local_provider
+
+
+@pytest.fixture
+def ao():
+    return make_organisation(OrganisationType.AWARDING_ORGANISATION, name="Meridian Awards")
+
+
+@pytest.fixture
+def ao_user(ao):
+    return make_user(ao, Role.AWARDING_ORGANISATION_USER)
+
+
+@pytest.fixture
+def college():
+    return make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
+
+
+@pytest.fixture
+def provider_user(college):
+    return make_user(college, Role.ONLINE_USER)
+
+
+@pytest.fixture
+def desk_user():
+    desk = make_organisation(OrganisationType.SERVICE_DESK, name="LRS Service Desk")
+    return make_user(desk, Role.SERVICE_DESK_USER)
+
+
+@pytest.fixture
+def gcse(ao):
+    return Qualification.objects.create(
+        reference="601/4702/5",
+        kind="qualification",
+        title="GCSE (9 to 1) in Mathematics",
+        qualification_type="GCSE (9 to 1)",
+        level="Level 1/2",
+        awarding_organisation=ao,
+    )
+
+
+@pytest.fixture
+def english(ao):
+    return Qualification.objects.create(
+        reference="601/4703/7",
+        kind="qualification",
+        title="GCSE (9 to 1) in English Language",
+        qualification_type="GCSE (9 to 1)",
+        level="Level 1/2",
+        awarding_organisation=ao,
+    )
+
+
+@pytest.fixture
+def olivia(provider_user):
+    return learner_register(actor=provider_user, data=OLIVIA).learner
+
+
+@pytest.fixture
+def olivia_events(ao_user, olivia, gcse, english):
+    return [
+        event_create(
+            actor=ao_user,
+            learner=olivia,
+            values=EventValues(qualification=gcse, grade="7", award_date=dt.date(2022, 8, 25)),
+        ),
+        event_create(
+            actor=ao_user,
+            learner=olivia,
+            values=EventValues(qualification=english, grade="6", award_date=dt.date(2022, 8, 24)),
+        ),
+    ]
