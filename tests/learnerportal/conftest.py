@@ -106,3 +106,35 @@ def olivia_events(ao_user, olivia, gcse, english):
             values=EventValues(qualification=english, grade="6", award_date=dt.date(2022, 8, 24)),
         ),
     ]
+
+
+@pytest.fixture
+def identity(olivia):
+    from django.utils import timezone
+
+    from lrs.learnerportal.models import LearnerIdentity
+
+    now = timezone.now()
+    return LearnerIdentity.objects.create(
+        provider="one_login",
+        subject="urn:fdc:test:olivia",
+        learner=olivia,
+        email="olivia@example.com",
+        linked_at=now,
+        last_signed_in_at=now,
+    )
+
+
+def sign_in_learner(client, identity):
+    """Skip One Login (tested end to end on its own) for tests of what comes after."""
+    from lrs.learnerportal.sessions import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = {"identity": identity.pk, "id_token": ""}
+    session.save()
+    return client
+
+
+@pytest.fixture
+def learner_client(client, identity):
+    return sign_in_learner(client, identity)
