@@ -216,6 +216,11 @@ class RaiseForLearnerForm(GovukForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select the kind of challenge"},
     )
+    grade = forms.CharField(
+        label="Correct grade (if the details are wrong)",
+        required=False,
+        max_length=20,
+    )
     explanation = _textarea(
         "Explanation for the awarding organisation",
         message="Explain what the learner says is wrong",

@@ -595,7 +595,12 @@ def _require_desk(actor: User) -> None:
 
 @transaction.atomic
 def learner_report_raise_challenge(
-    *, actor: User, report: LearnerReport, type: str, explanation: str
+    *,
+    actor: User,
+    report: LearnerReport,
+    type: str,
+    explanation: str,
+    supplied_values: Mapping[str, Any] | None = None,
 ) -> LearnerReport:
     """The service desk raises an event data challenge for the learner who reported a
     wrong event; the learner follows the challenge's status on their report."""
@@ -613,6 +618,7 @@ def learner_report_raise_challenge(
         # The learner hears of the challenge's progress from the challenge's own emails.
         contact_email=report.identity.email or settings.LRS_SERVICE_DESK_EMAIL,
         explanation=explanation,
+        supplied_values=supplied_values,
         for_learner=True,
     )
     report.challenge = challenge

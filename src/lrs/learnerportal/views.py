@@ -199,6 +199,9 @@ def not_found(request: HttpRequest) -> HttpResponse:
 @require_POST
 @public_page
 def sign_out(request: HttpRequest) -> HttpResponse:
+    if learner_identity(request) is None:
+        # Nobody to sign out here; an organisation user's session is not ours to end.
+        return redirect("learner:signed-out")
     id_token = learner_session_end(request)
     try:
         provider = provider_config(PROVIDER)

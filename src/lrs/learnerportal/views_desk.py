@@ -83,9 +83,10 @@ def learner_report_raise(request: HttpRequest, reference: str) -> HttpResponse:
                 report=report,
                 type=form.cleaned_data["type"],
                 explanation=form.cleaned_data["explanation"],
+                supplied_values={"grade": form.cleaned_data["grade"]},
             )
         except (ValidationFailed, Conflict) as exc:
-            add_service_error(form, exc)
+            add_service_error(form, exc, {"supplied_values": "grade"})
         else:
             assert report.challenge is not None
             messages.success(request, f"Challenge {report.challenge.reference} raised")
