@@ -342,7 +342,7 @@ def share_new(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "latest": timezone.localdate() + dt.timedelta(days=limit),
         },
-        help_topic=f"{_GUIDE}/sharing/#sharing-your-record",
+        help_topic=f"{_GUIDE}/sharing/#making-a-share",
     )
 
 
