@@ -17,7 +17,12 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.test import Client
 
-from lrs.oidc.local import LocalProviderFiles, local_provider_files, one_login_settings, start_local_provider
+from lrs.oidc.local import (
+    LocalProviderFiles,
+    local_provider_files,
+    one_login_settings,
+    start_local_provider,
+)
 
 
 def free_port() -> int:

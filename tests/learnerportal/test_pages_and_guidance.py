@@ -52,13 +52,15 @@ def test_every_learner_page_opens_and_links_to_its_guidance(learner_client, oliv
 
 
 @pytest.mark.parametrize(
-    "path", ["/learner/sign-in", "/check/", "/request-a-copy/", "/shared/abc/", "/learner/signed-out"]
+    "path",
+    ["/learner/sign-in", "/check/", "/request-a-copy/", "/shared/abc/", "/learner/signed-out"],
 )
 def test_the_public_pages_open_for_a_stranger_with_help(client, path):
     response = client.get(path)
     assert response.status_code == 200
     help_link = _HELP.search(response.content.decode())
-    assert help_link and _help_target_exists(help_link.group(1))
+    assert help_link
+    assert _help_target_exists(help_link.group(1))
 
 
 def test_the_learners_guide_is_public_and_listed(client):

@@ -30,7 +30,8 @@ def test_a_reported_event_becomes_a_challenge_the_learner_follows(
     )
     report = LearnerReport.objects.get()
     assert sent["Location"] == f"/learner/reports/{report.reference}/"
-    assert report.event == maths and report.kind == "event"
+    assert report.event == maths
+    assert report.kind == "event"
     run_queued_emails()
     assert [m.to for m in mail.outbox] == [["servicedesk@lrs.invalid"]]
     assert "grade 8" not in mail.outbox[0].body
@@ -51,7 +52,8 @@ def test_a_reported_event_becomes_a_challenge_the_learner_follows(
     assert challenge.raising_organisation == desk_user.organisation
     assert challenge.contact_email == "olivia@example.com"
     report.refresh_from_db()
-    assert report.status == "challenge_raised" and report.challenge == challenge
+    assert report.status == "challenge_raised"
+    assert report.challenge == challenge
 
     challenge_acknowledge(actor=ao_user, challenge=challenge)
     page = text_of(learner_client.get(f"/learner/reports/{report.reference}/"))
@@ -78,7 +80,8 @@ def test_a_report_about_details_is_answered_by_the_desk(
     )
     assert response.status_code == 302
     text = text_of(learner_client.get(f"/learner/reports/{report.reference}/"))
-    assert "Resolved" in text and "asked your college" in text
+    assert "Resolved" in text
+    assert "asked your college" in text
     assert AuditEntry.objects.filter(action="learner_report.resolved").exists()
 
 
@@ -121,7 +124,8 @@ def test_the_paper_route_from_request_to_a_one_time_pdf(client, olivia, olivia_e
     run_queued_emails()
     message = next(m for m in mail.outbox if "/copy/" in m.body)
     assert message.to == ["olivia.home@example.com"]
-    assert "Thornbury" not in message.body and olivia.uln not in message.body
+    assert "Thornbury" not in message.body
+    assert olivia.uln not in message.body
     link = re.search(r"http://testserver(/copy/[^/\s]+/)", message.body).group(1)
     assert "Download your learning record" in text_of(client.get(link))
     downloaded = client.post(link)

@@ -33,9 +33,12 @@ def open_share(client, share, code):
 def test_a_share_opens_with_its_code_and_shows_exactly_what_was_shared(
     client, identity, olivia_events
 ):
-    maths, english = olivia_events
+    maths, _english = olivia_events
     share, code = services.share_create(
-        identity=identity, recipient="Acme Ltd", expires_on=in_days(30), event_ids=[str(maths.public_id)]
+        identity=identity,
+        recipient="Acme Ltd",
+        expires_on=in_days(30),
+        event_ids=[str(maths.public_id)],
     )
     assert re.fullmatch(r"[A-Z2-9]{8}", code)
     # Nothing about the share on the page before the code is given.
@@ -92,14 +95,17 @@ def test_a_revoked_expired_or_guessed_link_shows_nothing(client, identity, olivi
     if how == "revoked":
         services.share_revoke(identity=identity, share=share)
     elif how == "expired":
-        Share.objects.filter(pk=share.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+        Share.objects.filter(pk=share.pk).update(
+            expires_at=timezone.now() - dt.timedelta(seconds=1)
+        )
     else:
         link = "guessed-" + link[8:]
     response = client.post(f"/shared/{link}/", {"code": code})
     assert response.status_code == 404
     text = text_of(response)
     assert "This link does not work" in text
-    assert "Thornbury" not in text and identity.learner.uln not in text
+    assert "Thornbury" not in text
+    assert identity.learner.uln not in text
     assert AuditEntry.objects.filter(action="share.open", outcome="refused").count() == 1
 
 
@@ -148,7 +154,10 @@ def test_a_share_cannot_last_more_than_90_days_or_share_someone_elses_events(
     )
     with pytest.raises(ValidationFailed) as foreign:
         services.share_create(
-            identity=identity, recipient="Acme", expires_on=in_days(5), event_ids=[str(theirs.public_id)]
+            identity=identity,
+            recipient="Acme",
+            expires_on=in_days(5),
+            event_ids=[str(theirs.public_id)],
         )
     assert foreign.value.problems[0].field == "events"
     assert not Share.objects.exists()

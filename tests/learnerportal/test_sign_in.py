@@ -68,9 +68,7 @@ def test_someone_not_on_the_register_is_told_there_is_no_record(client, one_logi
     assert "We do not hold a record" in text
 
 
-def test_a_previous_address_finds_a_learner_registered_before_they_moved(
-    client, one_login, olivia
-):
+def test_a_previous_address_finds_a_learner_registered_before_they_moved(client, one_login, olivia):
     one_login.people(
         [
             person(

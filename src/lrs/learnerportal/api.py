@@ -157,7 +157,9 @@ def share_create(request: HttpRequest, payload: ShareIn) -> Status:
         201,
         {
             **_share(share),
-            "link": request.build_absolute_uri(reverse("learner:share-open", args=[share.link_key])),
+            "link": request.build_absolute_uri(
+                reverse("learner:share-open", args=[share.link_key])
+            ),
             "access_code": services.format_code(code),
         },
     )

@@ -56,10 +56,12 @@ class ShareForm(GovukForm):
 
     def __init__(self, *args: Any, events: list[Any], max_days: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["events"].choices = [(str(e.public_id), e.subject) for e in events]
-        self.fields["expires_on"].help_text = (
-            f"Up to {max_days} days from today. For example, 27 3 2026"
-        )
+        chosen = self.fields["events"]
+        assert isinstance(chosen, forms.MultipleChoiceField)
+        chosen.choices = [(str(e.public_id), e.subject) for e in events]
+        self.fields[
+            "expires_on"
+        ].help_text = f"Up to {max_days} days from today. For example, 27 3 2026"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -115,7 +117,9 @@ class TokenForm(GovukForm):
         max_length=100,
         error_messages={"required": "Enter the name of the app"},
     )
-    expires_on = DatePartsField(name="Date the token stops working", label="When should it stop working?")
+    expires_on = DatePartsField(
+        name="Date the token stops working", label="When should it stop working?"
+    )
 
 
 def _name(label: str, *, required: bool = True) -> forms.CharField:
@@ -194,7 +198,9 @@ class PaperRequestForm(GovukForm):
     def clean_uln(self) -> str:
         value = re.sub(r"\s", "", str(self.cleaned_data.get("uln") or ""))
         if value and not uln_rules.is_valid(value):
-            raise forms.ValidationError("Enter a unique learner number of 10 digits, or leave it out")
+            raise forms.ValidationError(
+                "Enter a unique learner number of 10 digits, or leave it out"
+            )
         return value
 
     def clean_evidence(self) -> list[UploadedFile]:
@@ -212,7 +218,11 @@ class PaperRequestForm(GovukForm):
 class RaiseForLearnerForm(GovukForm):
     type = forms.ChoiceField(
         label="What kind of challenge is it?",
-        choices=[(t.value, TYPE_LABELS[t]) for t in ChallengeType if t is not ChallengeType.DUPLICATE_EVENT],
+        choices=[
+            (t.value, TYPE_LABELS[t])
+            for t in ChallengeType
+            if t is not ChallengeType.DUPLICATE_EVENT
+        ],
         widget=forms.RadioSelect,
         error_messages={"required": "Select the kind of challenge"},
     )

@@ -139,9 +139,7 @@ def share_events(share: Share) -> list[LearningEvent]:
     """What a share shows now: withdrawn events drop out of it."""
     if share.all_events:
         return record_events(share.learner)
-    return list(
-        share.events.filter(withdrawn=False).order_by("-award_date", "subject", "id")
-    )
+    return list(share.events.filter(withdrawn=False).order_by("-award_date", "subject", "id"))
 
 
 def share_status(share: Share) -> str:

@@ -287,7 +287,9 @@ def share_create(
     if expires_on is None:
         problems.append(FieldProblem("expires_on", "Enter the date the share ends"))
     elif expires_on < today:
-        problems.append(FieldProblem("expires_on", "The date the share ends must be today or later"))
+        problems.append(
+            FieldProblem("expires_on", "The date the share ends must be today or later")
+        )
     elif expires_on > today + dt.timedelta(days=limit):
         problems.append(
             FieldProblem(
@@ -338,9 +340,10 @@ def share_create(
 @transaction.atomic
 def share_revoke(*, identity: LearnerIdentity, share: Share) -> Share:
     share = Share.objects.select_for_update().get(pk=share.pk)
-    if share.created_by.learner_id != identity.learner_id and share.learner_id != record_of(
-        identity
-    ).pk:
+    if (
+        share.created_by.learner_id != identity.learner_id
+        and share.learner_id != record_of(identity).pk
+    ):
         raise NotFound("No such share")
     if share.revoked_at is None:
         share.revoked_at = timezone.now()
@@ -454,9 +457,7 @@ def plr_document_issue(
     while PlrDocument.objects.filter(reference=reference).exists():
         reference = "LRS-" + "-".join(_random(4) for _ in range(3))
     issued_at = timezone.now()
-    content = plr_content(
-        learner, reference=reference, issued_at=issued_at, portal_url=portal_url
-    )
+    content = plr_content(learner, reference=reference, issued_at=issued_at, portal_url=portal_url)
     pdf = plr_pdf(content)
     document = PlrDocument.objects.create(
         reference=reference,
@@ -544,8 +545,9 @@ def learner_report_create(
     event = None
     if kind == ReportKind.EVENT:
         event = (
-            LearningEvent.objects.filter(learner=learner, withdrawn=False, public_id=event_id)
-            .first()
+            LearningEvent.objects.filter(
+                learner=learner, withdrawn=False, public_id=event_id
+            ).first()
             if _is_uuid(event_id)
             else None
         )
@@ -880,7 +882,7 @@ def paper_copy_download(*, token: str, portal_url: str = "") -> tuple[PlrDocumen
 
 # --- Tokens for apps (the learner's own API) --------------------------------------------------
 
-LEARNER_TOKEN_PREFIX = "lrsl_"
+LEARNER_TOKEN_PREFIX = "lrsl_"  # noqa: S105 - a prefix, not a secret
 
 
 @transaction.atomic

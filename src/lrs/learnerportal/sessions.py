@@ -29,7 +29,9 @@ def visitor_of(request: HttpRequest) -> Visitor:
     return Visitor.STRANGER
 
 
-def learner_session_start(request: HttpRequest, *, identity: LearnerIdentity, id_token: str) -> None:
+def learner_session_start(
+    request: HttpRequest, *, identity: LearnerIdentity, id_token: str
+) -> None:
     """Sign ``identity`` in on this browser, ending any organisation user's session first
     (a browser is never both) and changing the session key (no fixation)."""
     if getattr(request, "user", None) is not None and request.user.is_authenticated:

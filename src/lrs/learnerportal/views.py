@@ -152,9 +152,7 @@ def sign_in_start(request: HttpRequest) -> HttpResponse:
         )
     except (ProviderNotConfigured, SignInFailed) as exc:
         logger.warning("Learner sign-in could not start: %s", exc)
-        return _page(
-            request, "sign_in_failed.html", help_topic=f"{_GUIDE}/signing-in/", status=503
-        )
+        return _page(request, "sign_in_failed.html", help_topic=f"{_GUIDE}/signing-in/", status=503)
 
 
 @never_cache
@@ -170,9 +168,7 @@ def sign_in_callback(request: HttpRequest) -> HttpResponse:
         proven = proven_identity(result.userinfo, provider=provider)
     except (ProviderNotConfigured, SignInFailed) as exc:
         logger.info("Learner sign-in failed: %s", getattr(exc, "reason", exc))
-        return _page(
-            request, "sign_in_failed.html", help_topic=f"{_GUIDE}/signing-in/", status=400
-        )
+        return _page(request, "sign_in_failed.html", help_topic=f"{_GUIDE}/signing-in/", status=400)
     outcome = services.learner_sign_in(provider=PROVIDER, proven=proven)
     if outcome.identity is None:
         request.session[_UNMATCHED] = outcome.outcome
@@ -561,7 +557,9 @@ def share_open(request: HttpRequest, link_key: str) -> HttpResponse:
         if not GUESS_THROTTLE.allow_request(request):
             form.is_valid()
             form.add_error(None, _TOO_MANY_GUESSES)
-            return _page(request, "share_open.html", {"form": form}, help_topic=help_topic, status=429)
+            return _page(
+                request, "share_open.html", {"form": form}, help_topic=help_topic, status=429
+            )
         if form.is_valid():
             opening = services.share_open(
                 link_key=link_key, code=form.cleaned_data["code"], portal_url=_portal_url(request)
@@ -586,9 +584,7 @@ def share_open(request: HttpRequest, link_key: str) -> HttpResponse:
                     f"their record: you can try {left} more time{'s' if left != 1 else ''}",
                 )
             else:
-                return _page(
-                    request, "share_unavailable.html", help_topic=help_topic, status=404
-                )
+                return _page(request, "share_unavailable.html", help_topic=help_topic, status=404)
     return _page(request, "share_open.html", {"form": form}, help_topic=help_topic)
 
 
@@ -637,7 +633,9 @@ def paper_request(request: HttpRequest) -> HttpResponse:
             form.add_error(
                 None, "Too many requests have been sent from your network. Try again later"
             )
-            return _page(request, "paper_request.html", {"form": form}, help_topic=help_topic, status=429)
+            return _page(
+                request, "paper_request.html", {"form": form}, help_topic=help_topic, status=429
+            )
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:

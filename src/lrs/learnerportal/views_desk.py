@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from lrs.access import Capability
-from lrs.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
+from lrs.core.errors import Conflict, ValidationFailed
 from lrs.core.uploads import upload_path, upload_response
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.forms import (
@@ -67,7 +67,9 @@ def _report_page(
 @capability_required(_DESK)
 def learner_report_manage(request: HttpRequest, reference: str) -> HttpResponse:
     actor = signed_in_user(request)
-    return _report_page(request, selectors.desk_learner_report_get(actor=actor, reference=reference))
+    return _report_page(
+        request, selectors.desk_learner_report_get(actor=actor, reference=reference)
+    )
 
 
 @require_POST
@@ -111,7 +113,9 @@ def learner_report_decide(request: HttpRequest, reference: str) -> HttpResponse:
         except (ValidationFailed, Conflict) as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, f"Report {report.reference} is now {report.get_status_display().lower()}")
+            messages.success(
+                request, f"Report {report.reference} is now {report.get_status_display().lower()}"
+            )
             return redirect("portal:learner-report-manage", reference=report.reference)
     return _report_page(request, report, decision_form=form, status=400)
 
@@ -184,24 +188,24 @@ def paper_request_refuse(request: HttpRequest, reference: str) -> HttpResponse:
         except (ValidationFailed, Conflict) as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, f"Request {paper.reference} refused; the person has been told")
+            messages.success(
+                request, f"Request {paper.reference} refused; the person has been told"
+            )
             return redirect("portal:learner-requests")
     return _paper_page(request, paper, refuse_form=form, status=400)
 
 
 @require_safe
 @capability_required(_DESK)
-def paper_evidence(request: HttpRequest, reference: str, evidence_id: int) -> FileResponse:
+def paper_evidence(request: HttpRequest, reference: str, evidence_id: int) -> Any:
     actor = signed_in_user(request)
     paper = selectors.desk_paper_request_get(actor=actor, reference=reference)
-    try:
-        evidence = selectors.desk_paper_evidence_get(
-            actor=actor, request=paper, evidence_id=evidence_id
-        )
-    except (NotFound, NotPermitted):
-        raise
-    return upload_response(
+    evidence = selectors.desk_paper_evidence_get(
+        actor=actor, request=paper, evidence_id=evidence_id
+    )
+    response: FileResponse = upload_response(
         upload_path("paper-requests", evidence.stored_path),
         original_name=evidence.original_name,
         content_type=evidence.content_type,
     )
+    return response

@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ def local_provider_files(
     *,
     port: int,
     portal_urls: Iterable[str],
-    identities: list[Mapping[str, Any]],
+    identities: Sequence[Mapping[str, Any]],
     host: str = "127.0.0.1",
 ) -> LocalProviderFiles:
     """Write the provider's configuration, the demo people and LRS's client key (kept
@@ -59,7 +59,7 @@ def local_provider_files(
     bases = [url.rstrip("/") for url in portal_urls]
     issuer = f"http://{host}:{port}"
     identities_path = directory / "identities.json"
-    identities_path.write_text(json.dumps(identities, indent=2), encoding="utf-8")
+    identities_path.write_text(json.dumps(list(identities), indent=2), encoding="utf-8")
     config_path = directory / "provider.json"
     config_path.write_text(
         json.dumps(
