@@ -22,8 +22,6 @@ from lrs.learnerportal.pdf import event_summary
 class LearnerBearerToken(HttpBearer):
     """``Authorization: Bearer lrsl_…``: a learner's token for an app."""
 
-    openapi_name = "LearnerToken"
-
     def authenticate(self, request: HttpRequest, token: str) -> LearnerIdentity:
         try:
             return services.learner_token_authenticate(plaintext=token)
