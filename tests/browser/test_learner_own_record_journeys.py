@@ -19,11 +19,19 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from lrs.access import OrganisationType, Role
 from lrs.learners.services import learner_register
-from lrs.records.services import EventValues, event_create, plr_get
+from lrs.records.services import plr_get
 from tests.browser.conftest import check_accessibility, visit
+from tests.factories import make_organisation, make_user
 from tests.learnerportal.conftest import OLIVIA
-from tests.learnerportal.helpers import pdf_text
+from tests.learnerportal.helpers import (
+    ENGLISH,
+    MATHS,
+    make_events,
+    make_qualification,
+    pdf_text,
+)
 from tests.learnerportal.oidc_helpers import LocalProvider, person, person_from, running_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,16 +52,15 @@ def one_login(browser_provider: LocalProvider, settings: Any) -> LocalProvider:
 
 
 @pytest.fixture
-def record(ao_user, gcse, english, provider_user):
+def record():
+    """Olivia's two GCSEs from Meridian Awards; Fenland College has looked at her PLR."""
+    ao = make_organisation(OrganisationType.AWARDING_ORGANISATION, name="Meridian Awards")
+    ao_user = make_user(ao, Role.AWARDING_ORGANISATION_USER)
+    college = make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
+    provider_user = make_user(college, Role.ONLINE_USER)
     olivia = learner_register(actor=provider_user, data=OLIVIA).learner
-    for qualification, grade, day in ((gcse, "7", 25), (english, "6", 24)):
-        event_create(
-            actor=ao_user,
-            learner=olivia,
-            values=EventValues(
-                qualification=qualification, grade=grade, award_date=dt.date(2022, 8, day)
-            ),
-        )
+    qualifications = [make_qualification(ao, *MATHS), make_qualification(ao, *ENGLISH)]
+    make_events(ao_user=ao_user, learner=olivia, qualifications=qualifications)
     plr_get(actor=provider_user, uln=olivia.uln, given_name="Olivia", family_name="Thornbury")
     return olivia
 
@@ -224,56 +231,3 @@ def test_a_person_whose_identity_only_possibly_matches_sees_no_record(
     check(page, width)
     page.goto("/learner/record/")
     assert page.url.endswith("/learner/sign-in")
-
-
-@pytest.fixture
-def ao():
-    from lrs.access import OrganisationType
-    from tests.factories import make_organisation
-
-    return make_organisation(OrganisationType.AWARDING_ORGANISATION, name="Meridian Awards")
-
-
-@pytest.fixture
-def ao_user(ao):
-    from lrs.access import Role
-    from tests.factories import make_user
-
-    return make_user(ao, Role.AWARDING_ORGANISATION_USER)
-
-
-@pytest.fixture
-def provider_user():
-    from lrs.access import OrganisationType, Role
-    from tests.factories import make_organisation, make_user
-
-    college = make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
-    return make_user(college, Role.ONLINE_USER)
-
-
-@pytest.fixture
-def gcse(ao):
-    from lrs.records.models import Qualification
-
-    return Qualification.objects.create(
-        reference="601/4702/5",
-        kind="qualification",
-        title="GCSE (9 to 1) in Mathematics",
-        qualification_type="GCSE (9 to 1)",
-        level="Level 1/2",
-        awarding_organisation=ao,
-    )
-
-
-@pytest.fixture
-def english(ao):
-    from lrs.records.models import Qualification
-
-    return Qualification.objects.create(
-        reference="601/4703/7",
-        kind="qualification",
-        title="GCSE (9 to 1) in English Language",
-        qualification_type="GCSE (9 to 1)",
-        level="Level 1/2",
-        awarding_organisation=ao,
-    )

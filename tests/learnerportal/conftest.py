@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,9 +7,8 @@ import pytest
 
 from lrs.access import OrganisationType, Role
 from lrs.learners.services import learner_register
-from lrs.records.models import Qualification
-from lrs.records.services import EventValues, event_create
 from tests.factories import make_organisation, make_user
+from tests.learnerportal.helpers import ENGLISH, MATHS, make_events, make_qualification
 from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
 
 OLIVIA = {
@@ -65,26 +63,12 @@ def desk_user():
 
 @pytest.fixture
 def gcse(ao):
-    return Qualification.objects.create(
-        reference="601/4702/5",
-        kind="qualification",
-        title="GCSE (9 to 1) in Mathematics",
-        qualification_type="GCSE (9 to 1)",
-        level="Level 1/2",
-        awarding_organisation=ao,
-    )
+    return make_qualification(ao, *MATHS)
 
 
 @pytest.fixture
 def english(ao):
-    return Qualification.objects.create(
-        reference="601/4703/7",
-        kind="qualification",
-        title="GCSE (9 to 1) in English Language",
-        qualification_type="GCSE (9 to 1)",
-        level="Level 1/2",
-        awarding_organisation=ao,
-    )
+    return make_qualification(ao, *ENGLISH)
 
 
 @pytest.fixture
@@ -94,18 +78,7 @@ def olivia(provider_user):
 
 @pytest.fixture
 def olivia_events(ao_user, olivia, gcse, english):
-    return [
-        event_create(
-            actor=ao_user,
-            learner=olivia,
-            values=EventValues(qualification=gcse, grade="7", award_date=dt.date(2022, 8, 25)),
-        ),
-        event_create(
-            actor=ao_user,
-            learner=olivia,
-            values=EventValues(qualification=english, grade="6", award_date=dt.date(2022, 8, 24)),
-        ),
-    ]
+    return make_events(ao_user=ao_user, learner=olivia, qualifications=[gcse, english])
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ def test_an_app_shares_part_of_the_record_and_ends_the_share(client, bearer, oli
     )
     assert "Mathematics" in text_of(opened)
     listed = client.get("/api/v1/learner/shares", **bearer).json()
-    assert listed[0]["views"] and listed[0]["status"] == "active"
+    assert listed[0]["views"]
+    assert listed[0]["status"] == "active"
     ended = client.post(f"/api/v1/learner/shares/{body['id']}/revoke", **bearer)
     assert ended.json()["status"] == "revoked"
     assert Share.objects.get().revoked_at is not None

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,10 +41,11 @@ from lrs.learnerportal.models import (
     ShareView,
 )
 from lrs.learnerportal.pdf import plr_content, plr_pdf
-from lrs.learners.models import Learner, LearnerChange, LearnerStatus
+from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_match
 from lrs.oidc.onelogin import ProvenIdentity
 from lrs.records.models import LearningEvent
+from lrs.records.services import learner_ability_to_share_change
 from lrs.users import tokens
 from lrs.users.models import User
 from lrs.users.services import email_footer, portal_address
@@ -226,20 +228,8 @@ def learner_choose_sharing(*, identity: LearnerIdentity, share: bool) -> Learner
     chosen = SHARE if share else DO_NOT_SHARE
     if learner.ability_to_share == chosen:
         return learner
-    before = learner.ability_to_share
-    now = timezone.now()
-    learner.ability_to_share = chosen
-    learner.version_number += 1
-    learner.updated_at = now
-    learner.save(update_fields=["ability_to_share", "version_number", "updated_at"])
-    LearnerChange.objects.create(
-        learner=learner,
-        version_number=learner.version_number,
-        changed_at=now,
-        action="learner's choice",
-        actor=None,
-        organisation=None,
-        changes={"ability_to_share": [before, chosen]},
+    before = learner_ability_to_share_change(
+        learner=learner, value=chosen, action="learner's choice", actor=None
     )
     _audit(
         "learner.ability_to_share",
@@ -339,11 +329,8 @@ def share_create(
 
 @transaction.atomic
 def share_revoke(*, identity: LearnerIdentity, share: Share) -> Share:
-    share = Share.objects.select_for_update().get(pk=share.pk)
-    if (
-        share.created_by.learner_id != identity.learner_id
-        and share.learner_id != record_of(identity).pk
-    ):
+    share = Share.objects.select_for_update().select_related("learner").get(pk=share.pk)
+    if share.learner_id != record_of(identity).pk:
         raise NotFound("No such share")
     if share.revoked_at is None:
         share.revoked_at = timezone.now()
@@ -581,8 +568,6 @@ def learner_report_create(
 
 
 def _is_uuid(text: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(text))
     except ValueError:

@@ -538,6 +538,23 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("learner:tokens")
 
 
+def _over_rate(
+    request: HttpRequest,
+    throttle: AnonRateThrottle,
+    form: Any,
+    template: str,
+    message: str,
+    help_topic: str,
+) -> HttpResponse | None:
+    """The form again with ``message`` and HTTP 429 once this address has sent too many;
+    None while it may go on."""
+    if throttle.allow_request(request):
+        return None
+    form.is_valid()
+    form.add_error(None, message)
+    return _page(request, template, {"form": form}, help_topic=help_topic, status=429)
+
+
 # --- Public: a share opened by its recipient ------------------------------------------------
 
 _TOO_MANY_GUESSES = (
@@ -554,12 +571,11 @@ def share_open(request: HttpRequest, link_key: str) -> HttpResponse:
     form = ShareCodeForm(_posted(request))
     help_topic = f"{_GUIDE}/sharing/#if-someone-has-shared-their-record-with-you"
     if request.method == "POST":
-        if not GUESS_THROTTLE.allow_request(request):
-            form.is_valid()
-            form.add_error(None, _TOO_MANY_GUESSES)
-            return _page(
-                request, "share_open.html", {"form": form}, help_topic=help_topic, status=429
-            )
+        limited = _over_rate(
+            request, GUESS_THROTTLE, form, "share_open.html", _TOO_MANY_GUESSES, help_topic
+        )
+        if limited is not None:
+            return limited
         if form.is_valid():
             opening = services.share_open(
                 link_key=link_key, code=form.cleaned_data["code"], portal_url=_portal_url(request)
@@ -596,10 +612,11 @@ def check(request: HttpRequest) -> HttpResponse:
     form = CheckForm(_posted(request))
     help_topic = f"{_GUIDE}/your-record/#checking-a-pdf"
     if request.method == "POST":
-        if not GUESS_THROTTLE.allow_request(request):
-            form.is_valid()
-            form.add_error(None, _TOO_MANY_GUESSES)
-            return _page(request, "check.html", {"form": form}, help_topic=help_topic, status=429)
+        limited = _over_rate(
+            request, GUESS_THROTTLE, form, "check.html", _TOO_MANY_GUESSES, help_topic
+        )
+        if limited is not None:
+            return limited
         if form.is_valid():
             document = services.plr_document_check(reference=form.cleaned_data["reference"])
             if document is not None:
@@ -628,14 +645,16 @@ def paper_request(request: HttpRequest) -> HttpResponse:
     form = PaperRequestForm(_posted(request), request.FILES if request.method == "POST" else None)
     help_topic = f"{_GUIDE}/without-gov-uk-one-login/"
     if request.method == "POST":
-        if not PAPER_THROTTLE.allow_request(request):
-            form.is_valid()
-            form.add_error(
-                None, "Too many requests have been sent from your network. Try again later"
-            )
-            return _page(
-                request, "paper_request.html", {"form": form}, help_topic=help_topic, status=429
-            )
+        limited = _over_rate(
+            request,
+            PAPER_THROTTLE,
+            form,
+            "paper_request.html",
+            "Too many requests have been sent from your network. Try again later",
+            help_topic,
+        )
+        if limited is not None:
+            return limited
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
