@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "lrs.guidance",
     "lrs.support",
     "lrs.credentials",
+    "lrs.learnerportal",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lrs.learnerportal.middleware.LearnerSessionMiddleware",
     "lrs.core.middleware.RequestUserContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -248,7 +250,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint and its font library narrate every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Batch files -----------------------------------------------------------------------
@@ -316,3 +323,37 @@ LRS_ISSUER_KEY = os.environ.get("LRS_ISSUER_KEY", "")
 # DID document at /.well-known/did.json and the status lists under /credentials/status/.
 LRS_ISSUER_URL = os.environ.get("LRS_ISSUER_URL", LRS_PORTAL_URL).rstrip("/")
 LRS_ISSUER_NAME = os.environ.get("LRS_ISSUER_NAME", "Learning Records Service")
+# --- Learners' own records (GOV.UK One Login) -------------------------------------------------
+# Learners sign in with GOV.UK One Login (OpenID Connect): README "Learners signing in" and
+# docs/learners.md. Nothing here names a provider in code: lrs.oidc reads it all from here.
+LRS_OIDC_PROVIDERS: dict[str, dict] = {}
+if os.environ.get("LRS_ONE_LOGIN_ISSUER"):
+    from lrs.oidc.profiles import one_login_provider
+
+    _key_file = os.environ.get("LRS_ONE_LOGIN_PRIVATE_KEY_FILE", "")
+    LRS_OIDC_PROVIDERS["one_login"] = one_login_provider(
+        issuer=os.environ["LRS_ONE_LOGIN_ISSUER"],
+        client_id=os.environ.get("LRS_ONE_LOGIN_CLIENT_ID", ""),
+        private_key=(
+            Path(_key_file).read_text(encoding="utf-8")
+            if _key_file
+            else os.environ.get("LRS_ONE_LOGIN_PRIVATE_KEY", "")
+        ),
+        identity_issuer=os.environ.get(
+            "LRS_ONE_LOGIN_IDENTITY_ISSUER", "https://identity.account.gov.uk/"
+        ),
+        identity_did_url=os.environ.get(
+            "LRS_ONE_LOGIN_IDENTITY_DID_URL", "https://identity.account.gov.uk/.well-known/did.json"
+        ),
+        scopes=os.environ.get("LRS_ONE_LOGIN_SCOPES", "openid email"),
+    )
+# Longest a learner's share may last, and wrong access codes before a share locks.
+LRS_SHARE_MAX_DAYS = int(os.environ.get("LRS_SHARE_MAX_DAYS", "90"))
+LRS_SHARE_CODE_ATTEMPTS = int(os.environ.get("LRS_SHARE_CODE_ATTEMPTS", "5"))
+# Access codes and PDF references tried from one address (shares, checks), per period.
+LRS_SHARE_GUESS_RATE = os.environ.get("LRS_SHARE_GUESS_RATE", "30/h")
+# Paper requests one address may send, and how long the emailed link to the PDF works.
+LRS_PAPER_REQUEST_RATE = os.environ.get("LRS_PAPER_REQUEST_RATE", "10/h")
+LRS_PAPER_LINK_DAYS = int(os.environ.get("LRS_PAPER_LINK_DAYS", "7"))
+# Longest life of a learner's API token for an app.
+LRS_LEARNER_TOKEN_MAX_DAYS = int(os.environ.get("LRS_LEARNER_TOKEN_MAX_DAYS", "90"))

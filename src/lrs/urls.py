@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("", include("lrs.soap.urls")),
+    path("", include("lrs.learnerportal.urls")),
     path("", include("lrs.portal.urls")),
 ]
 

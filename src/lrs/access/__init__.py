@@ -3,23 +3,29 @@
 from lrs.access.policy import (
     ORGANISATION_TYPE_LABELS,
     ROLE_LABELS,
+    Audience,
     Capability,
     OrganisationStatus,
     OrganisationType,
     Role,
+    Visitor,
     capabilities_for,
     is_allowed,
+    may_enter,
     roles_allowed_in,
 )
 
 __all__ = [
     "ORGANISATION_TYPE_LABELS",
     "ROLE_LABELS",
+    "Audience",
     "Capability",
     "OrganisationStatus",
     "OrganisationType",
     "Role",
+    "Visitor",
     "capabilities_for",
     "is_allowed",
+    "may_enter",
     "roles_allowed_in",
 ]

@@ -3,6 +3,9 @@
 Every permission check in the service asks ``is_allowed`` (or ``capabilities_for``).
 A capability is granted only when the organisation is active, its *type* permits the
 capability, and the user's *role* permits it: the two tables below are the whole policy.
+
+Learners are not users of an organisation and hold no capabilities. Who may enter which
+kind of page is the second half of the policy (``Audience``, ``may_enter``, at the end).
 """
 
 from __future__ import annotations
@@ -232,3 +235,42 @@ def is_allowed(
         organisation_status=organisation_status,
         role=role,
     )
+
+
+# --- Learners and organisation users never share a page --------------------------------
+#
+# A person is in one of three states: a stranger (signed in to nothing), an organisation
+# user (signed in with a username and password, the only people Django knows as
+# ``request.user``) or a learner (signed in with GOV.UK One Login to see their own
+# record). A browser is never both: signing in as one ends the other. Every page and API
+# endpoint is for one audience, and only these visitors may enter:
+
+
+class Audience(StrEnum):
+    # Guidance, published lists, the organisation application form, a share's page for
+    # its recipient: a learner or an organisation user sees exactly what a stranger sees.
+    PUBLIC = "public"
+    # Every page behind an organisation sign-in: providers, awarding organisations and
+    # the service desk. A learner is a stranger here, sent to the organisation sign-in.
+    ORGANISATION = "organisation"
+    # A learner's own record, shares, viewers and reports. An organisation user is
+    # refused (never shown a learner's page), a stranger sent to the learner sign-in.
+    LEARNER = "learner"
+
+
+class Visitor(StrEnum):
+    STRANGER = "stranger"
+    ORGANISATION_USER = "organisation_user"
+    LEARNER = "learner"
+
+
+AUDIENCE_VISITORS: dict[Audience, frozenset[Visitor]] = {
+    Audience.PUBLIC: frozenset(Visitor),
+    Audience.ORGANISATION: frozenset({Visitor.ORGANISATION_USER}),
+    Audience.LEARNER: frozenset({Visitor.LEARNER}),
+}
+
+
+def may_enter(*, audience: Audience | str, visitor: Visitor | str) -> bool:
+    """Whether ``visitor`` may use a page or endpoint meant for ``audience``."""
+    return Visitor(visitor) in AUDIENCE_VISITORS[Audience(audience)]

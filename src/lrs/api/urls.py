@@ -30,6 +30,7 @@ def _register_routers() -> None:
     from lrs.batches.api import router as batches_router
     from lrs.challenges.api import router as challenges_router
     from lrs.credentials.api import router as credentials_router
+    from lrs.learnerportal.api import router as learner_router
     from lrs.learners.api import refusal
     from lrs.learners.api import router as learners_router
     from lrs.learners.services import LearnerError
@@ -43,6 +44,8 @@ def _register_routers() -> None:
     api.add_router("/", batches_router)
     api.add_router("/", challenges_router)
     api.add_router("/", credentials_router)
+    # A learner's own endpoints, with learner tokens only (its own auth).
+    api.add_router("/", learner_router)
     api.add_exception_handler(LearnerError, refusal)  # type: ignore[arg-type]
 
 

@@ -22,11 +22,13 @@ def audit_record(
     object_id: str = "",
     outcome: str = Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
+    actor_label: str = "",
 ) -> AuditEntry:
     """Append an audit entry. Call it inside the transaction of the change it records.
 
     ``organisation`` defaults to the actor's; the request id, address and channel come
-    from the current call context.
+    from the current call context. ``actor_label`` names an actor who is not a user (a
+    learner signed in with One Login is "learner:<id>", never a name or ULN).
     """
     if organisation is None and actor is not None:
         organisation = actor.organisation
@@ -35,7 +37,7 @@ def audit_record(
         return AuditEntry.objects.create(
             occurred_at=timezone.now(),
             actor=actor,
-            actor_username=actor.username if actor is not None else "",
+            actor_username=actor.username if actor is not None else actor_label[:150],
             organisation=organisation,
             organisation_ukprn=organisation.ukprn if organisation is not None else "",
             action=action,

@@ -228,9 +228,15 @@ def challenge_raise(
     second_event_id: str = "",
     supplied_values: Mapping[str, Any] | None = None,
     evidence: Iterable[Any] = (),
+    for_learner: bool = False,
 ) -> Challenge:
-    """A learning provider or local authority disputes a learning event."""
-    if not actor.can(Capability.RAISE_CHALLENGE):
+    """A learning provider or local authority disputes a learning event; or, with
+    ``for_learner``, the service desk raises one for a learner who reported the event
+    from their own account (lrs.learnerportal)."""
+    if for_learner:
+        if not actor.can(Capability.MEDIATE_CHALLENGES):
+            raise NotPermitted("Only the service desk raises challenges for learners")
+    elif not actor.can(Capability.RAISE_CHALLENGE):
         raise NotPermitted("Only learning providers and local authorities raise challenges")
     problems: list[FieldProblem] = []
     try:
@@ -326,7 +332,12 @@ def challenge_raise(
         actor=actor,
         object_type="challenge",
         object_id=challenge.reference,
-        detail={"type": challenge.type, "event": str(event.public_id), "owner": owner.ukprn},
+        detail={
+            "type": challenge.type,
+            "event": str(event.public_id),
+            "owner": owner.ukprn,
+            **({"for_learner": True} if for_learner else {}),
+        },
     )
     _notify(
         challenge,

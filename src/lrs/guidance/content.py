@@ -20,7 +20,7 @@ SERVICE_DESK = "service_desk"
 AUDIENCES = (PUBLIC, SERVICE_DESK)
 
 # Guides are listed in this order; any others after them, alphabetically.
-GUIDE_ORDER = ("providers", "awarding-organisations", "service-desk")
+GUIDE_ORDER = ("providers", "awarding-organisations", "learners", "service-desk")
 
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 

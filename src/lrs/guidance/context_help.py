@@ -106,6 +106,14 @@ HELP_TOPICS: dict[str, str] = {
     "portal:duplicate-merge": f"{_SD}/duplicates/",
     "portal:duplicate-merge-of": f"{_SD}/duplicates/",
     "portal:learner-merge": f"{_SD}/duplicates/",
+    # Learners' reports and requests for a copy (the service desk's side of learnerportal)
+    "portal:learner-requests": f"{_SD}/learners/",
+    "portal:learner-report-manage": f"{_SD}/learners/#a-learner-reports-a-wrong-learning-event",
+    "portal:learner-report-raise": f"{_SD}/learners/#a-learner-reports-a-wrong-learning-event",
+    "portal:learner-report-decide": f"{_SD}/learners/#a-learner-reports-wrong-details",
+    "portal:paper-request-manage": f"{_SD}/learners/#someone-asks-for-a-copy-of-their-record",
+    "portal:paper-request-send": f"{_SD}/learners/#someone-asks-for-a-copy-of-their-record",
+    "portal:paper-request-refuse": f"{_SD}/learners/#someone-asks-for-a-copy-of-their-record",
     # Support requests (the support app); the getting-help page explains them.
     "portal:support-requests": f"{_HELP}#following-your-request",
     "portal:support-request-new": f"{_HELP}#raising-a-support-request",
@@ -175,6 +183,7 @@ NO_HELP_NEEDED: frozenset[str] = frozenset(
         "portal:did-document",  # JSON
         "portal:credential-status-list",  # JSON
         "portal:credential-download",  # file download
+        "portal:paper-evidence",  # file download
     }
 )
 

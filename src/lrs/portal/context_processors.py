@@ -75,6 +75,12 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
         ("support-queue", "support-request-manage"),
     ),
     ("Support", "support-requests", (), ("support-request", "uln-problem-")),
+    (
+        "Learners' requests",
+        "learner-requests",
+        (Capability.MEDIATE_CHALLENGES,),
+        ("learner-request", "learner-report-", "paper-request-"),
+    ),
 ]
 # Items the service desk does not see: it answers support requests rather than raising them.
 _NOT_FOR_THE_DESK = {"support-requests"}

@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("lrs.guidance.urls")),
     path("", include("lrs.support.urls")),
     path("", include("lrs.credentials.urls")),
+    path("", include("lrs.learnerportal.desk_urls")),
 ]

@@ -52,6 +52,7 @@ ACTIONS: list[Action] = [
     Action(C.PUBLISH_LISTS, "Published lists", "published-lists"),
     Action(C.APPROVE_ORGANISATIONS, "Support requests", "support-queue"),
     Action(C.FIND_LEARNER, "Report a problem with a ULN", "uln-problem-new"),
+    Action(C.MEDIATE_CHALLENGES, "Learners' reports and requests for a copy", "learner-requests"),
 ]
 
 

@@ -37,8 +37,14 @@ def plr_viewers(*, actor: User, learner: Learner) -> QuerySet[AuditEntry]:
     if not actor.can(Capability.VIEW_PLR):
         raise NotPermitted("Your organisation may not view Personal Learning Records")
     learner_get(actor=actor, uln=learner.uln)  # raises NotFound unless visible
+    return plr_view_entries(ulns=[learner.uln])
+
+
+def plr_view_entries(*, ulns: list[str]) -> QuerySet[AuditEntry]:
+    """The audit entries of PLR views (and privacy notices) of these ULNs, unscoped: for
+    scoped selectors only (``plr_viewers`` here; the learner's own list in learnerportal)."""
     return AuditEntry.objects.filter(
-        object_type="uln", object_id=learner.uln, action__in=PLR_ACTIONS
+        object_type="uln", object_id__in=ulns, action__in=PLR_ACTIONS
     ).select_related("organisation", "actor")
 
 

@@ -433,6 +433,30 @@ def plr_get(
     )
 
 
+def learner_ability_to_share_change(
+    *, learner: Learner, value: str, action: str, actor: User | None
+) -> str:
+    """Set a learner's ability to share as a new version with its history (the learner's
+    own choice has no actor); returns the old value. For callers that hold the learner's
+    row lock inside their transaction and audit the change themselves."""
+    before = learner.ability_to_share
+    now = timezone.now()
+    learner.ability_to_share = value
+    learner.version_number += 1
+    learner.updated_at = now
+    learner.save(update_fields=["ability_to_share", "version_number", "updated_at"])
+    LearnerChange.objects.create(
+        learner=learner,
+        version_number=learner.version_number,
+        changed_at=now,
+        action=action,
+        actor=actor,
+        organisation=actor.organisation if actor is not None else None,
+        changes={"ability_to_share": [before, value]},
+    )
+    return before
+
+
 @transaction.atomic
 def learner_record_privacy_notice(*, actor: User, learner: Learner) -> Learner:
     """The provider has given the learner the current privacy notice: sharing may resume.
@@ -446,19 +470,8 @@ def learner_record_privacy_notice(*, actor: User, learner: Learner) -> Learner:
     learner = Learner.objects.select_for_update().get(pk=learner.pk)
     if learner.ability_to_share != OPTED_OUT:
         raise Conflict("not_opted_out", "This learner has not opted out of sharing")
-    now = timezone.now()
-    learner.ability_to_share = "1"
-    learner.version_number += 1
-    learner.updated_at = now
-    learner.save(update_fields=["ability_to_share", "version_number", "updated_at"])
-    LearnerChange.objects.create(
-        learner=learner,
-        version_number=learner.version_number,
-        changed_at=now,
-        action="privacy notice given",
-        actor=actor,
-        organisation=actor.organisation,
-        changes={"ability_to_share": [OPTED_OUT, "1"]},
+    learner_ability_to_share_change(
+        learner=learner, value="1", action="privacy notice given", actor=actor
     )
     audit_record(
         action="learner.privacy_notice",

@@ -1,0 +1,174 @@
+"""REST: a learner's own record, viewers and shares, for apps the learner has given a
+token (``Authorization: Bearer lrsl_…``, created on the learner's "apps" page). Learner
+tokens open only these endpoints, and organisation tokens never open them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
+
+from lrs.api.auth import TokenAuthenticationError
+from lrs.api.schemas import responses
+from lrs.learnerportal import selectors, services
+from lrs.learnerportal.models import LearnerIdentity, Share
+from lrs.learnerportal.pdf import event_summary
+
+
+class LearnerBearerToken(HttpBearer):
+    """``Authorization: Bearer lrsl_…``: a learner's token for an app."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> LearnerIdentity:
+        try:
+            return services.learner_token_authenticate(plaintext=token)
+        except services.LearnerTokenRefused as exc:
+            raise TokenAuthenticationError(exc.message) from None
+
+
+router = Router(tags=["A learner's own record"], auth=LearnerBearerToken())
+
+
+def _identity(request: HttpRequest) -> LearnerIdentity:
+    identity: Any = request.auth  # type: ignore[attr-defined]
+    return identity
+
+
+class EventOut(Schema):
+    id: str
+    subject: str
+    subject_code: str
+    qualification_type: str
+    level: str
+    grade: str
+    award_date: dt.date
+    status: str
+    awarding_organisation: str
+    provider: str
+    credits: int | None = None
+    under_challenge: bool
+
+
+class RecordOut(Schema):
+    uln: str
+    given_name: str
+    family_name: str
+    organisations_may_see_events: bool
+    events: list[EventOut]
+
+
+class ViewingOut(Schema):
+    at: dt.datetime
+    who: str
+    what: str
+    kind: str
+
+
+class ShareOut(Schema):
+    id: str
+    recipient: str
+    status: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    all_events: bool
+    event_ids: list[str]
+    views: list[dt.datetime]
+    failed_attempts: int
+
+
+class ShareIn(Schema):
+    recipient: str
+    expires_on: dt.date
+    # Leave out (or null) to share the whole record.
+    event_ids: list[str] | None = None
+
+
+class ShareCreatedOut(ShareOut):
+    link: str
+    # Shown once: only a hash is kept.
+    access_code: str
+
+
+def _event(event: Any) -> dict[str, Any]:
+    summary = event_summary(event)
+    summary["award_date"] = event.award_date
+    return summary
+
+
+def _share(share: Share) -> dict[str, Any]:
+    return {
+        "id": str(share.public_id),
+        "recipient": share.recipient,
+        "status": selectors.share_status(share),
+        "created_at": share.created_at,
+        "expires_at": share.expires_at,
+        "all_events": share.all_events,
+        "event_ids": [] if share.all_events else [str(e.public_id) for e in share.events.all()],
+        "views": [view.viewed_at for view in share.views.all()],
+        "failed_attempts": share.failed_attempts,
+    }
+
+
+@router.get("/learner/record", response=responses({200: RecordOut}), summary="My whole record")
+def my_record(request: HttpRequest) -> dict[str, Any]:
+    identity = _identity(request)
+    learner = selectors.learner_record(identity=identity)
+    return {
+        "uln": learner.uln,
+        "given_name": learner.given_name,
+        "family_name": learner.family_name,
+        "organisations_may_see_events": learner.ability_to_share != services.DO_NOT_SHARE,
+        "events": [_event(e) for e in selectors.learner_events(identity=identity)],
+    }
+
+
+@router.get(
+    "/learner/viewers",
+    response=responses({200: list[ViewingOut]}),
+    summary="Who has viewed my record",
+)
+def my_viewers(request: HttpRequest) -> list[Any]:
+    return list(selectors.learner_viewers(identity=_identity(request)))
+
+
+@router.get("/learner/shares", response=responses({200: list[ShareOut]}), summary="My shares")
+def my_shares(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_share(s) for s in selectors.learner_shares(identity=_identity(request))]
+
+
+@router.post(
+    "/learner/shares",
+    response=responses({201: ShareCreatedOut}),
+    summary="Share my record: a link and an access code",
+)
+def share_create(request: HttpRequest, payload: ShareIn) -> Status:
+    share, code = services.share_create(
+        identity=_identity(request),
+        recipient=payload.recipient,
+        expires_on=payload.expires_on,
+        event_ids=payload.event_ids,
+    )
+    return Status(
+        201,
+        {
+            **_share(share),
+            "link": request.build_absolute_uri(
+                reverse("learner:share-open", args=[share.link_key])
+            ),
+            "access_code": services.format_code(code),
+        },
+    )
+
+
+@router.post(
+    "/learner/shares/{share_id}/revoke",
+    response=responses({200: ShareOut}),
+    summary="End a share at once",
+)
+def share_revoke(request: HttpRequest, share_id: str) -> dict[str, Any]:
+    identity = _identity(request)
+    share = selectors.learner_share_get(identity=identity, public_id=share_id)
+    return _share(services.share_revoke(identity=identity, share=share))

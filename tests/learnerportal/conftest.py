@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lrs.access import OrganisationType, Role
+from lrs.learners.services import learner_register
+from tests.factories import make_organisation, make_user
+from tests.learnerportal.helpers import ENGLISH, MATHS, make_events, make_qualification
+from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
+
+OLIVIA = {
+    "given_name": "Olivia",
+    "family_name": "Thornbury",
+    "date_of_birth": "2006-03-14",
+    "gender": "2",
+    "last_known_postcode": "CV4 9EE",
+    "verification_type": "1",
+    "ability_to_share": "1",
+}
+
+
+@pytest.fixture(scope="session")
+def local_provider(tmp_path_factory: Any) -> Iterator[LocalProvider]:
+    with running_provider(tmp_path_factory.mktemp("oidc"), ["http://testserver"]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def one_login(local_provider: LocalProvider, settings: Any) -> LocalProvider:
+    settings.LRS_OIDC_PROVIDERS = {"one_login": local_provider.settings()}
+    local_provider.people([])
+    return local_provider
+
+
+@pytest.fixture
+def ao():
+    return make_organisation(OrganisationType.AWARDING_ORGANISATION, name="Meridian Awards")
+
+
+@pytest.fixture
+def ao_user(ao):
+    return make_user(ao, Role.AWARDING_ORGANISATION_USER)
+
+
+@pytest.fixture
+def college():
+    return make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
+
+
+@pytest.fixture
+def provider_user(college):
+    return make_user(college, Role.ONLINE_USER)
+
+
+@pytest.fixture
+def desk_user():
+    desk = make_organisation(OrganisationType.SERVICE_DESK, name="LRS Service Desk")
+    return make_user(desk, Role.SERVICE_DESK_USER)
+
+
+@pytest.fixture
+def gcse(ao):
+    return make_qualification(ao, *MATHS)
+
+
+@pytest.fixture
+def english(ao):
+    return make_qualification(ao, *ENGLISH)
+
+
+@pytest.fixture
+def olivia(provider_user):
+    return learner_register(actor=provider_user, data=OLIVIA).learner
+
+
+@pytest.fixture
+def olivia_events(ao_user, olivia, gcse, english):
+    return make_events(ao_user=ao_user, learner=olivia, qualifications=[gcse, english])
+
+
+@pytest.fixture
+def identity(olivia):
+    from django.utils import timezone
+
+    from lrs.learnerportal.models import LearnerIdentity
+
+    now = timezone.now()
+    return LearnerIdentity.objects.create(
+        provider="one_login",
+        subject="urn:fdc:test:olivia",
+        learner=olivia,
+        email="olivia@example.com",
+        linked_at=now,
+        last_signed_in_at=now,
+    )
+
+
+def sign_in_learner(client, identity):
+    """Skip One Login (tested end to end on its own) for tests of what comes after."""
+    from lrs.learnerportal.sessions import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = {"identity": identity.pk, "id_token": ""}
+    session.save()
+    return client
+
+
+@pytest.fixture
+def learner_client(client, identity):
+    return sign_in_learner(client, identity)
