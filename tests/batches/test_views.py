@@ -169,7 +169,13 @@ def test_a_batch_still_queued_shows_a_progress_bar_that_polls_and_a_refresh_link
     assert 'aria-live="polite"' in html
     assert f'data-progress-url="/batches/{batch.public_id}/progress.json"' in html
     assert '<script type="module" src="/static/batches/progress.js">' in html
-    assert f'<a class="govuk-link" href="/batches/{batch.public_id}/">Refresh</a>' in html
+    assert (
+        f'<a class="govuk-link" href="/batches/{batch.public_id}/">Refresh this page</a> to see '
+        "the latest progress" in html
+    )
+    # Without the script nothing updates the page, so it never says it updates itself (the
+    # script says so instead of asking for a refresh).
+    assert "updates itself" not in html
     # No output until the batch is complete.
     assert "output.csv" not in html
     assert signed_in.get(f"/batches/{batch.public_id}/output.csv").status_code == 404

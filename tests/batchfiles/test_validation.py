@@ -214,9 +214,10 @@ def test_a_field_breaking_its_rule_is_rc011_incorrect_format(changes, field):
     assert all(p.row == 2 for p in outcome.problems)
 
 
-def test_the_uln_check_digit_is_named():
+def test_a_wrong_uln_says_to_check_the_number_and_never_names_the_right_digit():
     outcome = _outcome(uln="9276308685")
-    assert "check digit is wrong: expected 6, found 5" in outcome.problems[0].rule
+    assert "check the whole number against the learner's records" in outcome.problems[0].rule
+    assert "6" not in outcome.problems[0].rule
 
 
 @pytest.mark.parametrize("date_of_birth", ["2012-01-16", "1914-01-15"])

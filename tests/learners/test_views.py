@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from lrs.access import OrganisationType, Role
+from lrs.identifiers.uln import NOT_A_REAL_ULN
 from lrs.audit.models import AuditEntry
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
@@ -396,7 +397,7 @@ def test_the_register_page_groups_the_fields_and_reveals_the_other_evidence_desc
     assert title("Register a learner") in html
     for heading in ("Name", "Date of birth and gender", "Address", "Identity and sharing"):
         assert f'<h2 class="govuk-heading-m">{heading}</h2>' in html
-    assert 'data-aria-controls="conditional-verification_type-9"' in html
+    assert 'data-lrs-reveals="conditional-verification_type-9"' in html
     assert 'id="conditional-verification_type-9"' in html
     assert "Privacy notice seen: may share" in html
     assert '<textarea class="govuk-textarea" id="notes" name="notes"' in html
@@ -757,7 +758,9 @@ def test_an_invalid_uln_is_shown_on_the_uln_field(online):
         {"uln": "9276308687", "given_name": "Olivia", "family_name": "Thornbury"},
     )
     links = dict(error_summary_links(response))
-    assert links["#uln"] == "Enter a valid ULN. The check digit is wrong: expected 6, found 7"
+    assert links["#uln"] == f"Enter a valid ULN. {NOT_A_REAL_ULN}"
+    # Never the right check digit: a ULN "fixed" that way is another learner's.
+    assert "6" not in links["#uln"]
     assert title("Error: Verify a learner") in html_of(response)
 
 
