@@ -40,8 +40,8 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set (or DEBUG=true for development). "
-            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "SECRET_KEY is not set: set it to a long random value, such as the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"  # noqa: S105
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from lrs.access import Capability
 from lrs.audit.models import AuditEntry, Outcome
 from lrs.core.errors import NotFound, NotPermitted
-from lrs.misuse.models import AlertStatus, MisuseAlert, UlnOutcome, UlnQuery
+from lrs.misuse.models import AlertStatus, MisuseAlert
 from lrs.misuse.services import COUNTED_ACTIONS, day_bounds
 from lrs.users.models import User
 
@@ -299,33 +299,4 @@ def activity_entry(entry: AuditEntry) -> ActivityEntry:
         outcome=entry.outcome,
         response_code=code if isinstance(code, str) else "",
         channel=entry.channel,
-    )
-
-
-@dataclass(frozen=True)
-class UlnsTried:
-    """The distinct ULNs asked about on the alert's day, by what they turned out to be."""
-
-    known: int
-    unknown: int
-    invalid: int
-
-    @property
-    def total(self) -> int:
-        return self.known + self.unknown + self.invalid
-
-
-def misuse_alert_ulns(*, actor: User, alert: MisuseAlert) -> UlnsTried:
-    """The ULNs the alert's user asked about on its day (kept LRS_MISUSE_ULN_QUERY_DAYS)."""
-    _require_desk(actor)
-    counts = dict(
-        UlnQuery.objects.filter(user_id=alert.user_id, day=alert.day)
-        .order_by()
-        .values_list("outcome")
-        .annotate(n=Count("id"))
-    )
-    return UlnsTried(
-        known=counts.get(UlnOutcome.KNOWN, 0),
-        unknown=counts.get(UlnOutcome.UNKNOWN, 0),
-        invalid=counts.get(UlnOutcome.INVALID, 0),
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -176,8 +175,6 @@ def alert_detail(request: HttpRequest, alert_id: int) -> HttpResponse:
                 for channel, n in sorted(breakdown.by_channel.items(), key=lambda c: (-c[1], c[0]))
             ],
             "history": selectors.misuse_alert_history(actor=actor, alert=alert),
-            "ulns": selectors.misuse_alert_ulns(actor=actor, alert=alert),
-            "unknown_share_percent": round(settings.LRS_MISUSE_ENUMERATION_UNKNOWN_SHARE * 100),
             "entries": entries,
             "entry_rows": [_entry_row(selectors.activity_entry(e)) for e in entries],
         },
