@@ -44,11 +44,31 @@ def _batch_file_field(label: str) -> forms.FileField:
 
 class UploadForm(GovukForm):
     file = _batch_file_field("Batch file")
-    confirm_duplicate = forms.BooleanField(label="Yes, process this file again", required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = f"{FILE_HINT}. The file may be up to {_max_mb()} MB."
+
+
+class UploadAgainForm(GovukForm):
+    again = forms.ChoiceField(
+        label="Do you want to process this file again?",
+        choices=[
+            ("yes", "Yes, process it again"),
+            ("no", "No, do not process it"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select yes if you want to process this file again",
+            "invalid_choice": "Select yes if you want to process this file again",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["again"].item_hints = {  # type: ignore[attr-defined]
+            "yes": "Learners already registered from it are found again, not registered twice",
+        }
 
 
 class ValidateForm(GovukForm):
