@@ -9,6 +9,7 @@ return code ever appear in these URLs: learners' details travel in POST bodies.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -41,6 +43,8 @@ from lrs.batches.forms import (
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
 from lrs.batches.processing import limits
 from lrs.batchfiles import BatchProblem, validate_file
+from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, BatchHeader
+from lrs.batchfiles.writers import write_batch
 from lrs.batchfiles.return_codes import (
     FAILURE_FLAGS,
     RETURN_CODES,
@@ -247,8 +251,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_upload(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     if request.method == "GET":
-        return _upload_page(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
+        return _upload_page(request, UploadForm(ukprn=actor.organisation.ukprn))
+    form = UploadForm(request.POST, request.FILES, ukprn=actor.organisation.ukprn)
     if not form.is_valid():
         return _upload_page(request, form)
     try:
@@ -275,7 +279,36 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _upload_page(request: HttpRequest, form: UploadForm) -> HttpResponse:
-    return render(request, "batches/upload.html", {"form": form})
+    actor = signed_in_user(request)
+    return render(
+        request,
+        "batches/upload.html",
+        {
+            "form": form,
+            "ukprn": actor.organisation.ukprn,
+            "templates": _templates(actor),
+        },
+    )
+
+
+def _templates(actor: User) -> list[dict[str, Any]]:
+    """The empty files this user may start from: (what, [(format, URL)])."""
+    kinds = []
+    if actor.can(Capability.SUBMIT_BATCH):
+        kinds.append(("LRB", "Learner registration batch (LRB)"))
+    if actor.can(Capability.SUBMIT_VERIFY_BATCH):
+        kinds.append(("LRV", "Verify batch (LRV)"))
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "links": [
+                (fmt.upper(), reverse("portal:batch-template", args=[kind, fmt]))
+                for fmt in TEMPLATE_FORMATS
+            ],
+        }
+        for kind, label in kinds
+    ]
 
 
 # The file a person sent again, kept on the server (lrs.batches.services.PendingFile)
@@ -327,6 +360,40 @@ def batch_upload_again(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{batch.file_name} uploaded again: it will be processed shortly")
         return redirect("portal:batch-detail", public_id=batch.public_id)
     return render(request, "batches/upload_again.html", {"form": form, "pending": pending})
+
+
+TEMPLATE_FORMATS = ("csv", "xlsx")
+
+
+@require_safe
+@batch_user_required
+def batch_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """An empty batch file of ``kind`` (LRB or LRV) to fill in: the headings, and row 2's
+    header with the file's own name and the organisation's UKPRN already filled in."""
+    actor = signed_in_user(request)
+    layout = {"LRB": LRB_LAYOUT, "LRV": VERIFY_LAYOUT}.get(kind)
+    if layout is None or fmt not in TEMPLATE_FORMATS:
+        raise Http404("No such template")
+    if not actor.can(
+        Capability.SUBMIT_VERIFY_BATCH if layout is VERIFY_LAYOUT else Capability.SUBMIT_BATCH
+    ):
+        raise PermissionDenied
+    name = template_name(layout.prefix, actor.organisation.ukprn, fmt)
+    buffer = io.BytesIO()
+    header = BatchHeader(
+        file_version=layout.file_version,
+        file_name=name,
+        ukprn=actor.organisation.ukprn,
+        learner_record_count=0,
+    )
+    write_batch(buffer, header, [], fmt=fmt.upper(), layout=layout)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=name)
+
+
+def template_name(prefix: str, ukprn: str, fmt: str) -> str:
+    """A batch file's name as the service expects it, stamped with the UK time now."""
+    return f"{prefix}_{ukprn}_{timezone.localtime():%d%m%Y%H%M}.{fmt.upper()}"
 
 
 def _batch(actor: User, public_id: uuid.UUID) -> Batch:
