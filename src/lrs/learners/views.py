@@ -627,6 +627,12 @@ def learner_verify(request: HttpRequest) -> HttpResponse:
                             if flag in FLAG_MEANINGS
                         ],
                         "checked": _verified_details(item),
+                        # The details just verified open the PLR without typing them again.
+                        "plr": item
+                        if actor.can(C.VIEW_PLR)
+                        and result.response_code
+                        in (codes.VERIFY_MATCH, codes.VERIFY_LINKED_MATCH)
+                        else None,
                     },
                 )
     return render(request, "learners/verify.html", {"form": form})
