@@ -30,7 +30,7 @@ def test_the_upload_page_names_the_ukprn_and_offers_the_templates(client, batch_
     page = sign_in_as(client, batch_user).get("/batches/upload/")
     text = text_of(page)
     ukprn = batch_user.organisation.ukprn
-    assert f"Your organisation’s UKPRN is {ukprn}" in text
+    assert f"Your organisation\N{RIGHT SINGLE QUOTATION MARK}s UKPRN is {ukprn}" in text
     assert f"Name it LRB_{ukprn}_<DDMMYYYYHHMM>" in text
     html = page.content.decode()
     assert 'href="/batches/template/LRB.csv" download' in html
@@ -86,9 +86,7 @@ def test_the_xlsx_template_has_the_headings_and_the_header(client, batch_user):
     assert [str(v) for v in rows[1][:3]] == ["2A", name, batch_user.organisation.ukprn]
 
 
-def test_an_awarding_organisation_gets_the_verify_template_and_no_registration_one(
-    client, ao_user
-):
+def test_an_awarding_organisation_gets_the_verify_template_and_no_registration_one(client, ao_user):
     sign_in_as(client, ao_user)
     name, _ = download(client, "/batches/template/LRV.csv")
     assert name.startswith(f"LRV_{ao_user.organisation.ukprn}_")

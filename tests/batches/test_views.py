@@ -365,7 +365,9 @@ def test_choosing_the_candidate_resolves_the_row_rc014_with_a_banner(signed_in, 
         _resolve_url(batch), {"action": "choose", "uln": existing.uln}, follow=True
     )
     assert response.redirect_chain[-1][0] == f"/batches/{batch.public_id}/exceptions/"
-    assert f"Row 3 resolved: it is the existing learner with ULN {existing.uln}" in text_of(response)
+    assert f"Row 3 resolved: it is the existing learner with ULN {existing.uln}" in text_of(
+        response
+    )
     assert "govuk-notification-banner--success" in response.content.decode()
     row = BatchRow.objects.get(batch=batch, row_number=3)
     assert (row.return_code, row.uln, row.is_exception) == (RC.RC014, existing.uln, False)

@@ -141,7 +141,8 @@ _FIT = """(selectors) => {
       const rect = el.getBoundingClientRect();
       if (rect.width === 0 && rect.height === 0) continue;
       if (rect.left < 0 || rect.right > window.innerWidth + 1) {
-        clipped.push(`${selector} outside the window (${Math.round(rect.left)}..${Math.round(rect.right)})`);
+        const where = `${Math.round(rect.left)}..${Math.round(rect.right)}`;
+        clipped.push(`${selector} outside the window (${where})`);
         continue;
       }
       for (let box = el.parentElement; box; box = box.parentElement) {
@@ -149,13 +150,15 @@ _FIT = """(selectors) => {
         if (overflow === 'visible') continue;
         const outer = box.getBoundingClientRect();
         if (rect.left < outer.left - 1 || rect.right > outer.right + 1) {
-          clipped.push(`${selector} cut off inside ${box.tagName.toLowerCase()}.${box.className}`);
+          const name = `${box.tagName.toLowerCase()}.${box.className}`;
+          clipped.push(`${selector} cut off inside ${name}`);
           break;
         }
       }
     }
   }
-  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, clipped};
+  const scrollWidth = document.documentElement.scrollWidth;
+  return {scrollWidth, innerWidth: window.innerWidth, clipped};
 }"""
 
 

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from lrs.access import OrganisationType, Role
-from lrs.identifiers.uln import NOT_A_REAL_ULN
 from lrs.audit.models import AuditEntry
+from lrs.identifiers.uln import NOT_A_REAL_ULN
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register, learner_update

@@ -160,7 +160,7 @@ def test_the_service_desks_home_offers_nothing_that_does_not_apply_to_it(client)
     assert "Report a problem with a ULN" not in links
     assert "Resolve challenges to your records" not in links
     assert links.index("Service desk dashboard") < links.index("Manage users")
-    for href in {m for m in re.findall(r'href="([^"]+)"', links)}:
+    for href in set(re.findall(r'href="([^"]+)"', links)):
         assert client.get(href).status_code == 200, href
 
 

@@ -86,9 +86,14 @@ def crawl(
             target = _internal(url, href)
             # A guide links to the pages of the people it is for (an awarding
             # organisation's guide to /achievements/): the signed-out crawl follows those.
-            if signed_in and url.startswith(SHARED_PREFIXES) and target:
-                if not target.startswith(SHARED_PREFIXES):
-                    continue
+            from_guide_to_portal = (
+                signed_in
+                and url.startswith(SHARED_PREFIXES)
+                and target
+                and not target.startswith(SHARED_PREFIXES)
+            )
+            if from_guide_to_portal:
+                continue
             if target and target not in seen:
                 seen.add(target)
                 queue.append((target, url))

@@ -115,7 +115,10 @@ def test_upload_then_process_shows_the_counts_and_the_rejected_rows(
     # tag and the heading say so, with the counts, never a green "Successful".
     assert "Status: Some rows rejected" in text_of(page)
     assert '<strong class="govuk-tag govuk-tag--orange">Some rows rejected</strong>' in html
-    assert '<h2 class="govuk-heading-m" id="job-outcome">3 of 5 rows were rejected, 2 applied</h2>' in html
+    assert (
+        '<h2 class="govuk-heading-m" id="job-outcome">3 of 5 rows were rejected, 2 applied</h2>'
+        in html
+    )
     assert "govuk-tag--green" not in html
     listing = ao_client.get("/achievements/").content.decode()
     assert '<strong class="govuk-tag govuk-tag--orange">Some rows rejected</strong>' in listing

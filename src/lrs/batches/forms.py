@@ -27,6 +27,7 @@ def file_hint(ukprn: str = "") -> str:
     """FILE_HINT with the organisation's own UKPRN in it, when known."""
     return FILE_HINT.replace("<UKPRN>", ukprn) if ukprn else FILE_HINT
 
+
 # The return codes a person can resolve in the portal, in the filter's order.
 EXCEPTION_FILTER_CODES = (ReturnCode.RC007, ReturnCode.RC008, ReturnCode.RC010)
 
@@ -52,9 +53,7 @@ class UploadForm(GovukForm):
 
     def __init__(self, *args: Any, ukprn: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
-            f"{file_hint(ukprn)}. The file may be up to {_max_mb()} MB."
-        )
+        self.fields["file"].help_text = f"{file_hint(ukprn)}. The file may be up to {_max_mb()} MB."
 
 
 class UploadAgainForm(GovukForm):

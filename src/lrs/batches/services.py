@@ -21,8 +21,8 @@ from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
 from lrs.batches.processing import COUNTER_OF, candidates_json, uploads_dir
 from lrs.batches.tasks import process_batch
 from lrs.batchfiles import BatchFileError, format_of
-from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, Layout
+from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.validation import check_file_name, kind_of
 from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed

@@ -43,14 +43,14 @@ from lrs.batches.forms import (
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
 from lrs.batches.processing import limits
 from lrs.batchfiles import BatchProblem, validate_file
-from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, BatchHeader
-from lrs.batchfiles.writers import write_batch
+from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, BatchHeader, Layout
 from lrs.batchfiles.return_codes import (
     FAILURE_FLAGS,
     RETURN_CODES,
     VERIFY_RESPONSE_CODES,
     ReturnCode,
 )
+from lrs.batchfiles.writers import write_batch
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ServiceError, ValidationFailed
 from lrs.learners import selectors as learner_selectors
 from lrs.learners.forms import FIELD_LABELS
@@ -367,11 +367,12 @@ TEMPLATE_FORMATS = ("csv", "xlsx")
 
 @require_safe
 @batch_user_required
-def batch_template(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+def batch_template(request: HttpRequest, kind: str, fmt: str) -> FileResponse:
     """An empty batch file of ``kind`` (LRB or LRV) to fill in: the headings, and row 2's
     header with the file's own name and the organisation's UKPRN already filled in."""
     actor = signed_in_user(request)
-    layout = {"LRB": LRB_LAYOUT, "LRV": VERIFY_LAYOUT}.get(kind)
+    layouts: dict[str, Layout[Any]] = {"LRB": LRB_LAYOUT, "LRV": VERIFY_LAYOUT}
+    layout = layouts.get(kind)
     if layout is None or fmt not in TEMPLATE_FORMATS:
         raise Http404("No such template")
     if not actor.can(
@@ -668,11 +669,11 @@ def batch_exception_resolve(request: HttpRequest, public_id: uuid.UUID, row: int
 
 def _resolved_text(row: BatchRow) -> str:
     """What became of a resolved row, in words (its return code is in the output file)."""
-    outcome = {
-        ReturnCode.RC014: f"resolved: it is the existing learner with ULN {row.uln}",
-        ReturnCode.RC015: f"resolved: a new learner was registered with ULN {row.uln}",
-        ReturnCode.RC016: "dismissed: no ULN was issued",
-        ReturnCode.RC017: f"resolved after amending: the learner's ULN is {row.uln}",
+    outcome: str | None = {
+        str(ReturnCode.RC014): f"resolved: it is the existing learner with ULN {row.uln}",
+        str(ReturnCode.RC015): f"resolved: a new learner was registered with ULN {row.uln}",
+        str(ReturnCode.RC016): "dismissed: no ULN was issued",
+        str(ReturnCode.RC017): f"resolved after amending: the learner's ULN is {row.uln}",
     }.get(row.return_code)
     return outcome or f"resolved: ULN {row.uln}"
 

@@ -212,7 +212,9 @@ def _achievement_files(
     ukprn = actor.organisation.ukprn
     centre = Organisation.objects.get(ukprn="10000002")
     events = list(
-        LearningEvent.objects.filter(awarding_organisation=actor.organisation)
+        LearningEvent.objects.filter(
+            awarding_organisation=actor.organisation, qualification__isnull=False
+        )
         .select_related("learner", "qualification")
         .order_by("id")[:40]
     )
@@ -232,7 +234,7 @@ def _achievement_files(
                 date_of_birth=learner.date_of_birth.isoformat(),
                 gender=learner.gender,
                 provider_ukprn=centre.ukprn,
-                reference=event.qualification.reference,
+                reference=event.qualification.reference if event.qualification else "",
                 grade=event.grade,
                 award_date=(moment.date() - dt.timedelta(days=30)).isoformat(),
                 status="F",
@@ -252,7 +254,9 @@ def _achievement_files(
             process_achievements(job.pk)
 
 
-def _challenges(rng: random.Random, users: dict[str, User], today: dt.date, now: dt.datetime) -> None:
+def _challenges(
+    rng: random.Random, users: dict[str, User], today: dt.date, now: dt.datetime
+) -> None:
     """Oakfield Academy challenges grades Meridian Awards gave its learners: one resolved,
     one acknowledged, one that nobody has answered in time."""
     school = users["school.super"]
@@ -294,7 +298,9 @@ def _challenges(rng: random.Random, users: dict[str, User], today: dt.date, now:
 def _busy_searcher(
     rng: random.Random, learners: list[Learner], today: dt.date, now: dt.datetime
 ) -> None:
-    organisation = Organisation.objects.get(type=OrganisationType.TRAINING_PROVIDER, ukprn="10000003")
+    organisation = Organisation.objects.get(
+        type=OrganisationType.TRAINING_PROVIDER, ukprn="10000003"
+    )
     searcher = User.objects.filter(username=BUSY_SEARCHER).first() or user_create(
         actor=None,
         organisation=organisation,

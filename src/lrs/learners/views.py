@@ -503,7 +503,9 @@ def learner_update(request: HttpRequest, uln: str) -> HttpResponse:
                 form.add_error(None, f"{exc.message} ({exc.response_code})")
         else:
             if result.response_code == codes.NO_CHANGE:
-                messages.info(request, "You did not change anything, so the learner was not updated")
+                messages.info(
+                    request, "You did not change anything, so the learner was not updated"
+                )
             else:
                 messages.success(request, "Learner details updated")
             return redirect("portal:learner-detail", uln=learner.uln)
@@ -630,8 +632,7 @@ def learner_verify(request: HttpRequest) -> HttpResponse:
                         # The details just verified open the PLR without typing them again.
                         "plr": item
                         if actor.can(C.VIEW_PLR)
-                        and result.response_code
-                        in (codes.VERIFY_MATCH, codes.VERIFY_LINKED_MATCH)
+                        and result.response_code in (codes.VERIFY_MATCH, codes.VERIFY_LINKED_MATCH)
                         else None,
                     },
                 )

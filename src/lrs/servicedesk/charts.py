@@ -46,9 +46,7 @@ class Chart:
         return self.bars[-1].label if self.bars else ""
 
 
-def column_chart(
-    points: Sequence[tuple[str, int]], *, highlight_last: bool = True
-) -> Chart:
+def column_chart(points: Sequence[tuple[str, int]], *, highlight_last: bool = True) -> Chart:
     """One column per point, left to right, scaled to the largest value (at least 1)."""
     peak = max((value for _, value in points), default=0)
     scale = (HEIGHT - TOP - BOTTOM) / max(peak, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -51,12 +52,12 @@ def _volume_tables(volumes: selectors.Volumes) -> list[dict[str, Any]]:
     return tables
 
 
-def _day(day: object) -> str:
-    return f"{day:%a} {day.day} {day:%b}"  # type: ignore[attr-defined]
+def _day(day: dt.date | None) -> str:
+    return f"{day:%a} {day.day} {day:%b}" if day else ""
 
 
-def _long_day(day: object) -> str:
-    return f"{day.day} {day:%B}"  # type: ignore[attr-defined]
+def _long_day(day: dt.date | None) -> str:
+    return f"{day.day} {day:%B}" if day else ""
 
 
 def _volume_charts(volumes: selectors.Volumes) -> list[dict[str, object]]:
