@@ -101,11 +101,16 @@ def crawl(
 
 
 @pytest.fixture(scope="module")
-def demo_register(django_db_setup, django_db_blocker):
-    """The demo register, loaded once for every crawl in this module."""
+def demo_register(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo register with its weeks of history, loaded once for every crawl here."""
+    from django.conf import settings
+
+    uploads = settings.LRS_UPLOADS_DIR
+    settings.LRS_UPLOADS_DIR = tmp_path_factory.mktemp("uploads")
     with django_db_blocker.unblock():
         demo_load()
     yield
+    settings.LRS_UPLOADS_DIR = uploads
     with django_db_blocker.unblock():
         from django.core.management import call_command
 
