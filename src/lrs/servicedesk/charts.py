@@ -46,29 +46,31 @@ class Chart:
         return self.bars[-1].label if self.bars else ""
 
 
-def column_chart(points: Sequence[tuple[str, int]], *, highlight_last: bool = True) -> Chart:
-    """One column per point, left to right, scaled to the largest value (at least 1)."""
+def _scaled(points: Sequence[tuple[str, int]], room: float) -> tuple[int, list[float]]:
+    """The largest value, and each value's length in ``room`` drawing units. Anything
+    above nothing always shows, however small beside the largest."""
     peak = max((value for _, value in points), default=0)
-    scale = (HEIGHT - TOP - BOTTOM) / max(peak, 1)
+    scale = room / max(peak, 1)
+    return peak, [max(value * scale, 1) if value else 0 for _, value in points]
+
+
+def column_chart(points: Sequence[tuple[str, int]], *, highlight_last: bool = True) -> Chart:
+    """One column per point, left to right, scaled to the largest value."""
+    peak, lengths = _scaled(points, HEIGHT - TOP - BOTTOM)
     slot = WIDTH / max(len(points), 1)
     baseline = HEIGHT - BOTTOM
-    bars = []
-    for i, (label, value) in enumerate(points):
-        tall = value * scale
-        # A day with something on it always shows, however small beside the peak.
-        if value and tall < 1:
-            tall = 1
-        bars.append(
-            Bar(
-                x=round(i * slot + GAP / 2, 2),
-                y=round(baseline - tall, 2),
-                width=round(slot - GAP, 2),
-                height=round(tall, 2),
-                label=label,
-                value=value,
-                highlight=highlight_last and i == len(points) - 1,
-            )
+    bars = [
+        Bar(
+            x=round(i * slot + GAP / 2, 2),
+            y=round(baseline - tall, 2),
+            width=round(slot - GAP, 2),
+            height=round(tall, 2),
+            label=label,
+            value=value,
+            highlight=highlight_last and i == len(points) - 1,
         )
+        for i, ((label, value), tall) in enumerate(zip(points, lengths, strict=True))
+    ]
     return Chart(width=WIDTH, height=HEIGHT, bars=bars, peak=peak, baseline=baseline)
 
 
@@ -77,16 +79,10 @@ ROW = 36  # one bar of a bar chart: its label above it, then the bar
 
 def bar_chart(points: Sequence[tuple[str, int]]) -> Chart:
     """Horizontal bars, one a row, top to bottom, each with its label above it and its
-    value after it, scaled to the largest value."""
-    peak = max((value for _, value in points), default=0)
-    room = WIDTH - 48  # the value is written after the bar
-    scale = room / max(peak, 1)
-    bars = []
-    for i, (label, value) in enumerate(points):
-        long = value * scale
-        if value and long < 1:
-            long = 1
-        bars.append(
-            Bar(x=0, y=i * ROW + 17, width=round(long, 2), height=14, label=label, value=value)
-        )
+    value after it (the page writes both), scaled to the largest value."""
+    peak, lengths = _scaled(points, WIDTH - 48)
+    bars = [
+        Bar(x=0, y=i * ROW + 17, width=round(long, 2), height=14, label=label, value=value)
+        for i, ((label, value), long) in enumerate(zip(points, lengths, strict=True))
+    ]
     return Chart(width=WIDTH, height=len(points) * ROW, bars=bars, peak=peak, baseline=0)
