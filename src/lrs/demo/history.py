@@ -241,8 +241,8 @@ def _achievement_files(
                 action="1",
                 action_date=moment.date().isoformat(),
             )
-            if row - 2 < mistakes:  # a slip in the learner's name: not their ULN's learner
-                record = dataclasses.replace(record, family_name=record.family_name + "x")
+            if row - 2 < mistakes:  # a gender code that does not exist: the row is refused
+                record = dataclasses.replace(record, gender="7")
             records.append(record)
         buffer = io.BytesIO()
         write_achievements(buffer, make_header(name, ukprn, len(records)), records, fmt="CSV")

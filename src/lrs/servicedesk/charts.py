@@ -38,6 +38,10 @@ class Chart:
     baseline: float
 
     @property
+    def peak_text(self) -> str:
+        return f"{self.peak:,}"
+
+    @property
     def first_label(self) -> str:
         return self.bars[0].label if self.bars else ""
 

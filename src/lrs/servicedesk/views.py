@@ -81,8 +81,8 @@ def _volume_charts(volumes: selectors.Volumes) -> list[dict[str, object]]:
             {
                 "key": measure.key.replace("_", "-"),
                 "label": measure.label,
-                "total": total,
-                "today": counts[-1],
+                "total": f"{total:,}",
+                "today": f"{counts[-1]:,}",
                 "summary": summary,
                 "chart": column_chart([(_day(row.day), n) for row, n in zip(days, counts)]),
             }
