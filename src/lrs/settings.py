@@ -1,8 +1,9 @@
 """Django settings for LRS, read from the environment.
 
 Production is the default: DEBUG off, secure cookies, a SECRET_KEY required.
-Development mode is ``DEBUG=true`` (the README's start command sets it), which allows
-an insecure generated key and plain-HTTP cookies on 127.0.0.1.
+``LRS_LOCAL_DEMO=true`` (the README's start command sets it) serves the demo on this
+machine over plain HTTP, still without DEBUG. ``DEBUG=true`` is for developers only: it
+also allows an insecure built-in key and shows Django's debug pages.
 """
 
 from __future__ import annotations
@@ -30,17 +31,21 @@ PROJECT_DIR = Path(os.environ.get("LRS_PROJECT_DIR", BASE_DIR.parent.parent))
 DATA_DIR = Path(os.environ.get("LRS_DATA_DIR", PROJECT_DIR / "var"))
 
 DEBUG = env_bool("DEBUG")
+# The demo on this machine (scripts/start): plain-HTTP cookies, 127.0.0.1 and localhost,
+# email on the console. Never DEBUG's debug pages: a newcomer must not meet one.
+LOCAL_DEMO = env_bool("LRS_LOCAL_DEMO")
+_LOCAL = DEBUG or LOCAL_DEMO
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set (or DEBUG=true for development). "
-            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "SECRET_KEY is not set: set it to a long random value, such as the output of "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = "development-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if _LOCAL else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -181,8 +186,8 @@ AXES_LOCKOUT_CALLABLE = "lrs.users.views.locked_out"
 AXES_VERBOSE = False
 
 # --- Sessions, cookies and headers -------------------------------------------------------
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not _LOCAL)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not _LOCAL)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -194,8 +199,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "lrs.portal.views.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if _LOCAL else "31536000"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not _LOCAL
 if env_bool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The client address the audit log records; only trust X-Forwarded-For behind a proxy.
@@ -205,7 +210,7 @@ LRS_TRUST_X_FORWARDED_FOR = env_bool("LRS_TRUST_X_FORWARDED_FOR")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
+    if _LOCAL
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

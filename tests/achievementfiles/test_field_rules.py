@@ -68,7 +68,7 @@ def test_parse_record_refuses_a_row_with_problems_and_lists_them():
     ("uln", "words"),
     [
         ("927630868", "exactly 10 digits"),
-        ("9276308685", "check digit is wrong"),
+        ("9276308685", "do not make up a real ULN"),
         ("0276308686", "cannot start with 0"),
         ("9999999999", "temporary ULN"),
         ("92763O8686", "only the digits"),
@@ -303,6 +303,6 @@ def test_an_award_date_after_today_is_a_business_rule_kept_apart_from_field_rule
 
 def test_a_problem_prints_its_row_field_rule_code_and_kind():
     (problem,) = _problems(uln=ULN[:-1] + "5")
-    assert str(problem).startswith("Row 2 Uln: The check digit is wrong")
+    assert str(problem).startswith("Row 2 Uln: The digits do not make up a real ULN")
     assert str(problem).endswith("[FD03 field]")
     assert problem.message.startswith("Uln: ")

@@ -83,7 +83,7 @@ def test_the_cli_writes_an_error_file_of_the_rejected_rows(tmp_path, capsys):
     path.write_bytes(file_bytes([achievement(2), achievement(3, grade="")]))
     errors = tmp_path / "errors.xml"
     assert main([str(path), "--today", TODAY.isoformat(), "--errors", str(errors)]) == 1
-    assert "Wrote 1 rejected row(s)" in capsys.readouterr().out
+    assert "Wrote 1 rejected row to" in capsys.readouterr().out
     text = errors.read_text(encoding="utf-8")
     assert "<ErrorCode>FD02</ErrorCode>" in text
     assert f"<FileName>{name().replace('.CSV', '_ERRORS.CSV')}</FileName>" in text

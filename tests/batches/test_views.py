@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from openpyxl import load_workbook
 
 from lrs.access import OrganisationType, Role
@@ -82,7 +83,6 @@ def test_the_upload_page_uses_a_gov_uk_file_upload_and_an_empty_post_asks_for_a_
     assert title("Upload a batch file") in html
     assert 'enctype="multipart/form-data"' in html
     assert 'class="govuk-file-upload" id="file" name="file" type="file"' in html
-    assert "confirm_duplicate" not in html
 
     response = signed_in.post("/batches/upload/", {})
     assert response.status_code == 200
@@ -169,7 +169,13 @@ def test_a_batch_still_queued_shows_a_progress_bar_that_polls_and_a_refresh_link
     assert 'aria-live="polite"' in html
     assert f'data-progress-url="/batches/{batch.public_id}/progress.json"' in html
     assert '<script type="module" src="/static/batches/progress.js">' in html
-    assert f'<a class="govuk-link" href="/batches/{batch.public_id}/">Refresh</a>' in html
+    assert (
+        f'<a class="govuk-link" href="/batches/{batch.public_id}/">Refresh this page</a> to see '
+        "the latest progress" in html
+    )
+    # Without the script nothing updates the page, so it never says it updates itself (the
+    # script says so instead of asking for a refresh).
+    assert "updates itself" not in html
     # No output until the batch is complete.
     assert "output.csv" not in html
     assert signed_in.get(f"/batches/{batch.public_id}/output.csv").status_code == 404
@@ -208,28 +214,66 @@ def test_progress_json_reports_status_progress_and_counts(signed_in, batch_user)
     }
 
 
-def test_uploading_the_same_file_again_needs_the_duplicate_box_ticked(signed_in, batch_user):
+def test_uploading_the_same_file_again_asks_to_confirm_and_keeps_the_file(signed_in, batch_user):
+    """A repeat is a question, not an error that makes you choose the file again: the
+    file is kept while you decide."""
     records = [learner(2)]
     ukprn = batch_user.organisation.ukprn
     signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
     assert Batch.objects.count() == 1
 
     again = signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
-    assert again.status_code == 200
+    assert again.status_code == 302
+    assert again["Location"] == "/batches/upload/again/"
     assert Batch.objects.count() == 1
-    [(href, message)] = error_summary_links(again)
-    assert href == "#file"
-    assert "This file was already uploaded on" in message
-    assert "confirm_duplicate)" not in message
-    html = again.content.decode()
-    assert 'id="confirm_duplicate" name="confirm_duplicate" type="checkbox"' in html
-    assert "Yes, process this file again" in html
+    question = signed_in.get("/batches/upload/again/")
+    html = question.content.decode()
+    assert title("You have uploaded this file before") in html
+    assert "so you do not need to choose it again" in text_of(question)
+    assert 'type="file"' not in html
+    assert "govuk-error-summary" not in html
 
-    confirmed = signed_in.post(
-        "/batches/upload/", {"file": upload(ukprn, records), "confirm_duplicate": "yes"}
-    )
+    unanswered = signed_in.post("/batches/upload/again/", {})
+    assert error_summary_links(unanswered) == [
+        ("#again", "Select yes if you want to process this file again")
+    ]
+    confirmed = signed_in.post("/batches/upload/again/", {"again": "yes"})
     assert confirmed.status_code == 302
     assert Batch.objects.count() == 2
+    second = _newest()
+    assert confirmed["Location"] == f"/batches/{second.public_id}/"
+    assert (Path(settings.LRS_UPLOADS_DIR) / second.stored_path).is_file()
+    # The question has been answered: it is not asked again.
+    assert signed_in.get("/batches/upload/again/")["Location"] == "/batches/upload/"
+
+
+def test_deciding_not_to_process_a_repeated_file_keeps_nothing_of_it(signed_in, batch_user):
+    records = [learner(2)]
+    ukprn = batch_user.organisation.ukprn
+    signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
+    signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
+    pending = Path(settings.LRS_UPLOADS_DIR) / "pending"
+    assert len(list(pending.iterdir())) == 1
+    declined = signed_in.post("/batches/upload/again/", {"again": "no"})
+    assert declined["Location"] == "/batches/"
+    assert Batch.objects.count() == 1
+    assert list(pending.iterdir()) == []
+    assert "was not processed again" in text_of(signed_in.get("/batches/"))
+
+
+def test_a_file_name_with_an_impossible_date_is_refused_at_upload_not_seconds_later(
+    signed_in, batch_user
+):
+    ukprn = batch_user.organisation.ukprn
+    bad = upload(ukprn, [learner(2)])
+    bad.name = f"LRB_{ukprn}_310220241030.CSV"  # 31 February
+    response = signed_in.post("/batches/upload/", {"file": bad})
+    assert response.status_code == 200
+    assert Batch.objects.count() == 0
+    [(href, message)] = error_summary_links(response)
+    assert href == "#file"
+    assert "'310220241030' in the file name is not a real date and time" in message
+    assert "uploaded" not in text_of(response)
 
 
 def test_a_refused_file_shows_the_reason_and_every_problem_with_row_field_and_code(
@@ -321,7 +365,9 @@ def test_choosing_the_candidate_resolves_the_row_rc014_with_a_banner(signed_in, 
         _resolve_url(batch), {"action": "choose", "uln": existing.uln}, follow=True
     )
     assert response.redirect_chain[-1][0] == f"/batches/{batch.public_id}/exceptions/"
-    assert f"Row 3 resolved: RC014, ULN {existing.uln}" in text_of(response)
+    assert f"Row 3 resolved: it is the existing learner with ULN {existing.uln}" in text_of(
+        response
+    )
     assert "govuk-notification-banner--success" in response.content.decode()
     row = BatchRow.objects.get(batch=batch, row_number=3)
     assert (row.return_code, row.uln, row.is_exception) == (RC.RC014, existing.uln, False)
@@ -370,7 +416,7 @@ def test_a_new_learner_needs_a_reason_then_gets_a_new_uln_rc015(signed_in, excep
     assert row.uln
     assert row.uln != existing.uln
     assert row.resolution_reason == "Checked with the learner: a different Anne"
-    assert f"Row 3 resolved: RC015, ULN {row.uln}" in text_of(done)
+    assert f"Row 3 resolved: a new learner was registered with ULN {row.uln}" in text_of(done)
 
 
 def test_amending_the_details_matches_again_rc017(signed_in, exception_batch):
@@ -388,7 +434,7 @@ def test_amending_the_details_matches_again_rc017(signed_in, exception_batch):
     row = BatchRow.objects.get(batch=batch, row_number=3)
     assert (row.return_code, row.uln) == (RC.RC017, existing.uln)
     assert row.data["given_name"] == "Ann"
-    assert f"Row 3 resolved: RC017, ULN {existing.uln}" in text_of(done)
+    assert f"Row 3 resolved after amending: the learner's ULN is {existing.uln}" in text_of(done)
 
 
 def test_amended_details_that_break_a_rule_are_shown_on_their_fields(signed_in, exception_batch):
@@ -422,7 +468,7 @@ def test_dismissing_issues_no_uln_rc016(signed_in, exception_batch):
     row = BatchRow.objects.get(batch=batch, row_number=3)
     assert (row.return_code, row.uln, row.resolution_reason) == (RC.RC016, "", "Left the course")
     assert Learner.objects.count() == learners
-    assert "Row 3 dismissed: RC016, no ULN issued" in text_of(done)
+    assert "Row 3 dismissed: no ULN was issued" in text_of(done)
     # The output file reflects the decision.
     output = signed_in.get(f"/batches/{batch.public_id}/output.csv")
     rows = list(csv.DictReader(io.StringIO(_download(output).decode("utf-8-sig"))))

@@ -138,7 +138,8 @@ def test_a_batch_user_uploads_watches_downloads_and_resolves_an_exception(page, 
     page.get_by_role("button", name="Save decision").click()
     check_accessibility(page)
     banner = page.locator(".govuk-notification-banner--success").inner_text()
-    assert f"Row 4 resolved: RC014, ULN {ann.uln}" in banner
+    assert f"Row 4 resolved: it is the existing learner with ULN {ann.uln}" in banner
+    assert "RC014" not in banner
     assert "There are no open exceptions in this file" in page.locator("main").inner_text()
 
     # The batch page and the output file reflect the decision.

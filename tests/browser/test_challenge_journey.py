@@ -152,8 +152,8 @@ def test_a_provider_challenges_a_grade_and_the_awarding_organisation_amends_it(p
     view_plr(page, olivia.uln)
     events = page.locator("#events").inner_text()
     assert "Under data challenge" not in events
-    maths_row = page.locator("#events tr", has=page.locator(f"a[data-event='{maths.public_id}']"))
-    assert "\t8\t" in maths_row.inner_text()
+    maths_card = page.locator(f"#event-{maths.public_id}")
+    assert maths_card.locator("[data-field=grade]").inner_text().strip() == "8"
 
     # A second challenge that nobody acknowledges escalates on its due date.
     page.locator(f"a[data-event='{english.public_id}']").click()

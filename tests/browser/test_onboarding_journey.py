@@ -145,6 +145,7 @@ def test_an_organisation_applies_is_approved_and_its_super_user_signs_in(page):
 
     # The link worked once.
     page.get_by_role("button", name="Sign out").click()
+    check_accessibility(page)
     visit(page, link)
     assert page.get_by_role("heading", level=1).inner_text() == (
         "This link has expired or has already been used"

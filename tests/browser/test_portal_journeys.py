@@ -108,7 +108,10 @@ def test_a_super_user_manages_users_and_api_tokens(page):
     assert admin.is_active
     assert admin.role == Role.SUPER_USER
 
-    # Create an API token and see it exactly once.
+    # Create an API token and see it exactly once: from the home page (the service name
+    # leads there), as the header keeps to the everyday sections.
+    page.get_by_role("link", name="Learning Records Service").first.click()
+    check_accessibility(page)
     page.get_by_role("link", name="API tokens").click()
     check_accessibility(page)
     page.get_by_role("button", name="Create an API token").click()

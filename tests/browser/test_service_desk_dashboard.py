@@ -69,6 +69,8 @@ def test_the_desk_reads_its_dashboard_and_decides_about_a_suspended_account(page
     assert "LRB-AUTUMN.csv" in page.locator("#stalled").inner_text()
     assert "results.xml" in page.locator("#failed").inner_text()
     # Two finds today, and the learner the challenge is about was registered today.
+    # The figures behind the charts, day by day.
+    page.locator("#volume-figures summary").click()
     totals = page.locator("#volumes-online-total").inner_text().split()
     assert totals[:5] == ["All", "14", "days", "2", "1"]
     # The table of volumes scrolls sideways on a narrow screen rather than overflowing.

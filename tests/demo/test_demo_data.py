@@ -14,13 +14,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_creates_an_organisation_of_every_type_and_a_user_for_every_role():
-    demo_load()
+    demo_load(history=False)
     assert {o.type for o in Organisation.objects.all()} == {t.value for t in OrganisationType}
     assert {u.role for u in User.objects.all()} == {r.value for r in Role}
 
 
 def test_every_demo_user_signs_in_with_the_documented_password():
-    demo_load()
+    demo_load(history=False)
     for person in data.USERS:
         request = RequestFactory().post("/sign-in")
         user = authenticate(request, username=person.username, password=data.DEMO_PASSWORD)
@@ -29,8 +29,8 @@ def test_every_demo_user_signs_in_with_the_documented_password():
 
 
 def test_loading_the_demo_twice_changes_nothing():
-    demo_load()
-    second = demo_load()
+    demo_load(history=False)
+    second = demo_load(history=False)
     assert (second.organisations_created, second.users_created) == (0, 0)
     assert User.objects.count() == len(data.USERS)
 
@@ -48,7 +48,7 @@ def test_demo_brings_synthetic_learners_that_a_find_matches_exactly():
     from lrs.learners import codes
     from lrs.learners.services import learner_find
 
-    summary = demo_load()
+    summary = demo_load(history=False)
     assert summary.learners_created == DEMO_LEARNERS + DEMO_DUPLICATES
     learner = Learner.objects.order_by("id").first()
     user = User.objects.get(username="college.online")
@@ -70,7 +70,7 @@ def test_the_demo_register_holds_a_few_people_twice_for_the_duplicate_scan_to_fi
     from lrs.duplicates.models import DuplicatePair, DuplicateScan
     from lrs.duplicates.scan import scan_run
 
-    demo_load()
+    demo_load(history=False)
     scan = DuplicateScan.objects.create(requested_at=timezone.now())
     scan_run(scan.pk)
     assert DuplicatePair.objects.filter(scan=scan).count() >= DEMO_DUPLICATES

@@ -57,3 +57,27 @@ def test_the_server_error_page_links_to_getting_help():
     assert "Sorry, there is a problem with the service" in text_of(
         type("R", (), {"content": html.encode()})()
     )
+
+
+def test_the_public_apply_forms_error_summary_never_leads_to_a_sign_in_wall(client):
+    """Someone applying is not signed in: "ask the service desk" would open the support
+    form, which asks them to sign in. Only the help with the page is offered."""
+    response = client.post(reverse("portal:organisation-apply"), {})
+    html = response.content.decode()
+    summary = html[html.index('class="govuk-error-summary"') :]
+    summary = summary[: summary.index("</div>\n  </div>\n</div>")]
+    assert "ask the service desk" not in summary
+    assert "help with this page</a>." in summary
+    for href in __import__("re").findall(r'href="(/[^"#]*)', summary):
+        assert client.get(href).status_code == 200, href
+
+
+def test_the_service_desk_is_never_told_to_ask_the_service_desk(client):
+    from lrs.access import OrganisationType, Role
+    from tests.factories import make_organisation, make_user
+
+    desk = make_user(make_organisation(OrganisationType.SERVICE_DESK), Role.SUPER_USER)
+    sign_in_as(client, desk)
+    response = client.post(reverse("portal:learner-find"), {"action": "find"})
+    assert "govuk-error-summary" in response.content.decode()
+    assert "ask the service desk" not in response.content.decode()

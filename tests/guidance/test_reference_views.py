@@ -43,7 +43,7 @@ def test_the_code_page_shows_the_meaning_where_it_appears_and_what_to_do(client)
     assert "Possible matches: a person must choose" in html
     assert reference.BATCH_OUTPUT in html
     assert escape(reference.advice()["RC007"].next) in html
-    assert 'href="/guidance/providers/resolving-exceptions/"' in html
+    assert 'href="/guidance/providers/batch-exceptions/"' in html
 
 
 def test_a_code_page_in_lower_case_redirects_to_the_code_in_capitals(client):

@@ -15,7 +15,7 @@ def test_published_hesa_example_9276308686_is_valid():
 @pytest.mark.parametrize(
     ("value", "reason_fragment"),
     [
-        ("9276308687", "check digit is wrong: expected 6, found 7"),
+        ("9276308687", "do not make up a real ULN"),
         ("927630868", "exactly 10 digits"),
         ("92763086861", "exactly 10 digits"),
         ("0276308686", "cannot start with 0"),

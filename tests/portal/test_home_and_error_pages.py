@@ -1,3 +1,9 @@
+import os
+import re
+import subprocess
+import sys
+from unittest import mock
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -143,3 +149,58 @@ def test_the_csrf_failure_view_is_the_styled_403_page_with_its_own_advice(rf):
     response = csrf_failure(request, reason="CSRF token missing")
     assert response.status_code == 403
     assert "Go back, reload the page and try again." in response.content.decode()
+
+
+def test_the_service_desks_home_offers_nothing_that_does_not_apply_to_it(client):
+    """The desk answers ULN problem reports and mediates challenges: it neither reports a
+    problem with a ULN (its page refuses the desk) nor has records of its own to defend."""
+    user = make_user(make_organisation(OrganisationType.SERVICE_DESK), Role.SUPER_USER)
+    response = sign_in_as(client, user).get("/")
+    links = _links(response)
+    assert "Report a problem with a ULN" not in links
+    assert "Resolve challenges to your records" not in links
+    assert links.index("Service desk dashboard") < links.index("Manage users")
+    for href in set(re.findall(r'href="([^"]+)"', links)):
+        assert client.get(href).status_code == 200, href
+
+
+def test_an_unexpected_error_shows_the_styled_500_page_never_a_debug_page(client, settings):
+    settings.DEBUG = False
+    client.raise_request_exception = False
+    user = make_user()
+    with mock.patch("lrs.portal.views.render", side_effect=RuntimeError("boom")):
+        response = sign_in_as(client, user).get("/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Sorry, there is a problem with the service" in html
+    assert "boom" not in html
+    assert "Traceback" not in html
+
+
+def test_the_local_demo_serves_plain_http_cookies_without_debug(tmp_path):
+    """scripts/start sets LRS_LOCAL_DEMO: cookies that work on http://127.0.0.1, with
+    DEBUG (and its debug pages) off."""
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.ALLOWED_HOSTS, "
+        "s.SECURE_HSTS_SECONDS)"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "ALLOWED_HOSTS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")
+    }
+    env |= {
+        "LRS_LOCAL_DEMO": "true",
+        "SECRET_KEY": "k" * 50,
+        "DJANGO_SETTINGS_MODULE": "lrs.settings",
+        "LRS_DATA_DIR": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    assert out == "False False False ['127.0.0.1', 'localhost'] 0"

@@ -111,7 +111,18 @@ def test_upload_then_process_shows_the_counts_and_the_rejected_rows(
     assert process(job.pk) == "successful"
     page = ao_client.get(f"/achievements/{job.public_id}/")
     html = page.content.decode()
-    assert "Status: Successful" in text_of(page)
+    # The service calls the job "Successful", but 3 of its 5 rows were not applied: the
+    # tag and the heading say so, with the counts, never a green "Successful".
+    assert "Status: Some rows rejected" in text_of(page)
+    assert '<strong class="govuk-tag govuk-tag--orange">Some rows rejected</strong>' in html
+    assert (
+        '<h2 class="govuk-heading-m" id="job-outcome">3 of 5 rows were rejected, 2 applied</h2>'
+        in html
+    )
+    assert "govuk-tag--green" not in html
+    listing = ao_client.get("/achievements/").content.decode()
+    assert '<strong class="govuk-tag govuk-tag--orange">Some rows rejected</strong>' in listing
+    assert "3 rejected" in listing
     assert 'id="job-progress"' not in html
     assert "progress.js" not in html
     expected = {
@@ -135,7 +146,7 @@ def test_upload_then_process_shows_the_counts_and_the_rejected_rows(
     table = html[html.index('id="rejected-rows"') :]
     cells = [
         " ".join(re.sub(r"<[^>]+>", " ", cell).split())
-        for cell in re.findall(r'<td class="govuk-table__cell">(.*?)</td>', table, flags=re.S)
+        for cell in re.findall(r'<td class="govuk-table__cell"[^>]*>(.*?)</td>', table, flags=re.S)
     ]
     assert cells[:3] == ["4", "Field data", "FD06"]
     assert cells[4:7] == ["5", "Learner data", "LD01"]

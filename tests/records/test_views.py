@@ -5,6 +5,7 @@ who has viewed a record, and who may do what."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -291,3 +292,46 @@ def test_signed_out_people_are_sent_to_sign_in(client, learner):
     assert response.status_code == 302
     assert "/sign-in" in response["Location"]
     assert client.get(f"/learners/{learner.uln}/viewers/").status_code == 302
+
+
+# --- Carrying what is known to the PLR ---------------------------------------------------
+
+
+def _carried(html: str, form_id: str = "view-plr") -> dict[str, str]:
+    """The hidden inputs of the form with ``form_id``."""
+    form = html[html.index(f'id="{form_id}"') :]
+    form = form[: form.index("</form>")]
+    return dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+
+
+def test_from_a_learners_page_their_learning_record_opens_without_retyping_anything(
+    client, provider_user, learner, event
+):
+    sign_in_as(client, provider_user)
+    page = client.get(f"/learners/{learner.uln}/").content.decode()
+    assert 'form="view-plr"' in page
+    carried = _carried(page)
+    assert carried["uln"] == learner.uln
+    assert (carried["given_name"], carried["family_name"]) == ("Olivia", "Thornbury")
+    assert f'href="{PLR_URL}">View their learning record' not in page  # not an empty form
+    # Sent as the page's button sends it: the PLR itself, not a form to fill in again.
+    response = client.post(PLR_URL, carried)
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "Personal Learning Record" in text
+    assert "GCSE (9 to 1) in Mathematics" in text
+    assert "There is a problem" not in text
+
+
+def test_after_verifying_a_learner_their_record_opens_with_the_details_just_checked(
+    client, ao_user, learner, event
+):
+    sign_in_as(client, ao_user)
+    verified = client.post(
+        "/learners/verify",
+        {"uln": learner.uln, "given_name": "Olivia", "family_name": "Thornbury"},
+    ).content.decode()
+    carried = _carried(verified)
+    assert (carried["uln"], carried["given_name"]) == (learner.uln, "Olivia")
+    response = client.post(PLR_URL, carried)
+    assert "GCSE (9 to 1) in Mathematics" in text_of(response)

@@ -20,6 +20,7 @@ from lrs.achievementfiles.validation import validate_achievement_file
 from lrs.achievementfiles.writers import error_header, rejected_rows, write_errors
 from lrs.batchfiles.readers import format_of
 from lrs.batchfiles.records import BatchFileError
+from lrs.batchfiles.validation import counted
 
 
 def _date(text: str) -> dt.date:
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         )
         with read_achievements(path, filename=args.filename or path.name) as file:
             written = write_errors(args.errors, header, rejected_rows(file, today=today), fmt)
-        print(f"Wrote {written} rejected row(s) to {args.errors}")
+        print(f"Wrote {counted(written, 'rejected row')} to {args.errors}")
     return 0 if report.ok else 1
 
 

@@ -26,6 +26,7 @@ from lrs.batchfiles.validation import (
     FileVerdict,
     check_file_name,
     check_header,
+    counted,
 )
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 
@@ -95,7 +96,7 @@ class AchievementReport(FileVerdict[AchievementProblem]):
         elif not self.file_accepted:
             verdict = "REJECTED: the whole file is refused; fix the file problems above"
         else:
-            verdict = f"ERRORS: {len(self.rejected)} row(s) would be rejected"
+            verdict = f"ERRORS: {counted(len(self.rejected), 'row')} would be rejected"
         out.append(verdict)
         return out
 
@@ -178,15 +179,15 @@ def validate_achievements(
             AchievementProblem(
                 None if file.format == "XML" else 2,
                 "RecordCount",
-                f"RecordCount says {declared} but the file holds {file.records_read} "
-                "achievement record(s)",
+                f"RecordCount says {declared} but the file holds "
+                f"{counted(file.records_read, 'achievement record')}",
                 ErrorCode.FL05,
             )
         )
     if excel_rows:
         report.notes.append(
-            f"{excel_rows} row(s) have dates written like DD/MM/YYYY: the file was probably "
-            f"opened and saved in Excel. {EXCEL_DATE_FIX}"
+            f"{counted(excel_rows, 'row')} {'has' if excel_rows == 1 else 'have'} dates written "
+            f"like DD/MM/YYYY: the file was probably opened and saved in Excel. {EXCEL_DATE_FIX}"
         )
     return report
 

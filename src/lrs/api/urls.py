@@ -6,6 +6,7 @@ from ninja.throttling import AuthRateThrottle
 
 from lrs.api import errors
 from lrs.api.auth import BearerToken
+from lrs.api.docs import GovukDocs
 
 # Per user (token), shared by all endpoints; a module constant so tests can tighten it.
 API_THROTTLE = AuthRateThrottle(settings.LRS_API_RATE)
@@ -22,6 +23,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=BearerToken(),
     throttle=[API_THROTTLE],
+    docs=GovukDocs(),
 )
 errors.install(api)
 

@@ -22,6 +22,12 @@ FILE_HINT = (
     "LRV_<UKPRN>_<DDMMYYYYHHMM> for verifications, ending .CSV, .XML or .XLSX"
 )
 
+
+def file_hint(ukprn: str = "") -> str:
+    """FILE_HINT with the organisation's own UKPRN in it, when known."""
+    return FILE_HINT.replace("<UKPRN>", ukprn) if ukprn else FILE_HINT
+
+
 # The return codes a person can resolve in the portal, in the filter's order.
 EXCEPTION_FILTER_CODES = (ReturnCode.RC007, ReturnCode.RC008, ReturnCode.RC010)
 
@@ -44,11 +50,31 @@ def _batch_file_field(label: str) -> forms.FileField:
 
 class UploadForm(GovukForm):
     file = _batch_file_field("Batch file")
-    confirm_duplicate = forms.BooleanField(label="Yes, process this file again", required=False)
+
+    def __init__(self, *args: Any, ukprn: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = f"{file_hint(ukprn)}. The file may be up to {_max_mb()} MB."
+
+
+class UploadAgainForm(GovukForm):
+    again = forms.ChoiceField(
+        label="Do you want to process this file again?",
+        choices=[
+            ("yes", "Yes, process it again"),
+            ("no", "No, do not process it"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select yes if you want to process this file again",
+            "invalid_choice": "Select yes if you want to process this file again",
+        },
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = f"{FILE_HINT}. The file may be up to {_max_mb()} MB."
+        self.fields["again"].item_hints = {  # type: ignore[attr-defined]
+            "yes": "Learners already registered from it are found again, not registered twice",
+        }
 
 
 class ValidateForm(GovukForm):

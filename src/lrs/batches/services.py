@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import time
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -17,8 +21,9 @@ from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
 from lrs.batches.processing import COUNTER_OF, candidates_json, uploads_dir
 from lrs.batches.tasks import process_batch
 from lrs.batchfiles import BatchFileError, format_of
+from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, Layout
 from lrs.batchfiles.return_codes import ReturnCode as RC
-from lrs.batchfiles.validation import kind_of
+from lrs.batchfiles.validation import check_file_name, kind_of
 from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.learners import codes
@@ -27,6 +32,7 @@ from lrs.learners.services import (
     learner_match,
     learners_lock_for_registration,
 )
+from lrs.portal.text import govuk_datetime_text
 from lrs.users.models import User
 from lrs.validation.learner import Purpose, validate_learner
 
@@ -71,9 +77,68 @@ def _mb() -> int:
     return int(settings.LRS_BATCH_MAX_BYTES // (1024 * 1024))
 
 
+# Files kept while their sender decides whether to process a duplicate again.
+PENDING_FOLDER = "pending"
+PENDING_HOURS = 24
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A stored upload that repeats an earlier file, waiting for its sender's decision."""
+
+    token: str  # its name in the pending folder (ours, never the sender's)
+    file_name: str
+    file_format: str
+    size: int
+    sha256: str
+    earlier_name: str
+    earlier_at: dt.datetime
+
+
+class DuplicateFile(Conflict):
+    """The file repeats one the organisation sent before; ``pending`` keeps it."""
+
+    def __init__(self, message: str, pending: PendingFile | None) -> None:
+        super().__init__("duplicate_file", message)
+        self.pending = pending
+
+
+def _pending_dir() -> Path:
+    path = uploads_dir() / PENDING_FOLDER
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _forget_old_pending_files() -> None:
+    """Pending files nobody decided about within a day are removed."""
+    cutoff = time.time() - PENDING_HOURS * 3600
+    for path in _pending_dir().iterdir():
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _name_problems(file_name: str, kind: str) -> list[FieldProblem]:
+    """The file name is checked when the file arrives: one naming an impossible date must
+    not be "uploaded" only to fail in the worker seconds later."""
+    layout: Layout[Any] = VERIFY_LAYOUT if kind == BatchKind.VERIFY else LRB_LAYOUT
+    problems, _notes = check_file_name(file_name, layout)
+    return [FieldProblem("file", problem) for problem in problems]
+
+
 @transaction.atomic
-def batch_submit(*, actor: User, upload: UploadedFile, confirm_duplicate: bool = False) -> Batch:
-    """Accept a batch file and queue it for the worker; the file is checked there."""
+def batch_submit(
+    *,
+    actor: User,
+    upload: UploadedFile,
+    confirm_duplicate: bool = False,
+    keep_duplicate: bool = False,
+) -> Batch:
+    """Accept a batch file and queue it for the worker; the file is checked there.
+
+    A file that repeats an earlier one is refused unless ``confirm_duplicate``; with
+    ``keep_duplicate`` it is kept meanwhile (DuplicateFile.pending), for
+    ``batch_submit_pending`` once its sender confirms.
+    """
     file_name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
     kind = BatchKind.VERIFY if kind_of(file_name) == BatchKind.VERIFY else BatchKind.REGISTRATION
     if not actor.can(_required_capability(kind)):
@@ -86,6 +151,9 @@ def batch_submit(*, actor: User, upload: UploadedFile, confirm_duplicate: bool =
         fmt = format_of(file_name)
     except BatchFileError as exc:
         raise ValidationFailed([FieldProblem("file", exc.problem.rule)]) from None
+    name_problems = _name_problems(file_name, kind)
+    if name_problems:
+        raise ValidationFailed(name_problems)
     if (upload.size or 0) > settings.LRS_BATCH_MAX_BYTES:
         raise ValidationFailed(
             [
@@ -97,19 +165,77 @@ def batch_submit(*, actor: User, upload: UploadedFile, confirm_duplicate: bool =
             ]
         )
     stored, sha256, size = _store(upload, fmt)
-    earlier = (
+    earlier = _earlier(actor, sha256)
+    if earlier is not None and not confirm_duplicate:
+        when = govuk_datetime_text(earlier.created_at)
+        pending = None
+        if keep_duplicate:
+            _forget_old_pending_files()
+            (uploads_dir() / stored).rename(_pending_dir() / stored)
+            pending = PendingFile(
+                token=stored,
+                file_name=file_name,
+                file_format=fmt,
+                size=size,
+                sha256=sha256,
+                earlier_name=earlier.file_name,
+                earlier_at=earlier.created_at,
+            )
+        else:
+            (uploads_dir() / stored).unlink(missing_ok=True)
+        raise DuplicateFile(
+            f"This file was already uploaded on {when} as {earlier.file_name}. Upload it again "
+            "only if you mean to process it twice (confirm_duplicate).",
+            pending,
+        )
+    return _create(actor, kind, file_name, fmt, size, sha256, stored, earlier)
+
+
+def _earlier(actor: User, sha256: str) -> Batch | None:
+    return (
         Batch.objects.filter(organisation=actor.organisation, file_sha256=sha256)
         .exclude(status=BatchStatus.FAILED)
         .first()
     )
-    if earlier is not None and not confirm_duplicate:
-        (uploads_dir() / stored).unlink(missing_ok=True)
-        when = timezone.localtime(earlier.created_at).strftime("%d %B %Y at %H:%M")
-        raise Conflict(
-            "duplicate_file",
-            f"This file was already uploaded on {when} as {earlier.file_name}. Upload it again "
-            "only if you mean to process it twice (confirm_duplicate).",
-        )
+
+
+@transaction.atomic
+def batch_submit_pending(*, actor: User, pending: PendingFile) -> Batch:
+    """Process a kept duplicate after all: its sender confirmed they mean to send it twice."""
+    kind = kind_of(pending.file_name)
+    if not actor.can(_required_capability(kind)):
+        raise NotPermitted("Your role may not submit this kind of batch file")
+    source = _pending_dir() / Path(pending.token).name
+    if not source.is_file():
+        raise NotFound("The file is no longer kept: upload it again")
+    source.rename(uploads_dir() / source.name)
+    return _create(
+        actor,
+        BatchKind.VERIFY if kind == BatchKind.VERIFY else BatchKind.REGISTRATION,
+        pending.file_name,
+        pending.file_format,
+        pending.size,
+        pending.sha256,
+        source.name,
+        _earlier(actor, pending.sha256),
+    )
+
+
+def batch_pending_discard(*, pending: PendingFile) -> None:
+    """Its sender decided not to process the duplicate: nothing of it is kept."""
+    (_pending_dir() / Path(pending.token).name).unlink(missing_ok=True)
+
+
+def _create(
+    actor: User,
+    kind: str,
+    file_name: str,
+    fmt: str,
+    size: int,
+    sha256: str,
+    stored: str,
+    earlier: Batch | None,
+) -> Batch:
     batch = Batch.objects.create(
         kind=kind,
         organisation=actor.organisation,

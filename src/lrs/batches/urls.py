@@ -9,7 +9,9 @@ from lrs.batches import views
 urlpatterns = [
     path("batches/", views.batch_list, name="batch-list"),
     path("batches/upload/", views.batch_upload, name="batch-upload"),
+    path("batches/upload/again/", views.batch_upload_again, name="batch-upload-again"),
     path("batches/validate/", views.batch_validate, name="batch-validate"),
+    path("batches/template/<str:kind>.<str:fmt>", views.batch_template, name="batch-template"),
     path("batches/exceptions/", views.batch_exceptions, name="batch-exceptions-all"),
     path("batches/<uuid:public_id>/", views.batch_detail, name="batch-detail"),
     path("batches/<uuid:public_id>/progress.json", views.batch_progress, name="batch-progress"),

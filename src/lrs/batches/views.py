@@ -8,10 +8,12 @@ return code ever appear in these URLs: learners' details travel in POST bodies.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -25,21 +27,30 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
 from lrs.batches import selectors, services
-from lrs.batches.forms import ExceptionFilterForm, ResolveForm, UploadForm, ValidateForm
+from lrs.batches.forms import (
+    ExceptionFilterForm,
+    ResolveForm,
+    UploadAgainForm,
+    UploadForm,
+    ValidateForm,
+)
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
 from lrs.batches.processing import limits
 from lrs.batchfiles import BatchProblem, validate_file
+from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, BatchHeader, Layout
 from lrs.batchfiles.return_codes import (
     FAILURE_FLAGS,
     RETURN_CODES,
     VERIFY_RESPONSE_CODES,
     ReturnCode,
 )
+from lrs.batchfiles.writers import write_batch
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ServiceError, ValidationFailed
 from lrs.learners import selectors as learner_selectors
 from lrs.learners.forms import FIELD_LABELS
@@ -152,22 +163,31 @@ def _counts(batch: Batch) -> dict[str, int]:
 
 
 def _count_rows(batch: Batch) -> list[dict[str, Any]]:
+    """Each count with its label, and as a phrase for lists ("1 new learner")."""
     if batch.kind == BatchKind.VERIFY:
         labels = [
-            ("Matched", batch.existing_learners),
-            ("Did not match", batch.possible_matches),
-            ("ULN not found", batch.not_found),
-            ("Rejected", batch.rejected),
+            ("Matched", "matched", "matched", batch.existing_learners),
+            ("Did not match", "did not match", "did not match", batch.possible_matches),
+            ("ULN not found", "ULN not found", "ULNs not found", batch.not_found),
+            ("Rejected", "rejected", "rejected", batch.rejected),
         ]
     else:
         labels = [
-            ("New learners", batch.new_learners),
-            ("Existing or updated learners", batch.existing_learners),
-            ("Possible matches", batch.possible_matches),
-            ("ULN not found", batch.not_found),
-            ("Rejected", batch.rejected),
+            ("New learners", "new learner", "new learners", batch.new_learners),
+            (
+                "Existing or updated learners",
+                "existing or updated learner",
+                "existing or updated learners",
+                batch.existing_learners,
+            ),
+            ("Possible matches", "possible match", "possible matches", batch.possible_matches),
+            ("ULN not found", "ULN not found", "ULNs not found", batch.not_found),
+            ("Rejected", "rejected", "rejected", batch.rejected),
         ]
-    return [{"label": label, "value": value} for label, value in labels]
+    return [
+        {"label": label, "value": value, "phrase": f"{value:,} {one if value == 1 else many}"}
+        for label, one, many, value in labels
+    ]
 
 
 @dataclass(frozen=True)
@@ -231,26 +251,21 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def batch_upload(request: HttpRequest) -> HttpResponse:
     actor = signed_in_user(request)
     if request.method == "GET":
-        return _upload_page(request, UploadForm())
-    form = UploadForm(request.POST, request.FILES)
+        return _upload_page(request, UploadForm(ukprn=actor.organisation.ukprn))
+    form = UploadForm(request.POST, request.FILES, ukprn=actor.organisation.ukprn)
     if not form.is_valid():
-        return _upload_page(request, form, duplicate=bool(request.POST.get("confirm_duplicate")))
+        return _upload_page(request, form)
     try:
         batch = services.batch_submit(
-            actor=actor,
-            upload=form.cleaned_data["file"],
-            confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+            actor=actor, upload=form.cleaned_data["file"], keep_duplicate=True
         )
-    except Conflict as exc:
-        if exc.code != "duplicate_file":
+    except services.DuplicateFile as exc:
+        if exc.pending is None:
             raise
-        message = exc.message.replace(" (confirm_duplicate)", "")
-        form.add_error(
-            "file",
-            f"{message.split('. Upload it again', 1)[0]}. To process it again, choose the "
-            "file again and select \u201cYes, process this file again\u201d",
-        )
-        return _upload_page(request, form, duplicate=True)
+        # Kept: ask whether to process it again, without making them choose it again.
+        _forget_pending(request)
+        request.session[PENDING_SESSION_KEY] = _pending_to_session(exc.pending)
+        return redirect("portal:batch-upload-again")
     except NotPermitted as exc:
         form.add_error("file", exc.message)
         return _upload_page(request, form)
@@ -263,10 +278,123 @@ def batch_upload(request: HttpRequest) -> HttpResponse:
     return redirect("portal:batch-detail", public_id=batch.public_id)
 
 
-def _upload_page(
-    request: HttpRequest, form: UploadForm, *, duplicate: bool = False
-) -> HttpResponse:
-    return render(request, "batches/upload.html", {"form": form, "duplicate": duplicate})
+def _upload_page(request: HttpRequest, form: UploadForm) -> HttpResponse:
+    actor = signed_in_user(request)
+    return render(
+        request,
+        "batches/upload.html",
+        {
+            "form": form,
+            "ukprn": actor.organisation.ukprn,
+            "templates": _templates(actor),
+        },
+    )
+
+
+def _templates(actor: User) -> list[dict[str, Any]]:
+    """The empty files this user may start from: (what, [(format, URL)])."""
+    kinds = []
+    if actor.can(Capability.SUBMIT_BATCH):
+        kinds.append(("LRB", "Learner registration batch (LRB)"))
+    if actor.can(Capability.SUBMIT_VERIFY_BATCH):
+        kinds.append(("LRV", "Verify batch (LRV)"))
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "links": [
+                (fmt.upper(), reverse("portal:batch-template", args=[kind, fmt]))
+                for fmt in TEMPLATE_FORMATS
+            ],
+        }
+        for kind, label in kinds
+    ]
+
+
+# The file a person sent again, kept on the server (lrs.batches.services.PendingFile)
+# while they decide; only its details are in their session.
+PENDING_SESSION_KEY = "batches:pending_upload"
+
+
+def _pending_to_session(pending: services.PendingFile) -> dict[str, Any]:
+    return {**asdict(pending), "earlier_at": pending.earlier_at.isoformat()}
+
+
+def _pending_from_session(request: HttpRequest) -> services.PendingFile | None:
+    data = request.session.get(PENDING_SESSION_KEY)
+    if not data:
+        return None
+    return services.PendingFile(
+        **{**data, "earlier_at": dt.datetime.fromisoformat(data["earlier_at"])}
+    )
+
+
+def _forget_pending(request: HttpRequest) -> None:
+    pending = _pending_from_session(request)
+    if pending is not None:
+        services.batch_pending_discard(pending=pending)
+        del request.session[PENDING_SESSION_KEY]
+
+
+@require_http_methods(["GET", "POST"])
+@batch_user_required
+def batch_upload_again(request: HttpRequest) -> HttpResponse:
+    """A file that repeats an earlier one: process it again, or not."""
+    actor = signed_in_user(request)
+    pending = _pending_from_session(request)
+    if pending is None:
+        messages.info(request, "There is no file waiting for a decision: upload it again")
+        return redirect("portal:batch-upload")
+    form = UploadAgainForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["again"] == "no":
+            _forget_pending(request)
+            messages.info(request, f"{pending.file_name} was not processed again")
+            return redirect("portal:batch-list")
+        del request.session[PENDING_SESSION_KEY]
+        try:
+            batch = services.batch_submit_pending(actor=actor, pending=pending)
+        except NotFound as exc:
+            messages.info(request, exc.message)
+            return redirect("portal:batch-upload")
+        messages.success(request, f"{batch.file_name} uploaded again: it will be processed shortly")
+        return redirect("portal:batch-detail", public_id=batch.public_id)
+    return render(request, "batches/upload_again.html", {"form": form, "pending": pending})
+
+
+TEMPLATE_FORMATS = ("csv", "xlsx")
+
+
+@require_safe
+@batch_user_required
+def batch_template(request: HttpRequest, kind: str, fmt: str) -> FileResponse:
+    """An empty batch file of ``kind`` (LRB or LRV) to fill in: the headings, and row 2's
+    header with the file's own name and the organisation's UKPRN already filled in."""
+    actor = signed_in_user(request)
+    layouts: dict[str, Layout[Any]] = {"LRB": LRB_LAYOUT, "LRV": VERIFY_LAYOUT}
+    layout = layouts.get(kind)
+    if layout is None or fmt not in TEMPLATE_FORMATS:
+        raise Http404("No such template")
+    if not actor.can(
+        Capability.SUBMIT_VERIFY_BATCH if layout is VERIFY_LAYOUT else Capability.SUBMIT_BATCH
+    ):
+        raise PermissionDenied
+    name = template_name(layout.prefix, actor.organisation.ukprn, fmt)
+    buffer = io.BytesIO()
+    header = BatchHeader(
+        file_version=layout.file_version,
+        file_name=name,
+        ukprn=actor.organisation.ukprn,
+        learner_record_count=0,
+    )
+    write_batch(buffer, header, [], fmt=fmt.upper(), layout=layout)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=name)
+
+
+def template_name(prefix: str, ukprn: str, fmt: str) -> str:
+    """A batch file's name as the service expects it, stamped with the UK time now."""
+    return f"{prefix}_{ukprn}_{timezone.localtime():%d%m%Y%H%M}.{fmt.upper()}"
 
 
 def _batch(actor: User, public_id: uuid.UUID) -> Batch:
@@ -529,18 +657,25 @@ def batch_exception_resolve(request: HttpRequest, public_id: uuid.UUID, row: int
         # Amended, but still more than one learner could be this one: choose again.
         messages.info(
             request,
-            f"Row {resolved.row_number} still has possible matches after amending "
-            f"({resolved.return_code}): check the learners below and decide again",
+            f"Row {resolved.row_number} still has possible matches after amending: "
+            "check the learners below and decide again",
         )
         return redirect(
             "portal:batch-exception-resolve", public_id=batch.public_id, row=resolved.row_number
         )
-    outcome = f"ULN {resolved.uln}" if resolved.uln else "no ULN issued"
-    verb = "dismissed" if resolved.return_code == ReturnCode.RC016 else "resolved"
-    messages.success(
-        request, f"Row {resolved.row_number} {verb}: {resolved.return_code}, {outcome}"
-    )
+    messages.success(request, f"Row {resolved.row_number} {_resolved_text(resolved)}")
     return redirect(exceptions_url)
+
+
+def _resolved_text(row: BatchRow) -> str:
+    """What became of a resolved row, in words (its return code is in the output file)."""
+    outcome: str | None = {
+        str(ReturnCode.RC014): f"resolved: it is the existing learner with ULN {row.uln}",
+        str(ReturnCode.RC015): f"resolved: a new learner was registered with ULN {row.uln}",
+        str(ReturnCode.RC016): "dismissed: no ULN was issued",
+        str(ReturnCode.RC017): f"resolved after amending: the learner's ULN is {row.uln}",
+    }.get(row.return_code)
+    return outcome or f"resolved: ULN {row.uln}"
 
 
 def _resolve_page(

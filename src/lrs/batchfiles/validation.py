@@ -152,9 +152,14 @@ class ValidationReport(FileVerdict[BatchProblem]):
         elif not self.file_accepted:
             verdict = "REJECTED: the whole file is refused; fix the file problems above"
         else:
-            verdict = f"ERRORS: {len(self.rejected)} record(s) would be rejected"
+            verdict = f"ERRORS: {counted(len(self.rejected), 'record')} would be rejected"
         out.append(verdict)
         return out
+
+
+def counted(n: int, noun: str) -> str:
+    """ "1 record", "2 records": never "record(s)"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 # --- records -----------------------------------------------------------------------
@@ -476,15 +481,16 @@ def validate_batch(
             BatchProblem(
                 row=None if batch.format == "XML" else 2,
                 field="LearnerRecordCount",
-                rule=f"LearnerRecordCount says {declared} but the file holds {batch.records_read} "
-                "learner record(s)",
+                rule=f"LearnerRecordCount says {declared} but the file holds "
+                f"{counted(batch.records_read, 'learner record')}",
                 code="WSRC0017",
             )
         )
     if checker.excel_dates:
         report.notes.append(
-            f"{checker.excel_dates} record(s) have dates written like DD/MM/YYYY: the file was "
-            f"probably opened and saved in Excel. {EXCEL_DATE_FIX}"
+            f"{counted(checker.excel_dates, 'record')} "
+            f"{'has' if checker.excel_dates == 1 else 'have'} dates written like DD/MM/YYYY: the "
+            f"file was probably opened and saved in Excel. {EXCEL_DATE_FIX}"
         )
     return report
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from lrs.demo import data
+from lrs.demo.history import demo_history
 from lrs.learners.bulk import learners_bulk_load, synthetic_learner_record
 from lrs.learners.models import Learner
 from lrs.organisations.models import Organisation
@@ -39,8 +40,11 @@ class DemoSummary:
 
 
 @transaction.atomic
-def demo_load() -> DemoSummary:
-    """Create whatever of the demo data is missing; running it twice changes nothing."""
+def demo_load(*, history: bool = True) -> DemoSummary:
+    """Create whatever of the demo data is missing; running it twice changes nothing.
+
+    With ``history`` a new register also gets weeks of activity (lrs.demo.history).
+    """
     orgs_created = users_created = 0
     for spec in data.ORGANISATIONS:
         if not Organisation.objects.filter(ukprn=spec.ukprn).exists():
@@ -80,6 +84,9 @@ def demo_load() -> DemoSummary:
         learners_created += learners_bulk_load(
             records=_demo_second_records(people[-DEMO_DUPLICATES:]), source="lrs demo"
         )
+        # Last, on the finished register: weeks of activity for the desk's first look.
+        if history:
+            demo_history()
     return DemoSummary(
         organisations_created=orgs_created,
         users_created=users_created,

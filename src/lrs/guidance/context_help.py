@@ -57,6 +57,7 @@ HELP_TOPICS: dict[str, str] = {
     # Batch files
     "portal:batch-list": f"{_P}/batch-files/#following-your-batch-files",
     "portal:batch-upload": f"{_P}/batch-files/#sending-a-batch-file",
+    "portal:batch-upload-again": f"{_P}/batch-files/#sending-a-batch-file",
     "portal:batch-validate": f"{_P}/batch-files/#checking-a-file-before-you-send-it",
     "portal:batch-detail": f"{_P}/batch-files/#the-output-file",
     "portal:batch-exceptions-all": f"{_P}/batch-exceptions/",
@@ -139,6 +140,7 @@ TOPICS_BY_ORGANISATION_TYPE: dict[str, dict[str, str]] = {
         ),
         "portal:batch-list": f"{_AO_BATCH}",
         "portal:batch-upload": f"{_AO_BATCH}",
+        "portal:batch-upload-again": f"{_AO_BATCH}",
         "portal:batch-validate": f"{_AO_BATCH}",
         "portal:batch-detail": f"{_AO_BATCH}",
         "portal:plr-view": (
@@ -168,6 +170,7 @@ NO_HELP_NEEDED: frozenset[str] = frozenset(
         "portal:sign-out",  # POST only
         "portal:batch-progress",  # JSON
         "portal:batch-output",  # file download
+        "portal:batch-template",  # file download
         "portal:achievement-job-progress",  # JSON
         "portal:achievement-job-errors",  # file download
         "portal:challenge-export",  # CSV download

@@ -17,6 +17,12 @@ PREFIX_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 TEMPORARY_ULN = "9999999999"
 
 
+NOT_A_REAL_ULN = (
+    "The digits do not make up a real ULN (one may be mistyped or two swapped): check the "
+    "whole number against the learner's records or the document it came from"
+)
+
+
 class UlnError(ValueError):
     """Raised when a string is not a valid ULN; ``reason`` says which rule failed."""
 
@@ -64,10 +70,10 @@ def validate(uln: str) -> str:
     if uln == TEMPORARY_ULN:
         raise UlnError("9999999999 is the temporary ULN placeholder, not a learner's ULN")
     expected = check_digit(uln[:9])
-    if expected is None:
-        raise UlnError("The first 9 digits of this ULN cannot have a check digit")
-    if int(uln[9]) != expected:
-        raise UlnError(f"The check digit is wrong: expected {expected}, found {uln[9]}")
+    # Never say which digit would be right: a mistyped ULN "corrected" that way is
+    # another learner's number. The only fix is to check it against where it came from.
+    if expected is None or int(uln[9]) != expected:
+        raise UlnError(NOT_A_REAL_ULN)
     return uln
 
 

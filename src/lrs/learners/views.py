@@ -504,12 +504,10 @@ def learner_update(request: HttpRequest, uln: str) -> HttpResponse:
         else:
             if result.response_code == codes.NO_CHANGE:
                 messages.info(
-                    request,
-                    f"You did not change anything, so the learner was not updated "
-                    f"({result.response_code})",
+                    request, "You did not change anything, so the learner was not updated"
                 )
             else:
-                messages.success(request, f"Learner details updated ({result.response_code})")
+                messages.success(request, "Learner details updated")
             return redirect("portal:learner-detail", uln=learner.uln)
     return render(
         request, "learners/update.html", {"form": form, "learner": learner, "stale": stale}
@@ -631,6 +629,11 @@ def learner_verify(request: HttpRequest) -> HttpResponse:
                             if flag in FLAG_MEANINGS
                         ],
                         "checked": _verified_details(item),
+                        # The details just verified open the PLR without typing them again.
+                        "plr": item
+                        if actor.can(C.VIEW_PLR)
+                        and result.response_code in (codes.VERIFY_MATCH, codes.VERIFY_LINKED_MATCH)
+                        else None,
                     },
                 )
     return render(request, "learners/verify.html", {"form": form})
@@ -676,7 +679,7 @@ def learner_lookup(request: HttpRequest) -> HttpResponse:
                     messages.info(
                         request,
                         f"ULN {result.incoming_uln} has been merged into this learner's ULN "
-                        f"{result.learner.uln} ({result.response_code})",
+                        f"{result.learner.uln}: use {result.learner.uln} from now on",
                     )
                 return redirect("portal:learner-detail", uln=result.learner.uln)
     return render(request, "learners/lookup.html", {"form": form, "not_found": not_found})

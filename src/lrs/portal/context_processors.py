@@ -84,6 +84,17 @@ _NAVIGATION: list[tuple[str, str, tuple[Capability, ...], tuple[str, ...]]] = [
 ]
 # Items the service desk does not see: it answers support requests rather than raising them.
 _NOT_FOR_THE_DESK = {"support-requests"}
+# Sections reached from the home page (the service name links there) rather than from
+# the header, which would otherwise wrap onto three rows for a super user: the home page
+# itself, and what people open now and then rather than every day.
+_HOME_PAGE_ONLY = {
+    "home",
+    "api-tokens",
+    "soap-credentials",
+    "audit-search",
+    "misuse-alerts",
+    "published-lists",
+}
 
 
 def _section_matches(url_name: str, prefixes: tuple[str, ...]) -> bool:
@@ -98,6 +109,8 @@ def navigation_for(request: HttpRequest, capabilities: frozenset[str]) -> list[d
         if needed and not any(capability in capabilities for capability in needed):
             continue
         if name in _NOT_FOR_THE_DESK and Capability.APPROVE_ORGANISATIONS in capabilities:
+            continue
+        if name in _HOME_PAGE_ONLY:
             continue
         current = bool(url_name) and _section_matches(url_name or "", prefixes)
         items.append(

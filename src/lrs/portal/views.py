@@ -20,14 +20,25 @@ class Action:
     capability: Capability
     text: str
     url_name: str
+    # False for what the service desk itself never does: it answers ULN problem reports
+    # and mediates challenges, but has no records of its own to be challenged.
+    for_desk: bool = True
 
     @property
     def href(self) -> str:
         return reverse(f"portal:{self.url_name}")
 
 
-# What each capability lets a person do, in the order the home page lists them.
+# What each capability lets a person do, in the order the home page lists them: the
+# service desk's own work first (only the desk has those capabilities).
 ACTIONS: list[Action] = [
+    Action(C.APPROVE_ORGANISATIONS, "Service desk dashboard", "service-desk"),
+    Action(C.APPROVE_ORGANISATIONS, "Organisation applications", "organisation-applications"),
+    Action(C.APPROVE_ORGANISATIONS, "Organisations", "organisation-list"),
+    Action(C.MERGE_LEARNERS, "Duplicate learners", "duplicate-list"),
+    Action(C.PUBLISH_LISTS, "Published lists", "published-lists"),
+    Action(C.APPROVE_ORGANISATIONS, "Support requests", "support-queue"),
+    Action(C.MEDIATE_CHALLENGES, "Learners' reports and requests for a copy", "learner-requests"),
     Action(C.MANAGE_USERS, "Manage users", "users"),
     Action(C.USE_API, "API tokens", "api-tokens"),
     Action(C.MANAGE_USERS, "Web service (SOAP) credentials", "soap-credentials"),
@@ -43,16 +54,11 @@ ACTIONS: list[Action] = [
     Action(C.VIEW_PLR, "View a Personal Learning Record (PLR)", "plr-view"),
     Action(C.UPLOAD_ACHIEVEMENTS, "Upload achievements", "achievement-job-list"),
     Action(C.RAISE_CHALLENGE, "Challenge a learning record", "challenge-start"),
-    Action(C.RESOLVE_CHALLENGE, "Resolve challenges to your records", "challenge-list"),
+    Action(
+        C.RESOLVE_CHALLENGE, "Resolve challenges to your records", "challenge-list", for_desk=False
+    ),
     Action(C.MEDIATE_CHALLENGES, "Mediate challenges", "challenge-list"),
-    Action(C.APPROVE_ORGANISATIONS, "Service desk dashboard", "service-desk"),
-    Action(C.APPROVE_ORGANISATIONS, "Organisation applications", "organisation-applications"),
-    Action(C.APPROVE_ORGANISATIONS, "Organisations", "organisation-list"),
-    Action(C.MERGE_LEARNERS, "Duplicate learners", "duplicate-list"),
-    Action(C.PUBLISH_LISTS, "Published lists", "published-lists"),
-    Action(C.APPROVE_ORGANISATIONS, "Support requests", "support-queue"),
-    Action(C.FIND_LEARNER, "Report a problem with a ULN", "uln-problem-new"),
-    Action(C.MEDIATE_CHALLENGES, "Learners' reports and requests for a copy", "learner-requests"),
+    Action(C.FIND_LEARNER, "Report a problem with a ULN", "uln-problem-new", for_desk=False),
 ]
 
 
@@ -61,12 +67,17 @@ ACTIONS: list[Action] = [
 def home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     capabilities = user.capabilities()
+    desk = user.in_service_desk()
     return render(
         request,
         "portal/home.html",
         {
             "capabilities": capabilities,
-            "available": [action for action in ACTIONS if action.capability in capabilities],
+            "available": [
+                action
+                for action in ACTIONS
+                if action.capability in capabilities and (action.for_desk or not desk)
+            ],
         },
     )
 

@@ -67,7 +67,39 @@ _KIND_COLOURS = {
 
 
 def status_colour(job: AchievementJob) -> str:
-    return _STATUS_COLOURS.get(JobStatus(job.status), "grey")
+    return status_tag(job)[1]
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count:,} rows"
+
+
+def status_tag(job: AchievementJob) -> tuple[str, str]:
+    """The job's status as its tag says it: (text, colour).
+
+    The service calls a job that ran to the end "Successful" even when rows were
+    rejected; the tag must not say so in green when some, or all, were not applied.
+    """
+    if job.status == JobStatus.SUCCESSFUL and job.rejected_records:
+        if not job.successful_records:
+            return "All rows rejected", "red"
+        return "Some rows rejected", "orange"
+    return str(job.get_status_display()), _STATUS_COLOURS.get(JobStatus(job.status), "grey")
+
+
+def outcome_heading(job: AchievementJob) -> str:
+    """What happened to the rows of a processed job, with the counts ("" until then)."""
+    if job.status != JobStatus.SUCCESSFUL:
+        return ""
+    rejected, total = job.rejected_records, job.records
+    if not total:
+        return "The file had no rows to apply"
+    if not rejected:
+        return "The row was applied" if total == 1 else f"All {_rows(total)} were applied"
+    if not job.successful_records:
+        return "The row was rejected" if total == 1 else f"All {_rows(total)} were rejected"
+    verb = "was" if rejected == 1 else "were"
+    return f"{rejected:,} of {_rows(total)} {verb} rejected, {job.successful_records:,} applied"
 
 
 def is_finished(job: AchievementJob) -> bool:
@@ -230,7 +262,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
             "rows": [
                 {
                     "job": job,
+                    "status": status_tag(job)[0],
                     "colour": status_colour(job),
+                    "rejected": job.rejected_records if job.status in _COUNTED else 0,
                     "percentage": (
                         percentage(job.percentage_successful) if job.status in _COUNTED else ""
                     ),
@@ -276,7 +310,9 @@ def job_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "records/jobs/detail.html",
         {
             "job": job,
+            "status": status_tag(job)[0],
             "colour": status_colour(job),
+            "outcome": outcome_heading(job),
             "finished": is_finished(job),
             "progress": progress_text(job),
             "poll_ms": POLL_SECONDS * 1000,

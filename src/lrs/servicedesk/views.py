@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_safe
 from lrs.access import Capability
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.servicedesk import selectors
+from lrs.servicedesk.charts import Chart, bar_chart, column_chart
 from lrs.support.selectors import support_desk_summary
 
 # The volumes in two tables narrow enough to read without scrolling sideways: (id,
@@ -50,6 +52,50 @@ def _volume_tables(volumes: selectors.Volumes) -> list[dict[str, Any]]:
     return tables
 
 
+def _day(day: dt.date | None) -> str:
+    return f"{day:%a} {day.day} {day:%b}" if day else ""
+
+
+def _long_day(day: dt.date | None) -> str:
+    return f"{day.day} {day:%B}" if day else ""
+
+
+def _volume_charts(volumes: selectors.Volumes) -> list[dict[str, object]]:
+    """One column chart per measure, oldest day on the left and today on the right, with
+    what it shows in words (its title and description)."""
+    days = list(reversed(volumes.rows))
+    charts = []
+    for measure in volumes.measures:
+        counts = [row.counts.get(measure.key, 0) for row in days]
+        total = sum(counts)
+        if total:
+            busiest = max(range(len(days)), key=lambda i: (counts[i], i))
+            summary = (
+                f"{total:,} in the last {volumes.days} days, from {_long_day(days[0].day)} "
+                f"to today; the most, {counts[busiest]:,}, on {_long_day(days[busiest].day)}; "
+                f"{counts[-1]:,} today so far."
+            )
+        else:
+            summary = f"None in the last {volumes.days} days."
+        charts.append(
+            {
+                "key": measure.key.replace("_", "-"),
+                "label": measure.label,
+                "total": f"{total:,}",
+                "today": f"{counts[-1]:,}",
+                "summary": summary,
+                "chart": column_chart([(_day(row.day), n) for row, n in zip(days, counts)]),
+            }
+        )
+    return charts
+
+
+def _backlog_chart(backlog: selectors.Backlog) -> Chart | None:
+    if not backlog.waiting:
+        return None
+    return bar_chart([(f"{line.kind}: {line.label.lower()}", line.count) for line in backlog.lines])
+
+
 def _application_url(reference: str) -> str:
     """The longest-waiting application's own page, or the list of applications if there
     is no such page (it belongs to the organisations app)."""
@@ -75,6 +121,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "oldest_application_url": _application_url(board.applications.oldest_reference),
             "stall_minutes": round(board.backlog.stall_seconds / 60, 1),
             "volume_tables": _volume_tables(board.volumes),
+            "volume_charts": _volume_charts(board.volumes),
+            "backlog_chart": _backlog_chart(board.backlog),
             "support": support_desk_summary(actor=actor),
         },
     )

@@ -20,10 +20,16 @@ def help_topic(context: Any) -> str:
     return help_topic_for(request) if request is not None else ""
 
 
-@register.simple_tag
-def support_request_url() -> str:
-    """Where to ask the service desk: the support request form if the support app
-    provides one, else the guidance on getting help."""
+@register.simple_tag(takes_context=True)
+def support_request_url(context: Any) -> str:
+    """Where a signed-in user asks the service desk: the support request form (else the
+    guidance on getting help). "" for anyone who cannot raise a request there: a visitor
+    who is not signed in (the form would only ask them to sign in) and the service desk
+    itself."""
+    request = getattr(context, "request", None)
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.in_service_desk():
+        return ""
     try:
         return reverse("portal:support-request-new")
     except NoReverseMatch:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from lrs.portal.forms import DatePartsWidget
-from lrs.portal.text import with_article
+from lrs.portal.text import govuk_datetime_text, with_article
 
 register = template.Library()
 
@@ -145,18 +145,6 @@ def govuk_error_summary(form: forms.Form | None) -> dict[str, Any]:
     return {"items": items}
 
 
-def _time(moment: datetime) -> str:
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    if moment.minute == 0:
-        if moment.hour == 12:
-            return "midday"
-        if moment.hour == 0:
-            return "midnight"
-        return f"{hour}{suffix}"
-    return f"{hour}:{moment.minute:02d}{suffix}"
-
-
 @register.filter
 def govuk_date(value: date | datetime | None) -> str:
     """A date as GOV.UK writes it: 5 January 2026."""
@@ -172,8 +160,7 @@ def govuk_datetime(value: datetime | None) -> str:
     """A moment as GOV.UK writes it: 5 January 2026 at 2:15pm (UK time)."""
     if value is None:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{local.day} {local:%B %Y} at {_time(local)}"
+    return govuk_datetime_text(value)
 
 
 register.filter("with_article", with_article)
