@@ -146,6 +146,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = int(os.environ.get("LRS_WORKER_HEARTBEAT_SECONDS", "10"))
 
+# --- Matching ---------------------------------------------------------------------------
+# How long a process keeps the register's name frequencies and size before counting them
+# again (see lrs.learners.scoring).
+LRS_MATCHING_STATS_SECONDS = float(os.environ.get("LRS_MATCHING_STATS_SECONDS", "600"))
+
 # --- Caches (throttling and sign-in lockout counters) -----------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
