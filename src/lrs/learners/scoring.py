@@ -46,7 +46,9 @@ def build_register_scorer() -> Scorer:
     given = _counts("given_name")
     family = _counts("family_name")
     size = sum(given.values())
-    return Scorer(frequencies=FrequencyTable.from_counts(given, family), register_size=size)
+    from lrs.learners.calibration import active_weights
+
+    return Scorer(active_weights(), FrequencyTable.from_counts(given, family), register_size=size)
 
 
 def register_scorer() -> Scorer:
