@@ -11,6 +11,7 @@ FRAMEWORK_FREE = [
     "access",
     "matching",
     "synthetic",
+    "evaluation",
     "validation",
     "batchfiles",
     "achievementfiles",

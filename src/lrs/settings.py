@@ -146,6 +146,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = int(os.environ.get("LRS_WORKER_HEARTBEAT_SECONDS", "10"))
 
+# --- Matching ---------------------------------------------------------------------------
+# How long a process keeps the register's name frequencies and size before counting them
+# again (see lrs.learners.scoring).
+LRS_MATCHING_STATS_SECONDS = float(os.environ.get("LRS_MATCHING_STATS_SECONDS", "600"))
+# Where calibrated parameter sets are kept (lrs.learners.calibration); how often a worker
+# recalibrates (0: never); the smallest register calibrated (smaller: shipped defaults).
+LRS_MATCHING_DIR = Path(os.environ.get("LRS_MATCHING_DIR", DATA_DIR / "matching"))
+LRS_MATCHING_CALIBRATE_HOURS = float(os.environ.get("LRS_MATCHING_CALIBRATE_HOURS", "24"))
+LRS_MATCHING_MIN_REGISTER = int(os.environ.get("LRS_MATCHING_MIN_REGISTER", "10000"))
+
 # --- Caches (throttling and sign-in lockout counters) -----------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
@@ -278,6 +288,7 @@ LRS_WORKER_RECOVERY = [
     "lrs.challenges.services.challenges_check_deadlines_if_due",
     "lrs.publications.services.list_editions_publish_if_due",
     "lrs.duplicates.services.duplicate_scan_start_if_due",
+    "lrs.learners.calibration.matching_calibrate_if_due",
 ]
 
 # --- Onboarding ----------------------------------------------------------------------------

@@ -15,6 +15,10 @@ from lrs.settings import PASSWORD_HASHERS
 # test checks that production settings hash with Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test builds its own register: count its names afresh for every find.
+LRS_MATCHING_STATS_SECONDS = 0.0
+# Tests use the shipped parameters unless they make their own (never a developer's).
+LRS_MATCHING_DIR = None  # type: ignore[assignment]
 
 # A file, not SQLite's shared-cache memory database: threads and worker processes in
 # tests then see the same WAL and locking behaviour as production.

@@ -36,6 +36,35 @@ def test_register_then_find_through_the_api_with_scores_and_explanations(client,
     assert found["candidates"][0]["explanation"]
 
 
+def test_a_high_score_kept_possible_names_the_rule_and_never_claims_certainty(client, headers):
+    assert post(client, "/api/v1/learners", person(), headers).status_code == 201
+    # A nickname for the learner, who has also moved: it could as well be a twin.
+    found = post(
+        client,
+        "/api/v1/learners/search",
+        person(given_name="Ollie", last_known_postcode="B15 2TT"),
+        headers,
+    ).json()
+    assert found["response_code"] == codes.POSSIBLE
+    assert found["held_back_by"] == "given_name_differs"
+    assert "twin or sibling" in found["held_back_reason"]
+    best = found["candidates"][0]
+    assert best["held_back_by"] == found["held_back_by"]
+    assert best["score"] <= 0.5
+
+
+def test_a_stranger_sharing_only_given_name_and_birthday_is_no_match(client, headers):
+    assert post(client, "/api/v1/learners", person(), headers).status_code == 201
+    found = post(
+        client,
+        "/api/v1/learners/search",
+        person(family_name="Okonkwo", last_known_postcode="M1 1AE"),
+        headers,
+    ).json()
+    assert found["response_code"] == codes.NO_MATCH
+    assert found["held_back_by"] == ""
+
+
 def test_a_duplicate_registration_is_409_with_wsrc0021(client, headers):
     post(client, "/api/v1/learners", person(), headers)
     response = post(client, "/api/v1/learners", person(), headers)

@@ -329,7 +329,10 @@ def test_an_exact_match_shows_the_learner_with_a_percentage_score_and_explanatio
 def test_possible_matches_are_listed_as_candidate_cards_with_negative_weights_explained(
     online, online_user, olivia
 ):
-    response = online.post("/learners/find", find_post(last_known_postcode="B15 2TT"))
+    # A nickname and a move: strong evidence, but a nickname could be a twin's name.
+    response = online.post(
+        "/learners/find", find_post(given_name="Ollie", last_known_postcode="B15 2TT")
+    )
     html = html_of(response)
     page = text_of(response)
     assert title("Possible matches") in html
@@ -339,8 +342,20 @@ def test_possible_matches_are_listed_as_candidate_cards_with_negative_weights_ex
     assert re.search(
         r"Postcode Different -\d+\.\d Strong evidence this is a different person", page
     )
+    # The rule that kept a high score possible is named, and the score does not claim
+    # a certainty the verdict denies.
+    assert "Why this is not an exact match" in page
+    assert "this could be a twin or sibling" in page
+    assert "more than 99%" not in page
     # None of them? The user may register the learner they were looking for.
     assert hidden_inputs(html, "/learners/register")["last_known_postcode"] == "B15 2TT"
+
+
+def test_a_learner_who_moved_with_everything_else_exact_is_found_exactly(
+    online, online_user, olivia
+):
+    response = online.post("/learners/find", find_post(last_known_postcode="B15 2TT"))
+    assert outcome_code(response) == codes.EXACT
 
 
 def test_too_many_matches_asks_for_more_details_with_the_form_open_again(online, online_user):

@@ -85,12 +85,18 @@ class CandidateOut(Schema):
     score: float
     master_substituted: bool
     explanation: list[ExplanationOut]
+    # On the best candidate of a possible answer that scored like an exact match: the
+    # safety rule that kept it possible, and why.
+    held_back_by: str = ""
+    held_back_reason: str = ""
 
 
 class FindOut(Schema):
     response_code: str
     outcome: str
     candidates: list[CandidateOut]
+    held_back_by: str = ""
+    held_back_reason: str = ""
 
 
 class LearnerOut(Schema):
@@ -147,6 +153,8 @@ def _candidate(c: Candidate) -> CandidateOut:
         explanation=[
             ExplanationOut(field=e.field, level=e.level, weight=e.weight) for e in c.explanation
         ],
+        held_back_by=c.held_back_by,
+        held_back_reason=c.held_back_reason,
     )
 
 
@@ -178,6 +186,8 @@ def find(request: HttpRequest, payload: FindIn) -> FindOut:
         response_code=result.response_code,
         outcome=result.outcome,
         candidates=[_candidate(c) for c in result.candidates],
+        held_back_by=result.held_back_by,
+        held_back_reason=result.held_back_reason,
     )
 
 

@@ -26,13 +26,15 @@ from lrs.core.services import UlnSpaceExhausted, uln_allocate
 from lrs.identifiers import uln as uln_rules
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
+from lrs.learners.scoring import register_scorer
 from lrs.matching import (
+    HELD_BACK_REASONS,
     KEY_COLUMNS,
     Demographics,
     MatchResult,
     Prepared,
     classify,
-    default_scorer,
+    default_thresholds,
     prepare,
     query_keys,
     stored_keys,
@@ -124,6 +126,10 @@ class Candidate:
     score: float
     explanation: list[FieldExplanation]
     master_substituted: bool = False
+    # Set on the best candidate of a possible answer when it scored above the exact
+    # threshold and a safety rule kept it possible: the rule's code and its words.
+    held_back_by: str = ""
+    held_back_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +138,9 @@ class FindResult:
     outcome: str
     candidates: list[Candidate] = field(default_factory=list)
     possible_count: int = 0
+    # Why the best candidate is not an exact match though it scored like one ("" if not).
+    held_back_by: str = ""
+    held_back_reason: str = ""
 
 
 def learner_demographics(values: Mapping[str, Any]) -> Demographics:
@@ -186,7 +195,7 @@ def _find(values: Mapping[str, Any]) -> FindResult:
 def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
     by_id = {row["id"]: row for row in rows}
     candidates = [(row["id"], learner_demographics(row)) for row in rows]
-    scored = default_scorer().score_all(prepare(query), candidates)
+    scored = register_scorer().score_all(prepare(query), candidates)
     # A linked record and its master are one person: only the better of them (scored
     # best first) takes part, so that they never contest each other.
     best: dict[int, MatchResult] = {}
@@ -197,7 +206,13 @@ def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -
     if result.outcome is MatchOutcome.NONE:
         return FindResult(codes.NO_MATCH, "no_match")
     if result.outcome is MatchOutcome.TOO_MANY:
-        return FindResult(codes.TOO_MANY, "too_many", possible_count=result.possible_count)
+        return FindResult(
+            codes.TOO_MANY,
+            "too_many",
+            possible_count=result.possible_count,
+            held_back_by=result.held_back_by,
+            held_back_reason=result.held_back_reason,
+        )
     linked_masters = _masters_of(
         [by_id[int(str(m.ref))] for m in result.matches if by_id[int(str(m.ref))]["master_id"]]
     )
@@ -214,21 +229,43 @@ def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -
         if target_id in seen:
             continue
         seen.add(target_id)
+        held_back = result.held_back_by if match is result.matches[0] else ""
         found.append(
             Candidate(
                 learner_id=target_id,
                 uln=uln,
-                score=round(match.score, 4),
+                score=_shown_score(match.score, result.outcome),
                 explanation=[
                     FieldExplanation(e.field, e.level, e.weight) for e in match.explanation
                 ],
                 master_substituted=substituted,
+                held_back_by=held_back,
+                held_back_reason=HELD_BACK_REASONS.get(held_back, ""),
             )
         )
     if result.outcome is MatchOutcome.EXACT:
         code = codes.MASTER_SUBSTITUTED if found[0].master_substituted else codes.EXACT
         return FindResult(code, "exact_match", found, result.possible_count)
-    return FindResult(codes.POSSIBLE, "possible_matches", found, result.possible_count)
+    return FindResult(
+        codes.POSSIBLE,
+        "possible_matches",
+        found,
+        result.possible_count,
+        result.held_back_by,
+        result.held_back_reason,
+    )
+
+
+def _shown_score(score: float, outcome: MatchOutcome) -> float:
+    """The score a person sees: never a near-certainty beside "possible".
+
+    A candidate that scored above the exact threshold yet is only possible was held back
+    by a rule about someone the register cannot tell apart from them (a twin, a sibling,
+    a second record): it is shown as no more likely than that other person, 50%.
+    """
+    if outcome is MatchOutcome.POSSIBLE and score >= default_thresholds().exact:
+        return 0.5
+    return round(score, 4)
 
 
 def _masters_of(rows: list[dict[str, Any]]) -> dict[int, str]:

@@ -129,6 +129,8 @@ class CandidateView:
     master_substituted: bool
     learner: Learner | None
     rows: list[ExplanationRow] = field(default_factory=list)
+    # Why this candidate, though it scored like one, is not an exact match.
+    held_back_reason: str = ""
 
     @property
     def name(self) -> str:
@@ -154,6 +156,7 @@ def candidate_views(actor: User, candidates: list[Candidate]) -> list[CandidateV
                 )
                 for e in c.explanation
             ],
+            held_back_reason=c.held_back_reason,
         )
         for c in candidates
     ]

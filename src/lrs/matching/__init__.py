@@ -14,12 +14,15 @@ See docs/matching.md for the design and measured quality.
 """
 
 from lrs.matching.classify import (
+    HELD_BACK_REASONS,
     MAX_POSSIBLE,
     Classification,
     Outcome,
     Thresholds,
     classify,
     default_thresholds,
+    exact_block,
+    has_evidence_beyond_given_and_dob,
     is_exact_candidate,
     match,
 )
@@ -46,6 +49,7 @@ from lrs.matching.score import (
 
 __all__ = [
     "GENDERS",
+    "HELD_BACK_REASONS",
     "KEY_COLUMNS",
     "KEY_MAX_LENGTHS",
     "MAX_POSSIBLE",
@@ -67,6 +71,8 @@ __all__ = [
     "default_scorer",
     "default_thresholds",
     "default_weights",
+    "exact_block",
+    "has_evidence_beyond_given_and_dob",
     "is_exact_candidate",
     "match",
     "normalise_postcode",

@@ -2,30 +2,38 @@
 
 Safety over convenience: a wrong exact match attaches a learner's achievements to a
 stranger, while a "possible" only costs a person a look. So an exact match needs, on
-top of a high score:
+top of a score (the posterior probability, given the register's size) of 1 - 2**-10:
 
 * strong agreement on the three identifying fields:
 
-  - given name exact after normalisation. Not a nickname: twins are given related
-    names (Jack and John, Edward and Teddy), and a nickname query for one twin would
-    otherwise be an exact match for the other. Nor a typo, a shared first part of a
-    multi-part name or a merely similar spelling, for the same reason,
+  - given name exact after normalisation, or one typing error that makes a string which
+    is nobody's given name and is one edit from the candidate's name alone ("Jonh" is
+    a typo; "Aiden" for Aidan, "Jon" for John could be a twin). Never a nickname, a
+    shared first part or a merely similar spelling: twins are given related names
+    (Jack and John, Amelia and Emilia);
   - family name exact, previous family name, one part of a double-barrelled name, same
-    sound, or one typing error,
+    sound, or one typing error;
   - date of birth exact or with day and month swapped;
 
   when the names only agree crosswise (given and family swapped), both must be exact;
 * gender not contradicting;
+* when the given name is a typo, no other record with the query's family name and date
+  of birth (a registered twin or sibling);
 * no second candidate that also qualifies, and the runner-up at least ``margin`` weight
   behind.
 
-Twins share family name, date of birth and postcode; their given names differ, so the
-given-name rule alone keeps one twin from ever being the exact match for the other.
+When the best candidate scores above the exact threshold but one of these rules keeps it
+possible, the classification names the rule (``held_back_by``) so people see why.
+
+A possible match needs a weight of at least ``possible_weight`` bits and evidence beyond
+a shared given name and date of birth: an agreeing family name (any level but
+"different"), a postcode in the same district, or an agreeing optional field.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -41,12 +49,15 @@ from lrs.matching.score import (
 )
 
 __all__ = [
+    "HELD_BACK_REASONS",
     "MAX_POSSIBLE",
     "Classification",
     "Outcome",
     "Thresholds",
     "classify",
     "default_thresholds",
+    "exact_block",
+    "has_evidence_beyond_given_and_dob",
     "is_exact_candidate",
     "match",
 ]
@@ -64,7 +75,8 @@ class Outcome(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    # Minimum score of an exact match, and of a possible match.
+    # Minimum score of an exact match (a posterior probability: the score depends on the
+    # register's size), and of a possible match at the shipped offset.
     exact: float
     possible: float
     # Bits of weight by which an exact match must lead the runner-up.
@@ -73,6 +85,15 @@ class Thresholds:
     # candidate 2**spread times less likely than another is no real alternative, and
     # keeping it would turn clear answers into "too many".
     spread: float = 12.0
+
+    @property
+    def possible_weight(self) -> float:
+        """The weight a possible match needs, whatever the register's size.
+
+        Kept in bits rather than as a score: a smaller register makes every score
+        higher, and that must not turn thin evidence into possibles.
+        """
+        return default_weights().offset - math.log2(1 / self.possible - 1)
 
 
 @cache
@@ -83,19 +104,93 @@ def default_thresholds() -> Thresholds:
     )
 
 
-_STRONG_GIVEN = frozenset({cmp.N_EXACT})
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
+_NEAR_POSTCODE = frozenset({cmp.P_UNIT, cmp.P_SECTOR, cmp.P_DISTRICT})
+
+# Why a candidate that scored above the exact threshold was kept a possible match: the
+# codes the API returns as ``held_back_by`` and the words shown beside them.
+HELD_BACK_REASONS: dict[str, str] = {
+    "given_name_differs": (
+        "The given names differ (a nickname, another spelling or another name): "
+        "this could be a twin or sibling."
+    ),
+    "given_name_is_another_name": (
+        "The given names differ by one letter, but the name searched for is itself a "
+        "given name (or one letter from another): this could be a twin or sibling."
+    ),
+    "sibling_in_register": (
+        "The register also holds someone with the same family name and date of birth "
+        "but another given name: a twin or sibling."
+    ),
+    "family_name_differs": (
+        "The family names differ and the postcode does not confirm the person."
+    ),
+    "date_of_birth_differs": "The dates of birth differ.",
+    "gender_differs": "The genders differ.",
+    "names_swapped": "The given and family names are swapped and do not both agree exactly.",
+    "runner_up_close": "Another learner scores almost as well.",
+}
+
+
+def exact_block(result: MatchResult) -> str:
+    """Which field rule keeps this candidate from an exact match ("" when none does)."""
+    given, family, dob, _postcode, gender = result.levels[:5]
+    if result.swapped:
+        if given != cmp.N_EXACT or family != cmp.N_EXACT:
+            return "names_swapped"
+    elif given == cmp.N_TYPO:
+        # A typing error that makes a string which is nobody's name ("Jonh") is a typo;
+        # one that makes another real name ("Aidan"/"Aiden") could be a twin.
+        frequencies = result._scorer.frequencies
+        if frequencies is None:
+            return "given_name_differs"
+        if not frequencies.given_names.is_unambiguous_typo(
+            result.query.given, result.candidate.given
+        ):
+            return "given_name_is_another_name"
+    elif given != cmp.N_EXACT:
+        return "given_name_differs"
+    if family not in _STRONG_FAMILY:
+        # Not even with given name, date of birth and postcode exact: the independent
+        # evaluation found strangers sharing all three in a local register.
+        return "family_name_differs"
+    if dob not in _STRONG_DOB:
+        return "date_of_birth_differs"
+    if gender == cmp.G_DIFF:
+        return "gender_differs"
+    return ""
 
 
 def is_exact_candidate(result: MatchResult) -> bool:
     """Whether the field-level evidence is strong enough for an exact match at all."""
-    given, family, dob, _postcode, gender = result.levels[:5]
-    if result.swapped:
-        names_ok = given == cmp.N_EXACT and family == cmp.N_EXACT
-    else:
-        names_ok = given in _STRONG_GIVEN and family in _STRONG_FAMILY
-    return names_ok and dob in _STRONG_DOB and gender != cmp.G_DIFF
+    return not exact_block(result)
+
+
+def has_evidence_beyond_given_and_dob(result: MatchResult) -> bool:
+    """Whether a candidate shares more with the query than a given name and a birthday.
+
+    Thousands of people share a common given name and a date of birth; offering each as
+    a possible match would turn most new learners into an exception a person must clear.
+    """
+    _given, family, _dob, postcode, _gender, school, place, email = result.levels
+    return (
+        family not in (cmp.N_DIFF, cmp.N_INITIAL)
+        or postcode in _NEAR_POSTCODE
+        or cmp.O_AGREE in (school, place, email)
+    )
+
+
+def _sibling_in_register(top: MatchResult, others: Sequence[MatchResult]) -> bool:
+    # Another record with the family name and date of birth of the query but another
+    # given name: the twin or sibling a given-name typo could really be asking about.
+    for other in others:
+        if other is top or other.candidate is top.candidate:
+            continue
+        _g, family, dob = other.levels[:3]
+        if family in _STRONG_FAMILY and dob in _STRONG_DOB and not other.swapped:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +200,13 @@ class Classification:
     matches: Sequence[MatchResult]
     # Every candidate above the possible threshold, even when there were too many.
     possible_count: int
+    # When the best candidate scored above the exact threshold but a safety rule kept the
+    # answer possible: which rule (a key of ``HELD_BACK_REASONS``); empty otherwise.
+    held_back_by: str = ""
+
+    @property
+    def held_back_reason(self) -> str:
+        return HELD_BACK_REASONS.get(self.held_back_by, "")
 
 
 def classify(
@@ -112,25 +214,33 @@ def classify(
 ) -> Classification:
     """Decide the outcome of a find from its scored candidates (any order)."""
     t = thresholds or default_thresholds()
-    floor = t.possible
-    possibles = [r for r in results if r.score >= floor]
+    scored = list(results)
+    possibles = [
+        r for r in scored if r.weight >= t.possible_weight and has_evidence_beyond_given_and_dob(r)
+    ]
     possibles.sort(key=_by_weight, reverse=True)
     if not possibles:
         return Classification(Outcome.NONE, (), 0)
     top = possibles[0]
     cutoff = top.weight - t.spread
     possibles = [r for r in possibles if r.weight >= cutoff]
-    if top.score >= t.exact and is_exact_candidate(top):
-        runner_up = possibles[1] if len(possibles) > 1 else None
-        contested = runner_up is not None and (
-            runner_up.weight > top.weight - t.margin
-            or (runner_up.score >= t.exact and is_exact_candidate(runner_up))
-        )
-        if not contested:
-            return Classification(Outcome.EXACT, (top,), len(possibles))
+    held_back_by = ""
+    if top.score >= t.exact:
+        held_back_by = exact_block(top)
+        if not held_back_by and top.levels[0] != cmp.N_EXACT and _sibling_in_register(top, scored):
+            held_back_by = "sibling_in_register"
+        if not held_back_by:
+            runner_up = possibles[1] if len(possibles) > 1 else None
+            contested = runner_up is not None and (
+                runner_up.weight > top.weight - t.margin
+                or (runner_up.score >= t.exact and is_exact_candidate(runner_up))
+            )
+            if not contested:
+                return Classification(Outcome.EXACT, (top,), len(possibles))
+            held_back_by = "runner_up_close"
     if len(possibles) > MAX_POSSIBLE:
-        return Classification(Outcome.TOO_MANY, (), len(possibles))
-    return Classification(Outcome.POSSIBLE, tuple(possibles), len(possibles))
+        return Classification(Outcome.TOO_MANY, (), len(possibles), held_back_by)
+    return Classification(Outcome.POSSIBLE, tuple(possibles), len(possibles), held_back_by)
 
 
 def _by_weight(result: MatchResult) -> float:

@@ -38,6 +38,10 @@ __all__ = [
 # Scores are a logistic function of the total weight; clamping avoids overflow and makes
 # no practical difference (2**-60 is zero for any decision).
 _MAX_EXPONENT = 60.0
+# Records' worth of prior belief in the average name frequency (see _exact_name_weights).
+TF_PSEUDO_COUNT = 2_000
+# The smallest register size the prior is worked out for (see ``Scorer``).
+MIN_PRIOR_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +97,23 @@ class FrequencyTable:
         family: Mapping[str, float],
         *,
         floor: float = 1e-6,
+        size: int = 0,
     ) -> None:
         self.given = given
         self.family = family
         self.floor = floor
+        # How many records the table was built from.
+        self.size = size
+        self._given_names: Any = None
+
+    @property
+    def given_names(self) -> Any:
+        """The known given names (``names.GivenNames``): a base list plus the register's."""
+        if self._given_names is None:
+            from lrs.matching.names import GivenNames
+
+            self._given_names = GivenNames(self.given)
+        return self._given_names
 
     @classmethod
     def from_counts(
@@ -109,6 +126,7 @@ class FrequencyTable:
             {k: v / f_total for k, v in family.items()},
             # An unseen name is at least as rare as one seen once.
             floor=floor if floor is not None else 1 / max(g_total, f_total),
+            size=max(sum(given.values()), sum(family.values())),
         )
 
     @classmethod
@@ -144,11 +162,22 @@ class MatchResult:
     candidates of a find are scored, ranked and dropped without anyone looking.
     """
 
-    __slots__ = ("_exact", "_scorer", "candidate", "levels", "ref", "score", "swapped", "weight")
+    __slots__ = (
+        "_exact",
+        "_scorer",
+        "candidate",
+        "levels",
+        "query",
+        "ref",
+        "score",
+        "swapped",
+        "weight",
+    )
 
     def __init__(
         self,
         ref: object,
+        query: Prepared,
         candidate: Prepared,
         levels: tuple[int, ...],
         swapped: bool,
@@ -158,6 +187,7 @@ class MatchResult:
         exact: tuple[float, float],
     ) -> None:
         self.ref = ref
+        self.query = query
         self.candidate = candidate
         self.levels = levels
         self.swapped = swapped
@@ -209,10 +239,25 @@ class Scorer:
     """Scores candidates against a query with one set of weights and name frequencies."""
 
     def __init__(
-        self, weights: Weights | None = None, frequencies: FrequencyTable | None = None
+        self,
+        weights: Weights | None = None,
+        frequencies: FrequencyTable | None = None,
+        *,
+        register_size: int | None = None,
     ) -> None:
         self.weights = weights or default_weights()
         self.frequencies = frequencies
+        # The prior: a find's person is one of register_size people (or not registered),
+        # so the evidence needed to single them out is log2 of the register's size. It is
+        # never taken below MIN_PRIOR_SIZE, so that a small register (or one just
+        # started) does not make thin evidence certain; without a size the shipped
+        # offset (a register of a million) applies.
+        self.register_size = register_size
+        self.offset = (
+            self.weights.offset
+            if register_size is None
+            else math.log2(max(register_size, MIN_PRIOR_SIZE))
+        )
         lv = self.weights.levels
         self._given = lv["given_name"]
         self._family = lv["family_name"]
@@ -229,11 +274,22 @@ class Scorer:
             return self._given[cmp.N_EXACT], self._family[cmp.N_EXACT]
         low, high = self.weights.tf_bounds
         result = []
+        table = self.frequencies
         for name_field, freq, default in (
-            ("given_name", self.frequencies.given_frequency(q.given), self._given[0]),
-            ("family_name", self.frequencies.family_frequency(q.family), self._family[0]),
+            ("given_name", table.given_frequency(q.given), self._given[0]),
+            ("family_name", table.family_frequency(q.family), self._family[0]),
         ):
-            tf = math.log2(self.weights.m_exact[name_field] / freq)
+            m = self.weights.m_exact[name_field]
+            if table.size:
+                # Shrunk towards the average name's frequency by TF_PSEUDO_COUNT records
+                # of prior: a name seen once in a register of 4,000 is not known to be
+                # one in 4,000 nationally, while a million records speak for themselves.
+                share = freq if freq > table.floor else 0.0
+                prior = m / 2.0**default
+                freq = (share * table.size + TF_PSEUDO_COUNT * prior) / (
+                    table.size + TF_PSEUDO_COUNT
+                )
+            tf = math.log2(m / freq)
             # Bounded so that one very rare (or misspelt-everywhere) name cannot outvote
             # every other field.
             result.append(min(max(tf, default + low), default + high))
@@ -308,14 +364,14 @@ class Scorer:
                 cmp.O_MISSING,
                 cmp.O_MISSING,
             )
-        exponent = self.weights.offset - total
+        exponent = self.offset - total
         if exponent > _MAX_EXPONENT:
             probability = 0.0
         elif exponent < -_MAX_EXPONENT:
             probability = 1.0
         else:
             probability = 1.0 / (1.0 + 2.0**exponent)
-        return MatchResult(ref, c, levels, swapped, total, probability, self, exact)
+        return MatchResult(ref, q, c, levels, swapped, total, probability, self, exact)
 
 
 def _by_weight(result: MatchResult) -> float:

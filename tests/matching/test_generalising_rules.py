@@ -1,0 +1,105 @@
+"""The rules that let more returning learners be exact without a wrong exact match."""
+
+from dataclasses import replace
+
+import pytest
+
+from lrs.matching import (
+    HELD_BACK_REASONS,
+    Demographics,
+    FrequencyTable,
+    Outcome,
+    Scorer,
+    match,
+)
+from lrs.matching.names import GivenNames, edits1
+
+
+@pytest.fixture
+def register_scorer(person):
+    # A register of 50,000 whose name counts make Olivia and Hartley-Smith ordinary.
+    frequencies = FrequencyTable.from_counts(
+        {"OLIVIA": 150, "AMELIA": 150, "JOHN": 100, "JON": 20}, {"HARTLEYSMITH": 5, "SMITH": 700}
+    )
+    return Scorer(frequencies=frequencies, register_size=50_000)
+
+
+def test_a_typo_that_makes_no_real_name_is_an_exact_match(person, register_scorer):
+    answer = match(replace(person, given_name="Olivvia"), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_typo_that_makes_another_real_name_stays_possible_and_says_why(person, register_scorer):
+    aidan = replace(person, given_name="Aidan", gender="1")
+    answer = match(replace(aidan, given_name="Aiden"), [("p", aidan)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "given_name_is_another_name"
+    assert "twin" in answer.held_back_reason
+    assert set(HELD_BACK_REASONS) >= {answer.held_back_by}
+
+
+def test_a_typo_one_edit_from_two_real_names_stays_possible(person, register_scorer):
+    john = replace(person, given_name="John", gender="1")
+    # "Jonn" is one edit from John and from Jon: it could be either twin.
+    answer = match(replace(john, given_name="Jonn"), [("p", john)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+
+
+def test_a_registered_sibling_keeps_a_given_name_typo_possible(person, register_scorer):
+    twin = replace(person, given_name="Amelia")
+    answer = match(
+        replace(person, given_name="Olivvia"), [("p", person), ("t", twin)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "sibling_in_register"
+
+
+def test_a_typo_is_never_exact_without_knowing_the_register(person):
+    answer = match(replace(person, given_name="Olivvia"), [("p", person)])
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "given_name_differs"
+
+
+def test_a_move_with_everything_else_exact_is_exact_for_rare_names_in_a_register(person):
+    rare = replace(person, given_name="Zephyrine", family_name="Quarrendon")
+    frequencies = FrequencyTable.from_counts(
+        {"OLIVER": 27_000, "ZEPHYRINE": 1}, {"SMITH": 15_000, "QUARRENDON": 1}
+    )
+    scorer = Scorer(frequencies=frequencies, register_size=1_000_000)
+    moved = replace(rare, postcode="M1 1AE", gender="0")
+    assert match(moved, [("p", rare)], scorer=scorer).outcome is Outcome.EXACT
+
+
+def test_a_move_with_common_names_in_a_million_stays_possible(person):
+    common = replace(person, given_name="Oliver", family_name="Smith", gender="1")
+    frequencies = FrequencyTable.from_counts(
+        {"OLIVER": 27_000, "AMELIA": 973_000}, {"SMITH": 15_000, "JONES": 985_000}
+    )
+    scorer = Scorer(frequencies=frequencies, register_size=1_000_000)
+    moved = replace(common, postcode="M1 1AE", gender="0")
+    assert match(moved, [("p", common)], scorer=scorer).outcome is Outcome.POSSIBLE
+
+
+def test_sharing_only_a_given_name_and_birthday_is_no_match(person, register_scorer):
+    namesake = Demographics("Olivia", "Okonkwo", person.date_of_birth, "2", "M1 1AE")
+    assert match(namesake, [("p", person)], scorer=register_scorer).outcome is Outcome.NONE
+    assert match(namesake, [("p", person)]).outcome is Outcome.NONE
+
+
+def test_a_twin_is_never_exact_for_the_other_even_with_a_typo_in_the_query(person, register_scorer):
+    amelia = replace(person, given_name="Amelia")
+    # Olivia (not registered) searched for with a typo: one edit from Olivia, not Amelia.
+    answer = match(replace(person, given_name="Olivja"), [("a", amelia)], scorer=register_scorer)
+    assert answer.outcome is not Outcome.EXACT
+
+
+def test_edits1_covers_every_kind_of_single_slip():
+    variants = edits1("JOHN")
+    assert {"JOHM", "JHON", "JON", "JOHNN"} <= variants
+    assert "JOHN" not in variants
+
+
+def test_the_register_names_count_as_known_given_names():
+    names = GivenNames(["ZZYZXIA"])
+    assert "ZZYZXIA" in names
+    assert not names.is_unambiguous_typo("ZZYZXIA", "ZZYZXIO")
