@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "lrs.core",
     "lrs.audit",
@@ -78,6 +81,7 @@ INSTALLED_APPS = [
     "lrs.support",
     "lrs.credentials",
     "lrs.learnerportal",
+    "lrs.twofactor",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +188,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "lrs.users.views.locked_out"
 AXES_VERBOSE = False
+
+# Two-factor sign-in (an authenticator app and recovery codes): always required for super
+# users and service desk users; true here requires it of every password user.
+LRS_TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("LRS_TWO_FACTOR_REQUIRED_FOR_ALL")
+# Wrong codes in a row before signing in is locked (for LRS_SIGN_IN_LOCKOUT_HOURS).
+LRS_TWO_FACTOR_FAILURE_LIMIT = int(os.environ.get("LRS_TWO_FACTOR_FAILURE_LIMIT", "5"))
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = os.environ.get("LRS_TWO_FACTOR_ISSUER", "LRS")
+# LRS counts wrong codes itself (above); django-otp's growing per-device delay would
+# refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # --- Sessions, cookies and headers -------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not _LOCAL)

@@ -13,21 +13,14 @@ from lrs.access import OrganisationStatus, OrganisationType, Role
 from lrs.organisations.models import Organisation, OrganisationApplication
 from lrs.users.models import User
 from tests.browser.conftest import check_accessibility, visit
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.browser.test_portal_journeys import sign_in
+from tests.factories import make_organisation, make_user
 from tests.organisations.factories import submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "a-perfectly-fine-passphrase"
 LINK = re.compile(r"https?://\S+/account/set-password/\S+")
-
-
-def sign_in(page, username: str, password: str = PASSWORD) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    check_accessibility(page)
 
 
 def banner(page) -> str:
