@@ -8,6 +8,7 @@ also allows an insecure built-in key and shows Django's debug pages.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -235,6 +236,15 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LRS <no-reply@lrs.invalid>")
+# GOV.UK Notify instead of SMTP: EMAIL_BACKEND=lrs.core.notify.NotifyEmailBackend, an API key,
+# and a template id for each kind of email (lrs.core.notify.EMAIL_TYPES) as JSON, e.g.
+# {"sign_in_link": "<id>", "general": "<id>"}; a kind with no template uses "general".
+LRS_NOTIFY_API_KEY = os.environ.get("LRS_NOTIFY_API_KEY", "")
+LRS_NOTIFY_BASE_URL = os.environ.get(
+    "LRS_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+).rstrip("/")
+LRS_NOTIFY_TEMPLATES: dict[str, str] = json.loads(os.environ.get("LRS_NOTIFY_TEMPLATES") or "{}")
+LRS_NOTIFY_REPLY_TO_ID = os.environ.get("LRS_NOTIFY_REPLY_TO_ID", "")
 
 # --- Static files (GOV.UK Frontend from npm, built by `npm run build`) ------------------
 STATIC_URL = "/static/"
