@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "lrs.core.middleware.RequestContextMiddleware",
+    "lrs.core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -275,11 +276,19 @@ LRS_API_RATE = os.environ.get("LRS_API_RATE", "600/m")
 LRS_APPLY_RATE = os.environ.get("LRS_APPLY_RATE", "20/h")
 NINJA_PAGINATION_PER_PAGE = 50
 
+# One JSON object a line (docs/operations.md), or plain text for people reading a terminal:
+# LRS_LOG_FORMAT=json|plain (plain by default for the local demo and DEBUG).
+LRS_LOG_FORMAT = os.environ.get("LRS_LOG_FORMAT", "plain" if _LOCAL else "json")
+if LRS_LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LRS_LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "lrs.core.observability.LrsJsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LRS_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -288,6 +297,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Prometheus metrics at /metrics, for a scraper sending "Authorization: Bearer <token>" or
+# calling from one of the networks (CIDR, comma-separated). Neither set: /metrics is a 404.
+LRS_METRICS_TOKEN = os.environ.get("LRS_METRICS_TOKEN", "")
+LRS_METRICS_ALLOWED_NETWORKS = env_list("LRS_METRICS_ALLOWED_NETWORKS")
 
 # --- Batch files -----------------------------------------------------------------------
 LRS_UPLOADS_DIR = Path(os.environ.get("LRS_UPLOADS_DIR", DATA_DIR / "uploads"))

@@ -16,6 +16,7 @@ from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
 from tests.factories import make_organisation, make_user
 from tests.organisations.factories import submit
+from tests.twofactor_helpers import code_for_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -128,6 +129,15 @@ def test_an_organisation_applies_is_approved_and_its_super_user_signs_in(page):
     page.get_by_label("Username").fill("priya.shah")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    check_accessibility(page)
+    # As a super user they first set up an authenticator app and keep recovery codes.
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
+    key = page.locator("#two-factor-key").inner_text().replace(" ", "")
+    page.get_by_role("textbox", name="Code").fill(code_for_key(key))
+    page.get_by_role("button", name="Continue").click()
+    check_accessibility(page)
+    assert page.locator("#recovery-codes li").count() == 10
+    page.get_by_role("button", name="Continue").click()
     check_accessibility(page)
     assert page.get_by_role("heading", level=1).inner_text() == "What you can do"
     header = page.locator("header").inner_text()

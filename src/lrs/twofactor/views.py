@@ -18,6 +18,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -156,8 +157,8 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
             add_service_error(form, exc)
         else:
             device.refresh_from_db()
-            _finish(request, user, pending, device)
-            request.session[NEW_CODES] = codes
+            target = _finish(request, user, pending, device)
+            request.session[NEW_CODES] = {"codes": codes, "next": target}
             return redirect("portal:two-factor-recovery-codes")
     return render(
         request,
@@ -208,7 +209,7 @@ def account_set_up(request: HttpRequest) -> HttpResponse:
         else:
             device.refresh_from_db()
             otp_login(request, device)
-            request.session[NEW_CODES] = codes
+            request.session[NEW_CODES] = {"codes": codes, "next": reverse("portal:two-factor")}
             return redirect("portal:two-factor-recovery-codes")
     return render(
         request,
@@ -222,8 +223,15 @@ def account_set_up(request: HttpRequest) -> HttpResponse:
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, shown once: they leave the session as they are shown."""
-    codes = request.session.pop(NEW_CODES, None)
-    return render(request, "twofactor/recovery_codes.html", {"codes": codes})
+    shown = request.session.pop(NEW_CODES, None) or {}
+    next_url = shown.get("next") or reverse("portal:two-factor")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("portal:home")
+    return render(
+        request,
+        "twofactor/recovery_codes.html",
+        {"codes": shown.get("codes"), "next_url": next_url},
+    )
 
 
 @never_cache
@@ -238,7 +246,7 @@ def account_new_codes(request: HttpRequest) -> HttpResponse:
         except NotPermitted as exc:
             form.add_error(None, exc.message)
         else:
-            request.session[NEW_CODES] = codes
+            request.session[NEW_CODES] = {"codes": codes, "next": reverse("portal:two-factor")}
             return redirect("portal:two-factor-recovery-codes")
     return render(request, "twofactor/new_codes.html", {"form": form})
 
