@@ -112,6 +112,8 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
         return _start_again(request)
     if services.two_factor_locked(user=user):
         return _locked(request)
+    if not services.two_factor_enrolled(user=user):
+        return redirect("portal:sign-in-set-up")
     form = SignInCodeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         check = services.two_factor_check_code(user=user, code=form.cleaned_data["code"])
