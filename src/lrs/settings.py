@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "lrs.credentials",
     "lrs.learnerportal",
     "lrs.twofactor",
+    "lrs.dfesignin",
 ]
 
 MIDDLEWARE = [
@@ -392,6 +393,36 @@ if os.environ.get("LRS_ONE_LOGIN_ISSUER"):
         ),
         scopes=os.environ.get("LRS_ONE_LOGIN_SCOPES", "openid email"),
     )
+# --- Organisation users signing in with DfE Sign-in ----------------------------------------
+# An option beside the username and password (docs/operations.md). The organisation it
+# returns is found by UKPRN, else URN; its role codes map to LRS roles by this JSON object.
+if os.environ.get("LRS_DFE_SIGN_IN_ISSUER"):
+    from lrs.oidc.profiles import dfe_sign_in_provider
+
+    _dfe_key_file = os.environ.get("LRS_DFE_SIGN_IN_PRIVATE_KEY_FILE", "")
+    LRS_OIDC_PROVIDERS["dfe_sign_in"] = dfe_sign_in_provider(
+        issuer=os.environ["LRS_DFE_SIGN_IN_ISSUER"],
+        client_id=os.environ.get("LRS_DFE_SIGN_IN_CLIENT_ID", ""),
+        private_key=(
+            Path(_dfe_key_file).read_text(encoding="utf-8")
+            if _dfe_key_file
+            else os.environ.get("LRS_DFE_SIGN_IN_PRIVATE_KEY", "")
+        ),
+        scopes=os.environ.get("LRS_DFE_SIGN_IN_SCOPES", "openid email profile organisation"),
+    )
+LRS_DFE_SIGN_IN_ROLES: dict[str, str] = json.loads(
+    os.environ.get("LRS_DFE_SIGN_IN_ROLES")
+    or json.dumps(
+        {
+            "LRS_SUPER_USER": "super_user",
+            "LRS_BATCH_USER": "batch_user",
+            "LRS_ONLINE_USER": "online_user",
+            "LRS_VIEW_LEARNER_ONLY": "view_learner_only",
+            "LRS_AWARDING_ORGANISATION_USER": "awarding_organisation_user",
+        }
+    )
+)
+
 # Longest a learner's share may last, and wrong access codes before a share locks.
 LRS_SHARE_MAX_DAYS = int(os.environ.get("LRS_SHARE_MAX_DAYS", "90"))
 LRS_SHARE_CODE_ATTEMPTS = int(os.environ.get("LRS_SHARE_CODE_ATTEMPTS", "5"))

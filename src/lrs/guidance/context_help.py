@@ -30,6 +30,8 @@ HELP_TOPICS: dict[str, str] = {
     "portal:sign-in": f"{_ACCESS}#signing-in",
     "portal:set-password": f"{_ACCESS}#your-first-sign-in",
     "portal:sign-in-code": f"{_ACCESS}#two-factor-sign-in",
+    "portal:dfe-sign-in": f"{_ACCESS}#signing-in-with-dfe-sign-in",
+    "portal:dfe-sign-in-callback": f"{_ACCESS}#signing-in-with-dfe-sign-in",
     "portal:sign-in-set-up": f"{_ACCESS}#two-factor-sign-in",
     "portal:two-factor": f"{_ACCESS}#two-factor-sign-in",
     "portal:two-factor-set-up": f"{_ACCESS}#two-factor-sign-in",

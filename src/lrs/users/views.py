@@ -52,7 +52,13 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "failure_limit": settings.AXES_FAILURE_LIMIT}
+        from lrs.oidc.providers import is_configured
+
+        return {
+            **super().get_context_data(**kwargs),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "dfe_sign_in": is_configured("dfe_sign_in"),
+        }
 
     def form_valid(self, form: Any) -> HttpResponse:
         # The password was right. Someone who has, or must have, a second factor is not
