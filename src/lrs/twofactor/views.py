@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -100,7 +100,7 @@ def _finish(request: HttpRequest, user: User, pending: dict[str, Any], device: A
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return str(next_url)
-    return str(settings.LOGIN_REDIRECT_URL)
+    return str(resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 @sensitive_post_parameters("code")
@@ -133,7 +133,7 @@ def sign_in_code(request: HttpRequest) -> HttpResponse:
                     f"You used a recovery code. You have {left} left: get new ones from "
                     "Two-factor sign-in if you are running out",
                 )
-            return redirect(target if target.startswith("/") else "portal:home")
+            return redirect(target)
     return render(request, "twofactor/sign_in_code.html", {"form": form})
 
 
