@@ -13,6 +13,9 @@
 // "email", "names": [{"given": [..], "family", "validUntil"?}], "birth_date",
 // "addresses": [{"postalCode", "validFrom"?, "validUntil"?, ...}]}]. The provider's own
 // signing keys are made afresh at every start and published at its JWKS and DID URLs.
+// It also stands in for DfE Sign-in: an identity with an "organisation" (DfE Sign-in's
+// organisation object: {id, name, ukprn, urn, category}) and "roles" (role codes), plus
+// "given_name", "family_name", signs in an organisation user (scope "organisation").
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 
@@ -90,8 +93,12 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ["sub"],
     email: ["email", "email_verified"],
+    profile: ["given_name", "family_name"],
     [CORE_IDENTITY]: null,
     [ADDRESS]: null,
+    // As DfE Sign-in answers for organisation users: the organisation they chose and,
+    // standing in for its roles API, the codes of their roles in the service.
+    organisation: ["organisation", "roles"],
   },
   extraParams: ["vtr", "ui_locales"],
   features: {
@@ -119,6 +126,17 @@ const provider = new Provider(issuer, {
       accountId,
       async claims() {
         const clientId = ctx.oidc?.client?.clientId ?? config.clients[0].client_id;
+        if (identity.organisation) {
+          return {
+            sub: accountId,
+            email: identity.email,
+            email_verified: true,
+            given_name: identity.given_name,
+            family_name: identity.family_name,
+            organisation: identity.organisation,
+            roles: identity.roles ?? [],
+          };
+        }
         return {
           sub: accountId,
           email: identity.email,

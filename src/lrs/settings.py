@@ -8,6 +8,7 @@ also allows an insecure built-in key and shows Django's debug pages.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "lrs.core",
     "lrs.audit",
@@ -78,10 +82,13 @@ INSTALLED_APPS = [
     "lrs.support",
     "lrs.credentials",
     "lrs.learnerportal",
+    "lrs.twofactor",
+    "lrs.dfesignin",
 ]
 
 MIDDLEWARE = [
     "lrs.core.middleware.RequestContextMiddleware",
+    "lrs.core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -195,6 +202,18 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "lrs.users.views.locked_out"
 AXES_VERBOSE = False
 
+# Two-factor sign-in (an authenticator app and recovery codes): always required for super
+# users and service desk users; true here requires it of every password user.
+LRS_TWO_FACTOR_REQUIRED_FOR_ALL = env_bool("LRS_TWO_FACTOR_REQUIRED_FOR_ALL")
+# Wrong codes in a row before signing in is locked (for LRS_SIGN_IN_LOCKOUT_HOURS).
+LRS_TWO_FACTOR_FAILURE_LIMIT = int(os.environ.get("LRS_TWO_FACTOR_FAILURE_LIMIT", "5"))
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = os.environ.get("LRS_TWO_FACTOR_ISSUER", "LRS")
+# LRS counts wrong codes itself (above); django-otp's growing per-device delay would
+# refuse a right code typed just after a wrong one.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+
 # --- Sessions, cookies and headers -------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not _LOCAL)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not _LOCAL)
@@ -229,6 +248,15 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "LRS <no-reply@lrs.invalid>")
+# GOV.UK Notify instead of SMTP: EMAIL_BACKEND=lrs.core.notify.NotifyEmailBackend, an API key,
+# and a template id for each kind of email (lrs.core.notify.EMAIL_TYPES) as JSON, e.g.
+# {"sign_in_link": "<id>", "general": "<id>"}; a kind with no template uses "general".
+LRS_NOTIFY_API_KEY = os.environ.get("LRS_NOTIFY_API_KEY", "")
+LRS_NOTIFY_BASE_URL = os.environ.get(
+    "LRS_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+).rstrip("/")
+LRS_NOTIFY_TEMPLATES: dict[str, str] = json.loads(os.environ.get("LRS_NOTIFY_TEMPLATES") or "{}")
+LRS_NOTIFY_REPLY_TO_ID = os.environ.get("LRS_NOTIFY_REPLY_TO_ID", "")
 
 # --- Static files (GOV.UK Frontend from npm, built by `npm run build`) ------------------
 STATIC_URL = "/static/"
@@ -259,11 +287,19 @@ LRS_API_RATE = os.environ.get("LRS_API_RATE", "600/m")
 LRS_APPLY_RATE = os.environ.get("LRS_APPLY_RATE", "20/h")
 NINJA_PAGINATION_PER_PAGE = 50
 
+# One JSON object a line (docs/operations.md), or plain text for people reading a terminal:
+# LRS_LOG_FORMAT=json|plain (plain by default for the local demo and DEBUG).
+LRS_LOG_FORMAT = os.environ.get("LRS_LOG_FORMAT", "plain" if _LOCAL else "json")
+if LRS_LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LRS_LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "lrs.core.observability.LrsJsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LRS_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -272,6 +308,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Prometheus metrics at /metrics, for a scraper sending "Authorization: Bearer <token>" or
+# calling from one of the networks (CIDR, comma-separated). Neither set: /metrics is a 404.
+LRS_METRICS_TOKEN = os.environ.get("LRS_METRICS_TOKEN", "")
+LRS_METRICS_ALLOWED_NETWORKS = env_list("LRS_METRICS_ALLOWED_NETWORKS")
 
 # --- Batch files -----------------------------------------------------------------------
 LRS_UPLOADS_DIR = Path(os.environ.get("LRS_UPLOADS_DIR", DATA_DIR / "uploads"))
@@ -363,6 +404,36 @@ if os.environ.get("LRS_ONE_LOGIN_ISSUER"):
         ),
         scopes=os.environ.get("LRS_ONE_LOGIN_SCOPES", "openid email"),
     )
+# --- Organisation users signing in with DfE Sign-in ----------------------------------------
+# An option beside the username and password (docs/operations.md). The organisation it
+# returns is found by UKPRN, else URN; its role codes map to LRS roles by this JSON object.
+if os.environ.get("LRS_DFE_SIGN_IN_ISSUER"):
+    from lrs.oidc.profiles import dfe_sign_in_provider
+
+    _dfe_key_file = os.environ.get("LRS_DFE_SIGN_IN_PRIVATE_KEY_FILE", "")
+    LRS_OIDC_PROVIDERS["dfe_sign_in"] = dfe_sign_in_provider(
+        issuer=os.environ["LRS_DFE_SIGN_IN_ISSUER"],
+        client_id=os.environ.get("LRS_DFE_SIGN_IN_CLIENT_ID", ""),
+        private_key=(
+            Path(_dfe_key_file).read_text(encoding="utf-8")
+            if _dfe_key_file
+            else os.environ.get("LRS_DFE_SIGN_IN_PRIVATE_KEY", "")
+        ),
+        scopes=os.environ.get("LRS_DFE_SIGN_IN_SCOPES", "openid email profile organisation"),
+    )
+LRS_DFE_SIGN_IN_ROLES: dict[str, str] = json.loads(
+    os.environ.get("LRS_DFE_SIGN_IN_ROLES")
+    or json.dumps(
+        {
+            "LRS_SUPER_USER": "super_user",
+            "LRS_BATCH_USER": "batch_user",
+            "LRS_ONLINE_USER": "online_user",
+            "LRS_VIEW_LEARNER_ONLY": "view_learner_only",
+            "LRS_AWARDING_ORGANISATION_USER": "awarding_organisation_user",
+        }
+    )
+)
+
 # Longest a learner's share may last, and wrong access codes before a share locks.
 LRS_SHARE_MAX_DAYS = int(os.environ.get("LRS_SHARE_MAX_DAYS", "90"))
 LRS_SHARE_CODE_ATTEMPTS = int(os.environ.get("LRS_SHARE_CODE_ATTEMPTS", "5"))

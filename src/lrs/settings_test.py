@@ -27,3 +27,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(DATA_DIR / f"test-lrs-{os.getpid()}.sqlite3")  # noqa: F405
     }
+elif os.environ.get("LRS_TEST_DATABASE_NAME"):
+    # Several checkouts sharing one PostgreSQL server each name their own test database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["LRS_TEST_DATABASE_NAME"]}  # noqa: F405

@@ -1,10 +1,12 @@
 from django.urls import include, path
 
 from lrs.api.urls import api
+from lrs.core.observability import metrics
 from lrs.core.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("", include("lrs.soap.urls")),
     path("", include("lrs.learnerportal.urls")),

@@ -13,21 +13,15 @@ from lrs.access import OrganisationStatus, OrganisationType, Role
 from lrs.organisations.models import Organisation, OrganisationApplication
 from lrs.users.models import User
 from tests.browser.conftest import check_accessibility, visit
-from tests.factories import PASSWORD, make_organisation, make_user
+from tests.browser.test_portal_journeys import sign_in
+from tests.factories import make_organisation, make_user
 from tests.organisations.factories import submit
+from tests.twofactor_helpers import code_for_key
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_PASSWORD = "a-perfectly-fine-passphrase"
 LINK = re.compile(r"https?://\S+/account/set-password/\S+")
-
-
-def sign_in(page, username: str, password: str = PASSWORD) -> None:
-    visit(page, "/sign-in")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    check_accessibility(page)
 
 
 def banner(page) -> str:
@@ -135,6 +129,15 @@ def test_an_organisation_applies_is_approved_and_its_super_user_signs_in(page):
     page.get_by_label("Username").fill("priya.shah")
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    check_accessibility(page)
+    # As a super user they first set up an authenticator app and keep recovery codes.
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
+    key = page.locator("#two-factor-key").inner_text().replace(" ", "")
+    page.get_by_role("textbox", name="Code").fill(code_for_key(key))
+    page.get_by_role("button", name="Continue").click()
+    check_accessibility(page)
+    assert page.locator("#recovery-codes li").count() == 10
+    page.get_by_role("button", name="Continue").click()
     check_accessibility(page)
     assert page.get_by_role("heading", level=1).inner_text() == "What you can do"
     header = page.locator("header").inner_text()

@@ -74,3 +74,26 @@ def test_the_demo_register_holds_a_few_people_twice_for_the_duplicate_scan_to_fi
     scan = DuplicateScan.objects.create(requested_at=timezone.now())
     scan_run(scan.pk)
     assert DuplicatePair.objects.filter(scan=scan).count() >= DEMO_DUPLICATES
+
+
+def test_demo_users_who_need_a_second_factor_sign_in_with_the_readmes_key_and_demo_code(client):
+    from pathlib import Path
+
+    from django.core.cache import cache
+
+    from lrs.demo.services import demo_two_factor_code
+    from lrs.twofactor.services import two_factor_enrolled, two_factor_required
+
+    cache.clear()
+    demo_load(history=False)
+    required = [
+        u for u in User.objects.select_related("organisation") if two_factor_required(user=u)
+    ]
+    assert {u.username for u in required} >= {"college.super", "desk.super", "desk.user"}
+    assert all(two_factor_enrolled(user=u) for u in required)
+    assert not two_factor_enrolled(user=User.objects.get(username="college.online"))
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert data.DEMO_TWO_FACTOR_KEY in readme
+    client.post("/sign-in", {"username": "desk.user", "password": data.DEMO_PASSWORD})
+    response = client.post("/sign-in/code", {"code": demo_two_factor_code()})
+    assert response["Location"] == "/"

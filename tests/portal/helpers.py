@@ -41,3 +41,20 @@ def error_summary_links(response) -> list[tuple[str, str]]:
 def title(page: str) -> str:
     """The <title> element of a portal page: the page's name, an en dash, the service."""
     return f"<title>{page} \N{EN DASH} Learning Records Service</title>"
+
+
+def sign_in_with_password(client: Client, user: User, password: str | None = None):
+    """Sign in through the form, as a person does: the password, then (for a user who
+    has or must have one) a code from their authenticator app. Returns the last response."""
+    from lrs.twofactor.services import two_factor_enrolled, two_factor_required
+    from tests.factories import PASSWORD
+    from tests.twofactor_helpers import enrol, next_code
+
+    if two_factor_required(user=user) and not two_factor_enrolled(user=user):
+        enrol(user)
+    response = client.post(
+        "/sign-in", {"username": user.username, "password": password or PASSWORD}
+    )
+    if response.status_code == 302 and response["Location"] == "/sign-in/code":
+        response = client.post("/sign-in/code", {"code": next_code(user)})
+    return response

@@ -7,7 +7,14 @@ from lrs.audit.models import AuditEntry, Outcome
 from lrs.organisations.services import organisation_change_status
 from lrs.users.services import user_deactivate
 from tests.factories import PASSWORD, make_organisation, make_user
-from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
+from tests.portal.helpers import (
+    error_summary_links,
+    sign_in_as,
+    sign_in_with_password,
+    text_of,
+    title,
+)
+from tests.twofactor_helpers import enrol, next_code
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +34,8 @@ def test_the_sign_in_page_is_a_gov_uk_page_with_labelled_username_and_password(c
 
 
 def test_signing_in_with_the_right_password_goes_to_home_and_is_audited(client):
-    user = make_user(role=Role.SUPER_USER)
+    # An online user needs no second factor (tests/twofactor cover those who do).
+    user = make_user(role=Role.ONLINE_USER)
     response = client.post("/sign-in", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -37,12 +45,15 @@ def test_signing_in_with_the_right_password_goes_to_home_and_is_audited(client):
     assert AuditEntry.objects.filter(action="user.sign_in", actor=user).exists()
 
 
-def test_signing_in_returns_to_the_page_asked_for(client):
+def test_signing_in_returns_to_the_page_asked_for_after_the_second_factor(client):
     user = make_user(role=Role.SUPER_USER)
+    enrol(user)
     response = client.post(
         "/sign-in?next=/users/",
         {"username": user.username, "password": PASSWORD, "next": "/users/"},
     )
+    assert response["Location"] == "/sign-in/code"
+    response = client.post("/sign-in/code", {"code": next_code(user)})
     assert response["Location"] == "/users/"
 
 
@@ -113,7 +124,7 @@ def test_a_user_of_a_suspended_organisation_cannot_sign_in(client):
 
 def test_suspending_an_organisation_ends_its_users_sessions(client):
     user = make_user()
-    client.post("/sign-in", {"username": user.username, "password": PASSWORD})
+    sign_in_with_password(client, user)
     organisation_change_status(
         actor=None, organisation=user.organisation, status="suspended", reason="test"
     )
@@ -124,7 +135,7 @@ def test_suspending_an_organisation_ends_its_users_sessions(client):
 
 def test_the_header_shows_who_is_signed_in_their_organisation_and_a_sign_out_button(client):
     user = make_user(role=Role.SUPER_USER)
-    client.post("/sign-in", {"username": user.username, "password": PASSWORD})
+    sign_in_with_password(client, user)
     html = client.get("/").content.decode()
     assert "Test Person" in html
     assert user.organisation.name in html
@@ -134,7 +145,7 @@ def test_the_header_shows_who_is_signed_in_their_organisation_and_a_sign_out_but
 
 def test_signing_out_is_post_only_and_confirms_on_the_sign_in_page(client):
     user = make_user()
-    client.post("/sign-in", {"username": user.username, "password": PASSWORD})
+    sign_in_with_password(client, user)
     assert client.get("/sign-out").status_code == 405
     response = client.post("/sign-out", follow=True)
     assert response.redirect_chain[-1][0] == "/sign-in"
@@ -152,7 +163,7 @@ def test_sign_out_without_the_csrf_token_is_refused_and_the_user_stays_signed_in
 
 def test_a_signed_in_user_visiting_sign_in_goes_home(client):
     user = make_user()
-    client.post("/sign-in", {"username": user.username, "password": PASSWORD})
+    sign_in_with_password(client, user)
     response = client.get("/sign-in")
     assert response.status_code == 302
     assert response["Location"] == "/"

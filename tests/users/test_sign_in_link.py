@@ -4,6 +4,7 @@ stops working once used, when a newer link is sent, or when it expires."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.auth import authenticate
@@ -26,6 +27,7 @@ from lrs.users.services import (
 )
 from tests.factories import PASSWORD, make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
+from tests.twofactor_helpers import code_for_key
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +190,15 @@ def test_the_link_hides_its_token_then_asks_for_a_password_and_sends_the_user_to
     response = client.post(
         reverse("portal:sign-in"), {"username": "priya.shah", "password": NEW_PASSWORD}
     )
-    assert response.status_code == 302
+    # A super user sets up their authenticator app before they are signed in.
+    assert response["Location"] == reverse("portal:sign-in-set-up")
+    set_up = client.get(response["Location"])
+    key = re.search(r'id="two-factor-key">([A-Z2-7 ]+)<', set_up.content.decode())
+    assert key is not None
+    response = client.post(
+        response["Location"], {"code": code_for_key(key.group(1).replace(" ", ""))}
+    )
+    assert response["Location"] == reverse("portal:two-factor-recovery-codes")
     assert client.get("/").context["user"] == user
 
 

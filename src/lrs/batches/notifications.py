@@ -30,7 +30,7 @@ def notify_uploader(batch: Batch) -> None:
             "Sign in to LRS to see every problem found, then correct the file and upload it "
             "again."
         )
-    send_email.enqueue(to=[user.email], subject=subject, body=body + _footer())
+    send_email.enqueue(to=[user.email], subject=subject, body=body + _footer(), kind="batch_result")
 
 
 def _footer() -> str:

@@ -137,6 +137,7 @@ def _notify(challenge: Challenge, to: Party, subject: str, body: str) -> None:
         to=recipients,
         subject=f"LRS challenge {challenge.reference}: {subject}",
         body=body + "\n\nSign in to LRS to see the challenge.",
+        kind="challenge_update",
     )
 
 

@@ -12,6 +12,9 @@ from lrs.access import OrganisationType as T
 from lrs.access import Role as R
 
 DEMO_PASSWORD = "learning-records-demo"  # noqa: S105 - documented demo credential
+# The authenticator app key of every demo user who must use two-factor sign-in (base32,
+# as apps take it). Published in the README: the demo is not a place for secrets.
+DEMO_TWO_FACTOR_KEY = "LRSDEMOTWOFACTORKEYJUSTFORDEMOS2"
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def demo_load(*, history: bool = True) -> DemoSummary:
                 last_name=person.last_name,
             )
             users_created += 1
+    _demo_two_factor()
     # After the organisations, so that the demo opens with both lists published.
     list_editions_publish_first()
     if not Qualification.objects.exists():
@@ -92,6 +93,32 @@ def demo_load(*, history: bool = True) -> DemoSummary:
         users_created=users_created,
         learners_created=learners_created,
     )
+
+
+def _demo_two_factor() -> None:
+    """Demo users who must use two-factor sign-in get the published demo key, so the
+    README's sign-ins work with any authenticator app (or `lrs demo-code`)."""
+    from base64 import b32decode
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from lrs.twofactor.services import two_factor_enrolled, two_factor_required
+
+    key = b32decode(data.DEMO_TWO_FACTOR_KEY).hex()
+    for person in data.USERS:
+        user = User.objects.select_related("organisation").get(username=person.username)
+        if two_factor_required(user=user) and not two_factor_enrolled(user=user):
+            TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
+
+
+def demo_two_factor_code() -> str:
+    """The code an authenticator app with the demo key shows now."""
+    import time
+    from base64 import b32decode
+
+    from django_otp.oath import hotp
+
+    return f"{hotp(b32decode(data.DEMO_TWO_FACTOR_KEY), int(time.time()) // 30):06d}"
 
 
 GRADES = {

@@ -29,6 +29,16 @@ HELP_TOPICS: dict[str, str] = {
     # Signing in and getting access
     "portal:sign-in": f"{_ACCESS}#signing-in",
     "portal:set-password": f"{_ACCESS}#your-first-sign-in",
+    "portal:sign-in-code": f"{_ACCESS}#two-factor-sign-in",
+    "portal:dfe-sign-in": f"{_ACCESS}#signing-in-with-dfe-sign-in",
+    "portal:dfe-sign-in-callback": f"{_ACCESS}#signing-in-with-dfe-sign-in",
+    "portal:sign-in-set-up": f"{_ACCESS}#two-factor-sign-in",
+    "portal:two-factor": f"{_ACCESS}#two-factor-sign-in",
+    "portal:two-factor-set-up": f"{_ACCESS}#two-factor-sign-in",
+    "portal:two-factor-recovery-codes": f"{_ACCESS}#two-factor-sign-in",
+    "portal:two-factor-new-codes": f"{_ACCESS}#two-factor-sign-in",
+    "portal:two-factor-turn-off": f"{_ACCESS}#two-factor-sign-in",
+    "portal:user-reset-two-factor": f"{_USERS}#if-a-user-loses-their-phone",
     "portal:organisation-apply": f"{_ACCESS}#applying",
     "portal:organisation-apply-done": f"{_ACCESS}#what-the-service-desk-checks",
     # Managing users and credentials

@@ -97,7 +97,9 @@ def _email(to: Iterable[str], subject: str, body: str) -> None:
     The queue is in the database: an email exists only if the change commits."""
     recipients = sorted({address for address in to if address})
     if recipients:
-        send_email.enqueue(to=recipients, subject=subject, body=body + email_footer())
+        send_email.enqueue(
+            to=recipients, subject=subject, body=body + email_footer(), kind="learner_notice"
+        )
 
 
 def record_of(identity: LearnerIdentity) -> Learner:

@@ -22,6 +22,7 @@ from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
 from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
 from lrs.core.models import AllocatedUln
+from lrs.core.observability import FINDS
 from lrs.core.services import UlnSpaceExhausted, uln_allocate
 from lrs.identifiers import uln as uln_rules
 from lrs.learners import codes
@@ -305,6 +306,7 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     if problems:
         raise _invalid(problems)
     result = _find(values)
+    FINDS.labels(result.response_code).inc()
     learner_access_record(
         organisation_id=actor.organisation_id, learner_ids=[c.learner_id for c in result.candidates]
     )

@@ -95,7 +95,7 @@ def _email_service_desk(alert: MisuseAlert, user: User, tokens_revoked: int) -> 
         f"-- \nLearning Records Service ({settings.DEFAULT_FROM_EMAIL})\n"
     )
     for email in _service_desk_emails():
-        send_email.enqueue(to=[email], subject=subject, body=body)
+        send_email.enqueue(to=[email], subject=subject, body=body, kind="misuse_suspension")
 
 
 def _suspend(

@@ -21,12 +21,14 @@ from typing import Any
 import requests
 from joserfc.jwk import RSAKey
 
-from lrs.oidc.profiles import one_login_provider
+from lrs.oidc.profiles import dfe_sign_in_provider, one_login_provider
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
 SCRIPT = PROJECT_DIR / "scripts" / "oidc-provider.mjs"
 LOCAL_CLIENT_ID = "lrs-local"
 CALLBACK_PATH = "/learner/sign-in/callback"
+# The same local provider stands in for DfE Sign-in (organisation users).
+DFE_CALLBACK_PATH = "/sign-in/dfe/callback"
 SIGNED_OUT_PATH = "/learner/signed-out"
 
 
@@ -71,7 +73,11 @@ def local_provider_files(
                 "clients": [
                     {
                         "client_id": LOCAL_CLIENT_ID,
-                        "redirect_uris": [base + CALLBACK_PATH for base in bases],
+                        "redirect_uris": [
+                            base + path
+                            for base in bases
+                            for path in (CALLBACK_PATH, DFE_CALLBACK_PATH)
+                        ],
                         "post_logout_redirect_uris": [base + SIGNED_OUT_PATH for base in bases],
                         "jwks": {"keys": [public]},
                     }
@@ -92,6 +98,16 @@ def one_login_settings(files: LocalProviderFiles) -> dict[str, Any]:
         private_key=files.client_key.read_text(encoding="utf-8"),
         identity_issuer=f"{files.issuer}/identity/",
         identity_did_url=f"{files.issuer}/.well-known/did.json",
+    )
+
+
+def dfe_sign_in_settings(files: LocalProviderFiles) -> dict[str, Any]:
+    """``LRS_OIDC_PROVIDERS["dfe_sign_in"]`` for the local provider."""
+    return dfe_sign_in_provider(
+        issuer=files.issuer,
+        client_id=LOCAL_CLIENT_ID,
+        private_key=files.client_key.read_text(encoding="utf-8"),
+        scopes="openid email profile organisation",
     )
 
 

@@ -13,6 +13,15 @@ IDENTITY_CLAIMS_REQUEST: dict[str, Any] = {"userinfo": {CORE_IDENTITY: None, ADD
 IDENTITY_VTR = '["Cl.Cm.P2"]'
 
 
+def dfe_sign_in_provider(
+    *, issuer: str, client_id: str, private_key: str, scopes: str
+) -> dict[str, Any]:
+    """``LRS_OIDC_PROVIDERS["dfe_sign_in"]``: DfE Sign-in for organisation users; its
+    ``organisation`` scope returns the organisation the person chose, with its UKPRN and
+    URN, and their roles in the service."""
+    return {"issuer": issuer, "client_id": client_id, "private_key": private_key, "scopes": scopes}
+
+
 def one_login_provider(
     *,
     issuer: str,

@@ -534,6 +534,7 @@ def organisation_application_reject(
             "contact the LRS service desk and quote the reference."
         )
         + email_footer(),
+        kind="organisation_application_rejected",
     )
     return application
 

@@ -7,6 +7,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("lrs.users.urls")),
+    path("", include("lrs.twofactor.urls")),
+    path("", include("lrs.dfesignin.urls")),
     path("", include("lrs.audit.urls")),
     path("", include("lrs.learners.urls")),
     path("", include("lrs.batches.urls")),

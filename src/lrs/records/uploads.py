@@ -755,4 +755,5 @@ def _notify(job: AchievementJob) -> None:
         to=[job.submitted_by.email],
         subject=f"LRS: achievement file {job.file_name}",
         body=body + "\n\nSign in to LRS to see the result and download the errors.",
+        kind="achievement_file_result",
     )

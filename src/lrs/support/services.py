@@ -168,7 +168,7 @@ def _email(to: Iterable[str], subject: str, body: str) -> None:
     if not recipients:
         return
     # The queue is in the database, so the email exists only if the change commits.
-    send_email.enqueue(to=recipients, subject=subject, body=body + _footer())
+    send_email.enqueue(to=recipients, subject=subject, body=body + _footer(), kind="support_update")
 
 
 def _tell_desk(support_request: SupportRequest, what: str) -> None:

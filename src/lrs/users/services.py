@@ -249,6 +249,7 @@ def sign_in_link_email(
         to=[user.email],
         subject="LRS: choose your password and sign in",
         body=body + email_footer(),
+        kind="sign_in_link",
     )
 
 

@@ -52,7 +52,29 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {**super().get_context_data(**kwargs), "failure_limit": settings.AXES_FAILURE_LIMIT}
+        from lrs.oidc.providers import is_configured
+
+        return {
+            **super().get_context_data(**kwargs),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "dfe_sign_in": is_configured("dfe_sign_in"),
+        }
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The password was right. Someone who has, or must have, a second factor is not
+        # signed in yet: the code (or setting up an app) comes first.
+        from lrs.twofactor import services as two_factor
+        from lrs.twofactor.views import start_second_step
+
+        user = form.get_user()
+        if two_factor.two_factor_required(user=user) or two_factor.two_factor_enrolled(user=user):
+            return start_second_step(
+                self.request,
+                user,
+                backend=user.backend,
+                next_url=self.get_redirect_url(),
+            )
+        return super().form_valid(form)
 
 
 sign_in = SignInView.as_view()

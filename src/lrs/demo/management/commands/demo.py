@@ -26,6 +26,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {person.username:<18} {ROLE_LABELS[person.role]:<28} {orgs[person.ukprn]}"
             )
+        self.stdout.write(
+            "Super users and service desk users also enter a code from an authenticator app: "
+            f"add the key {data.DEMO_TWO_FACTOR_KEY} to one, or run `lrs demo-code` for the "
+            "code now."
+        )
         self.stdout.write("Learners to try a find with (all synthetic):")
         for learner in demo_example_learners():
             self.stdout.write(

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lrs.oidc.local import dfe_sign_in_settings
+from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
+
+
+@pytest.fixture(scope="session")
+def dfe_provider(tmp_path_factory: Any) -> Iterator[LocalProvider]:
+    """The local OpenID Connect provider, standing in for DfE Sign-in."""
+    with running_provider(tmp_path_factory.mktemp("dfe"), ["http://testserver"]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def dfe_sign_in(dfe_provider: LocalProvider, settings: Any) -> LocalProvider:
+    settings.LRS_OIDC_PROVIDERS = {"dfe_sign_in": dfe_sign_in_settings(dfe_provider.files)}
+    dfe_provider.people([])
+    return dfe_provider
