@@ -1,10 +1,12 @@
-"""REST: a learner's own record, viewers and shares, for apps the learner has given a
-token (``Authorization: Bearer lrsl_…``, created on the learner's "apps" page). Learner
-tokens open only these endpoints, and organisation tokens never open them."""
+"""REST: a learner's own record, viewers, shares and verifiable credentials, for apps the
+learner has given a token (``Authorization: Bearer lrsl_…``, created on the learner's
+"apps" page). Learner tokens open only these endpoints, and organisation tokens never
+open them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +16,8 @@ from ninja.security import HttpBearer
 
 from lrs.api.auth import TokenAuthenticationError
 from lrs.api.schemas import responses
+from lrs.credentials.api import CredentialOut
+from lrs.credentials.api import credential_out as _credential_out
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.models import LearnerIdentity, Share
 from lrs.learnerportal.pdf import event_summary
@@ -172,3 +176,44 @@ def share_revoke(request: HttpRequest, share_id: str) -> dict[str, Any]:
     identity = _identity(request)
     share = selectors.learner_share_get(identity=identity, public_id=share_id)
     return _share(services.share_revoke(identity=identity, share=share))
+
+
+class CredentialIn(Schema):
+    events: list[str]
+    # "clr": one Comprehensive Learner Record of them all; "achievement": an Open Badges
+    # 3.0 credential per event.
+    kind: str = "clr"
+
+
+@router.get(
+    "/learner/credentials",
+    response=responses({200: list[CredentialOut]}),
+    summary="The verifiable credentials issued of my record",
+)
+def my_credentials(request: HttpRequest) -> list[CredentialOut]:
+    found = selectors.learner_credentials(identity=_identity(request))
+    return [_credential_out(c, with_document=False) for c in found]
+
+
+@router.post(
+    "/learner/credentials",
+    response=responses({201: list[CredentialOut]}),
+    summary="Issue verifiable credentials of events on my record (kind: clr or achievement)",
+)
+def credential_issue(request: HttpRequest, payload: CredentialIn) -> Status[list[CredentialOut]]:
+    issued = services.learner_credentials_issue(
+        identity=_identity(request), event_ids=payload.events, kind=payload.kind
+    )
+    return Status(201, [_credential_out(c, with_document=True) for c in issued])
+
+
+@router.get(
+    "/learner/credentials/{public_id}",
+    response=responses({200: CredentialOut}),
+    summary="One of my verifiable credentials, with its signed document",
+)
+def credential_get(request: HttpRequest, public_id: uuid.UUID) -> CredentialOut:
+    credential = services.learner_credential_download(
+        identity=_identity(request), public_id=str(public_id)
+    )
+    return _credential_out(credential, with_document=True)

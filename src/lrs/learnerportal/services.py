@@ -27,6 +27,8 @@ from lrs.challenges.services import challenge_raise
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.core.tasks import send_email
 from lrs.core.uploads import upload_store_all
+from lrs.credentials.models import IssuedCredential
+from lrs.credentials.services import LearnerActor, credential_download, credentials_issue
 from lrs.learnerportal.models import (
     LearnerIdentity,
     LearnerReport,
@@ -104,6 +106,32 @@ def record_of(identity: LearnerIdentity) -> Learner:
     """The learner whose record the identity sees: the master if theirs was merged."""
     learner = identity.learner
     return learner.master if learner.master_id is not None and learner.master else learner
+
+
+def learner_actor(identity: LearnerIdentity) -> LearnerActor:
+    """The signed-in learner as the credentials services know them."""
+    return LearnerActor(record_of(identity), label=identity.audit_label)
+
+
+# --- Verifiable credentials of the learner's own record ---------------------------------
+
+
+def learner_credentials_issue(
+    *, identity: LearnerIdentity, event_ids: Iterable[str], kind: str
+) -> list[IssuedCredential]:
+    """Issue credentials of the learner's own events (a CLR, or one badge per event):
+    signed, recorded, audited as the learner's, in one transaction."""
+    return credentials_issue(
+        actor=learner_actor(identity),
+        learner=record_of(identity),
+        event_ids=list(event_ids),
+        kind=kind,
+    )
+
+
+def learner_credential_download(*, identity: LearnerIdentity, public_id: str) -> IssuedCredential:
+    """One of the learner's credentials to download (any issued of their record). Audited."""
+    return credential_download(actor=learner_actor(identity), public_id=public_id)
 
 
 # --- Signing in -------------------------------------------------------------------------

@@ -65,7 +65,11 @@ GUESS_THROTTLE = GuessThrottle(settings.LRS_SHARE_GUESS_RATE)
 PAPER_THROTTLE = PaperRequestThrottle(settings.LRS_PAPER_REQUEST_RATE)
 
 _NAVIGATION = [
-    ("Your record", "learner:record", ("learner:home", "learner:record")),
+    (
+        "Your record",
+        "learner:record",
+        ("learner:home", "learner:record", "learner:credentials", "learner:credential"),
+    ),
     ("Share your record", "learner:shares", ("learner:share",)),
     ("Who has viewed it", "learner:viewers", ("learner:viewers",)),
     ("Report a problem", "learner:reports", ("learner:report",)),
