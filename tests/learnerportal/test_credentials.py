@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from lrs.access import Role
@@ -15,6 +16,7 @@ from lrs.audit.models import AuditEntry
 from lrs.credentials.models import IssuedCredential
 from lrs.credentials.selectors import credential_verify
 from lrs.credentials.services import credentials_issue
+from lrs.learnerportal.models import Share
 from lrs.learnerportal.services import learner_token_create
 from lrs.learners.services import learner_register
 from lrs.records.models import EventStatus
@@ -250,3 +252,114 @@ def test_the_learner_apis_credential_errors_are_json_in_the_one_shape(
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
     assert client.get("/api/v1/learner/credentials").status_code == 401
+
+
+# --- A share that leads to a credential ----------------------------------------------------
+
+
+def _share_page_post(learner_client, *, offers: bool, events=None):
+    day = timezone.localdate() + dt.timedelta(days=10)
+    data = {
+        "recipient": "Northgate Training Ltd",
+        "scope": "some" if events else "all",
+        "expires_on_day": day.day,
+        "expires_on_month": day.month,
+        "expires_on_year": day.year,
+    }
+    if events:
+        data["events"] = _ids(events)
+    if offers:
+        data["offers_credential"] = "on"
+    created = learner_client.post("/learner/shares/new", data)
+    code = re.search(r"\b([A-Z2-9]{4}-[A-Z2-9]{4})\b", text_of(created)).group(1)
+    return Share.objects.get(), code
+
+
+def test_a_learner_lets_a_share_be_downloaded_as_a_clr_of_exactly_what_was_shared(
+    learner_client, olivia, olivia_events, ao_user
+):
+    maths, _english = olivia_events
+    share, code = _share_page_post(learner_client, offers=True, events=[maths])
+    assert share.offers_credential
+    recipient = Client()
+    opened = recipient.post(f"/shared/{share.link_key}/", {"code": code})
+    assert "Keep a verifiable credential of this record" in text_of(opened)
+    download = recipient.post(f"/shared/{share.link_key}/credential", {"code": code})
+    assert download.status_code == 200
+    assert download["Cache-Control"].startswith("private, no-store")
+    document = download.json()
+    assert document["type"] == ["VerifiableCredential", "ClrCredential"]
+    report = credential_verify(document=document)
+    assert report.verified
+    [part] = document["credentialSubject"]["verifiableCredential"]
+    assert "GCSE (9 to 1) in Mathematics" in part["name"]
+
+    [credential] = share.credentials.all()
+    assert credential.by_learner
+    assert AuditEntry.objects.get(action="share.credential").detail["credential"] == str(
+        credential.public_id
+    )
+    assert AuditEntry.objects.get(action="credential.issue").actor_username == (
+        f"share:{share.public_id}"
+    )
+    # The learner sees it on the share, among who has viewed, and in their credentials.
+    detail = text_of(learner_client.get(f"/learner/shares/{share.public_id}/"))
+    assert "They can download what is shared as a verifiable credential; downloaded" in detail
+    assert "Downloaded what you shared as a verifiable credential" in text_of(
+        learner_client.get("/learner/viewers/")
+    )
+    assert (
+        f"credential-{credential.public_id}"
+        in learner_client.get("/learner/credentials/").content.decode()
+    )
+    # Withdrawn, it stops verifying, like any other.
+    event_withdraw(actor=ao_user, event=maths, reason="Awarded in error")
+    assert credential_verify(document=document).revoked
+
+
+def test_a_share_not_offered_as_a_credential_never_gives_one(learner_client, olivia_events):
+    share, code = _share_page_post(learner_client, offers=False)
+    recipient = Client()
+    opened = recipient.post(f"/shared/{share.link_key}/", {"code": code})
+    assert "Keep a verifiable credential" not in text_of(opened)
+    refused = recipient.post(f"/shared/{share.link_key}/credential", {"code": code})
+    assert refused.status_code == 409
+    assert "The learner did not offer this share as a credential" in text_of(refused)
+    assert not IssuedCredential.objects.exists()
+
+
+def test_a_wrong_code_for_a_shares_credential_is_counted_and_an_ended_share_gives_nothing(
+    learner_client, olivia_events
+):
+    share, code = _share_page_post(learner_client, offers=True)
+    recipient = Client()
+    wrong = recipient.post(f"/shared/{share.link_key}/credential", {"code": "WRNG-CODE"})
+    assert wrong.status_code == 200
+    assert "The access code is not right" in text_of(wrong)
+    share.refresh_from_db()
+    assert share.failed_attempts == 1
+    learner_client.post(f"/learner/shares/{share.public_id}/end")
+    ended = recipient.post(f"/shared/{share.link_key}/credential", {"code": code})
+    assert ended.status_code == 404
+    assert not IssuedCredential.objects.exists()
+
+
+def test_an_app_creates_a_share_that_offers_a_credential(client, bearer, olivia_events):
+    created = client.post(
+        "/api/v1/learner/shares",
+        {
+            "recipient": "Acme Ltd",
+            "expires_on": (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
+            "offers_credential": True,
+        },
+        content_type="application/json",
+        **bearer,
+    ).json()
+    assert created["offers_credential"] is True
+    assert created["credentials"] == []
+    Client().post(
+        created["link"].removeprefix("http://testserver") + "credential",
+        {"code": created["access_code"]},
+    )
+    [listed] = client.get("/api/v1/learner/shares", **bearer).json()
+    assert len(listed["credentials"]) == 1

@@ -79,6 +79,8 @@ class ShareOut(Schema):
     expires_at: dt.datetime
     all_events: bool
     event_ids: list[str]
+    offers_credential: bool
+    credentials: list[str]
     views: list[dt.datetime]
     failed_attempts: int
 
@@ -88,6 +90,8 @@ class ShareIn(Schema):
     expires_on: dt.date
     # Leave out (or null) to share the whole record.
     event_ids: list[str] | None = None
+    # Let the recipient download what is shared as a signed CLR (kept after the share ends).
+    offers_credential: bool = False
 
 
 class ShareCreatedOut(ShareOut):
@@ -113,6 +117,8 @@ def _share(share: Share) -> dict[str, Any]:
         "event_ids": [] if share.all_events else [str(e.public_id) for e in share.events.all()],
         "views": [view.viewed_at for view in share.views.all()],
         "failed_attempts": share.failed_attempts,
+        "offers_credential": share.offers_credential,
+        "credentials": [str(c.public_id) for c in share.credentials.all()],
     }
 
 
@@ -154,6 +160,7 @@ def share_create(request: HttpRequest, payload: ShareIn) -> Status:
         recipient=payload.recipient,
         expires_on=payload.expires_on,
         event_ids=payload.event_ids,
+        offers_credential=payload.offers_credential,
     )
     return Status(
         201,

@@ -53,6 +53,15 @@ class ShareForm(GovukForm):
         label="When should the share end?",
         help_text="Up to 90 days from today. For example, 27 3 2026",
     )
+    offers_credential = forms.BooleanField(
+        label="Let them download it as a verifiable credential",
+        help_text=(
+            "A file signed by LRS that they can check without contacting us. They keep it "
+            "after the share ends; it stops being valid only if an achievement is withdrawn "
+            "or corrected"
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, events: list[Any], max_days: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

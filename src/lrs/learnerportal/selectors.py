@@ -123,6 +123,17 @@ def learner_viewers(*, identity: LearnerIdentity) -> list[Viewing]:
                 "share",
             )
         )
+    for share in Share.objects.filter(learner=learner, credentials__isnull=False).distinct():
+        for credential in share.credentials.all():
+            rows.append(
+                Viewing(
+                    credential.issued_at,
+                    f"The person you shared with: {share.recipient}",
+                    "Downloaded what you shared as a verifiable credential",
+                    True,
+                    "share",
+                )
+            )
     checks = AuditEntry.objects.filter(
         action="plr_document.check", object_type="uln", object_id__in=ulns
     )

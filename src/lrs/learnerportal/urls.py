@@ -40,6 +40,11 @@ urlpatterns = [
     path("learner/apps/<int:token_id>/revoke", views.token_revoke, name="token-revoke"),
     # Public
     path("shared/<str:link_key>/", views.share_open, name="share-open"),
+    path(
+        "shared/<str:link_key>/credential",
+        views_credentials.share_credential,
+        name="share-credential",
+    ),
     path("check/", views.check, name="check"),
     path("request-a-copy/", views.paper_request, name="paper-request"),
     path("request-a-copy/sent", views.paper_request_sent, name="paper-request-sent"),

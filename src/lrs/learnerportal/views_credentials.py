@@ -1,6 +1,7 @@
 """The learner's verifiable credentials: getting them from their own record (a CLR of the
 achievements they choose, or an Open Badges credential per achievement), the list of every
-credential issued of their record, and downloading one. Learner pages only."""
+credential issued of their record, and downloading one; and, public, a share's recipient
+downloading what was shared as a CLR when the learner offered that."""
 
 from __future__ import annotations
 
@@ -9,14 +10,22 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lrs.core.errors import ServiceError
 from lrs.credentials.views import credential_file
 from lrs.learnerportal import selectors, services
-from lrs.learnerportal.decorators import learner_required, signed_in_learner
-from lrs.learnerportal.forms import CredentialForm
-from lrs.learnerportal.views import _GUIDE, _page, _posted
+from lrs.learnerportal.decorators import learner_required, public_page, signed_in_learner
+from lrs.learnerportal.forms import CredentialForm, ShareCodeForm
+from lrs.learnerportal.views import (
+    _GUIDE,
+    _TOO_MANY_GUESSES,
+    GUESS_THROTTLE,
+    _over_rate,
+    _page,
+    _posted,
+)
 from lrs.portal.forms import add_service_error
 
 _HELP = f"{_GUIDE}/your-record/#verifiable-credentials"
@@ -58,11 +67,13 @@ def credentials(request: HttpRequest) -> HttpResponse:
 @learner_required
 def credential_new(request: HttpRequest) -> HttpResponse:
     identity = signed_in_learner(request)
-    rows = [
-        {"event": event, "blocked": selectors.credential_blocker(event)}
-        for event in selectors.learner_events(identity=identity)
+    events = selectors.learner_events(identity=identity)
+    issuable = [event for event in events if not selectors.credential_blocker(event)]
+    blocked = [
+        {"event": event, "blocked": reason}
+        for event in events
+        if (reason := selectors.credential_blocker(event))
     ]
-    issuable = [row["event"] for row in rows if not row["blocked"]]
     # From an achievement's "get a credential" link: that one, as a badge of its own.
     one = request.GET.get("event", "")
     initial: dict[str, Any] = {"kind": "clr", "events": [str(e.public_id) for e in issuable]}
@@ -94,7 +105,7 @@ def credential_new(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "issuable": issuable,
-            "blocked": [row for row in rows if row["blocked"]],
+            "blocked": blocked,
             "chosen": {str(c) for c in chosen},
         },
         help_topic=_HELP,
@@ -107,3 +118,41 @@ def credential_download(request: HttpRequest, public_id: str) -> HttpResponse:
     identity = signed_in_learner(request)
     credential = services.learner_credential_download(identity=identity, public_id=str(public_id))
     return credential_file(credential)
+
+
+@never_cache
+@require_POST
+@public_page
+def share_credential(request: HttpRequest, link_key: str) -> HttpResponse:
+    """The recipient of a share downloads it as a CLR: the link and its code again (sent
+    back by the share's page), with the same refusals, counting and rate as opening it."""
+    form = ShareCodeForm(request.POST)
+    help_topic = f"{_GUIDE}/sharing/#if-someone-has-shared-their-record-with-you"
+    limited = _over_rate(
+        request, GUESS_THROTTLE, form, "share_open.html", _TOO_MANY_GUESSES, help_topic
+    )
+    if limited is not None:
+        return limited
+    if form.is_valid():
+        try:
+            opening, credential = services.share_credential_issue(
+                link_key=link_key, code=form.cleaned_data["code"]
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+            return _page(
+                request,
+                "share_open.html",
+                {"form": form, "link_key": link_key},
+                help_topic=help_topic,
+                status=409,
+            )
+        if credential is not None:
+            return credential_file(credential)
+        if opening.status == "wrong_code":
+            form.add_error("code", "The access code is not right: enter it again")
+        else:
+            return _page(request, "share_unavailable.html", help_topic=help_topic, status=404)
+    return _page(
+        request, "share_open.html", {"form": form, "link_key": link_key}, help_topic=help_topic
+    )
