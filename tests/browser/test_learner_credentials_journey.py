@@ -143,3 +143,50 @@ def test_a_learner_downloads_a_clr_of_their_plr_and_both_verifiers_see_a_withdra
     assert "Revoked" in card.locator(".lrs-credential-status").inner_text()
     assert "the awarding organisation withdrew the achievement" in card.inner_text()
     assert "GCSE (9 to 1) in Mathematics (withdrawn)" in card.inner_text()
+
+    # She shares her record, letting the recipient keep it as a credential.
+    page.get_by_role("link", name="Share your record").first.click()
+    check_accessibility(page)
+    page.get_by_role("button", name="Share your record").click()
+    check_accessibility(page)
+    page.get_by_label("Who are you sharing your record with?").fill("Northgate Training Ltd")
+    page.get_by_label("My whole record").check()
+    ends = dt.date.today() + dt.timedelta(days=30)
+    page.get_by_label("Day").fill(str(ends.day))
+    page.get_by_label("Month").fill(str(ends.month))
+    page.get_by_label("Year").fill(str(ends.year))
+    page.get_by_label("Let them download it as a verifiable credential").check()
+    page.get_by_role("button", name="Create the link and code").click()
+    check_accessibility(page)
+    link = page.locator("#share-link").inner_text().strip()
+    code = page.locator("#share-code").inner_text().strip()
+
+    # The recipient, in a browser of their own, keeps what was shared as a CLR: the
+    # withdrawn GCSE is no longer in it, and the independent verifier accepts it.
+    recipient = page.context.browser.new_context(base_url=page.url.split("/learner")[0])
+    recipient.set_default_timeout(10_000)
+    theirs = recipient.new_page()
+    theirs.axe_source = page.axe_source
+    theirs.goto(link)
+    check_accessibility(theirs)
+    theirs.get_by_label("Access code").fill(code)
+    theirs.get_by_role("button", name="See the record").click()
+    check_accessibility(theirs)
+    with theirs.expect_download() as shared_download:
+        theirs.get_by_role("button", name="Download as a verifiable credential").click()
+    kept = tmp_path / "shared-clr.json"
+    shared_download.value.save_as(kept)
+    shared = json.loads(kept.read_text())
+    [part] = shared["credentialSubject"]["verifiableCredential"]
+    assert "GCSE (9 to 1) in English Language" in part["name"]
+    recipient.close()
+    did, lists = _published(page, tmp_path)
+    result = db_verify(tmp_path, shared, did_documents=[did], status_lists=lists)
+    assert (result["verified"], result["revoked"]) == (True, False), result
+
+    # Olivia sees the download on the share.
+    page.goto("/learner/shares/")
+    check_accessibility(page)
+    page.get_by_role("link", name="Northgate Training Ltd").click()
+    check_accessibility(page)
+    assert "downloaded" in page.locator("#share-credential").inner_text()
