@@ -72,16 +72,22 @@ def browser() -> Iterator[Any]:
 
 
 class _Visits:
-    """The documents a page loaded (in order) and which of them were checked."""
+    """The LRS documents a page loaded (in order) and which of them were checked.
 
-    def __init__(self) -> None:
+    Pages served by another origin (the local OpenID provider's sign-in and sign-out
+    pages) are not ours to check, so they are not counted.
+    """
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin.rstrip("/")
         self.loaded: list[str] = []
         # (URL, how many documents had loaded when it was checked)
         self.checks: list[tuple[str, int]] = []
         self.links: set[tuple[str, str]] = set()
 
     def on_load(self, page: Any) -> None:
-        self.loaded.append(page.url)
+        if _origin(page.url) == self.origin:
+            self.loaded.append(page.url)
 
     def checked(self, url: str) -> None:
         self.checks.append((url, len(self.loaded)))
@@ -96,6 +102,11 @@ class _Visits:
         ]
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any, settings: Any, axe_source: str) -> Iterator[Any]:
     # The live server speaks plain HTTP; secure-only cookies would never come back.
@@ -107,7 +118,7 @@ def page(browser: Any, live_server: Any, settings: Any, axe_source: str) -> Iter
     context.set_default_timeout(10_000)
     browser_page = context.new_page()
     browser_page.axe_source = axe_source  # type: ignore[attr-defined]
-    visits = _Visits()
+    visits = _Visits(live_server.url)
     browser_page.lrs_visits = visits  # type: ignore[attr-defined]
     browser_page.on("load", visits.on_load)
     yield browser_page

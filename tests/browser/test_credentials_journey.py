@@ -114,6 +114,7 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
 
     # LRS's own /verify page, public: sign out first.
     page.get_by_role("button", name="Sign out").click()
+    check_accessibility(page)
     visit(page, "/verify")
     page.set_input_files("#file", str(saved))
     submit(page, "Check the credential")

@@ -171,6 +171,7 @@ def test_a_learner_signs_in_sees_downloads_shares_and_ends_a_share(
     assert "Fenland College" in viewers
     assert "Checked the PDF" in viewers
     page.goto("/learner/shares/")
+    check(page, width)
     page.get_by_role("link", name="Northgate Training Ltd").click()
     check(page, width)
     assert page.locator("#share-views li").count() == 1
@@ -203,6 +204,7 @@ def test_a_learner_signs_in_sees_downloads_shares_and_ends_a_share(
     assert page.get_by_role("heading", name="You have signed out").is_visible()
     page.goto("/learner/record/")
     assert page.url.endswith("/learner/sign-in")
+    check(page, width)
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -231,3 +233,4 @@ def test_a_person_whose_identity_only_possibly_matches_sees_no_record(
     check(page, width)
     page.goto("/learner/record/")
     assert page.url.endswith("/learner/sign-in")
+    check(page, width)

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lrs.achievementfiles import AchievementRecord, make_header, write_achievements
-from lrs.core.errors import Conflict, NotPermitted
+from lrs.core.errors import Conflict, NotPermitted, ValidationFailed
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.records.models import AchievementJob, JobStatus, LearningEvent
 from lrs.records.selectors import achievement_job_errors_file
@@ -233,3 +233,15 @@ def test_a_waiting_job_can_be_cancelled_once(ao_user, learner, gcse, centre):
 def test_xml_and_xlsx_files_work_like_csv(ao_user, learner, gcse, centre, fmt):
     job = submit(ao_user, [row(2, learner, gcse, centre)], fmt=fmt)
     assert (job.status, job.created) == (JobStatus.SUCCESSFUL, 1)
+
+
+def test_a_file_named_with_an_impossible_date_is_refused_on_arrival_not_in_the_worker(
+    ao_user,
+):
+    name = f"ACH_{ao_user.organisation.ukprn}_310220261200.CSV"  # 31 February
+    with pytest.raises(ValidationFailed) as refused:
+        achievement_job_submit(actor=ao_user, upload=SimpleUploadedFile(name, b"x"))
+    [problem] = refused.value.problems
+    assert problem.field == "file"
+    assert "date" in problem.rule.lower()
+    assert not AchievementJob.objects.exists()

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lrs.access import Capability, OrganisationType
+from lrs.achievementfiles import check_achievement_file_name
 from lrs.audit.services import audit_record
 from lrs.batchfiles import BatchFileError, format_of
 from lrs.core import resumable
@@ -503,6 +504,11 @@ def achievement_job_submit(*, actor: User, upload: Any) -> AchievementJob:
         fmt = format_of(file_name)
     except BatchFileError as exc:
         raise ValidationFailed([FieldProblem("file", exc.problem.rule)]) from None
+    # Checked on arrival: a name with an impossible date must not be "uploaded" only to
+    # fail in the worker seconds later.
+    name_problems, _notes = check_achievement_file_name(file_name)
+    if name_problems:
+        raise ValidationFailed([FieldProblem("file", p.rule) for p in name_problems])
     limit = settings.LRS_BATCH_MAX_BYTES
     stored = f"{uuid.uuid4().hex}.{fmt.lower()}"
     digest = hashlib.sha256()
