@@ -66,7 +66,7 @@ class ReportOut(Schema):
     credentials: list[dict[str, Any]]
 
 
-def _out(credential: IssuedCredential, *, with_document: bool) -> CredentialOut:
+def credential_out(credential: IssuedCredential, *, with_document: bool) -> CredentialOut:
     return CredentialOut(
         id=credential.public_id,
         kind=credential.kind,
@@ -98,7 +98,7 @@ def issue(request: HttpRequest, payload: IssueIn) -> Status[list[CredentialOut]]
         event_ids=payload.events,
         kind=payload.kind,
     )
-    return Status(201, [_out(c, with_document=True) for c in credentials])
+    return Status(201, [credential_out(c, with_document=True) for c in credentials])
 
 
 @router.post(
@@ -110,7 +110,7 @@ def search(request: HttpRequest, payload: LearnerIn) -> list[CredentialOut]:
     found = selectors.credentials_for_learner(
         actor=api_user(request), learner=_learner(payload.uln)
     )
-    return [_out(c, with_document=False) for c in found]
+    return [credential_out(c, with_document=False) for c in found]
 
 
 @router.post(
@@ -136,4 +136,4 @@ def verify(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> dict[st
 )
 def get(request: HttpRequest, public_id: uuid.UUID) -> CredentialOut:
     credential = services.credential_download(actor=api_user(request), public_id=public_id)
-    return _out(credential, with_document=True)
+    return credential_out(credential, with_document=True)

@@ -55,6 +55,8 @@ class LearnerActor:
     """
 
     learner: Learner
+    # How the audit log names them ("learner:<identity id>"), never a name or a ULN.
+    label: str = ""
 
 
 Requester = User | LearnerActor
@@ -90,6 +92,10 @@ def check_may_see_plr(actor: Requester, learner: Learner) -> None:
             "This learner has not agreed to share their learning record: record the privacy "
             "notice on the PLR page first"
         )
+
+
+def _actor_label(actor: Requester) -> str:
+    return actor.label if isinstance(actor, LearnerActor) else ""
 
 
 def _is_awarding_organisation(actor: Requester) -> bool:
@@ -443,6 +449,7 @@ def credentials_issue(
         audit_record(
             action="credential.issue",
             actor=actor if isinstance(actor, User) else None,
+            actor_label=_actor_label(actor),
             object_type="uln",
             object_id=learner.uln,
             detail={
@@ -531,6 +538,7 @@ def credential_download(*, actor: Requester, public_id: uuid.UUID | str) -> Issu
     audit_record(
         action="credential.download",
         actor=actor if isinstance(actor, User) else None,
+        actor_label=_actor_label(actor),
         object_type="uln",
         object_id=credential.learner.uln,
         detail={

@@ -140,11 +140,17 @@ def issue(request: HttpRequest) -> HttpResponse:
 @capability_required(C.VIEW_PLR)
 def download(request: HttpRequest, public_id: str) -> HttpResponse:
     credential = services.credential_download(actor=signed_in_user(request), public_id=public_id)
+    return credential_file(credential)
+
+
+def credential_file(credential: IssuedCredential) -> HttpResponse:
+    """A credential as a file to save (the organisation's and the learner's downloads)."""
     response = _json(credential.document)
+    # Personal: not for other sites' scripts, nor for caches.
     del response["Access-Control-Allow-Origin"]
     name = "clr" if credential.kind == "clr" else "achievement"
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-credential-{credential.public_id}.json"'
     )
-    response["Cache-Control"] = "no-store"
+    response["Cache-Control"] = "private, no-store"
     return response

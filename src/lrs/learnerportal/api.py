@@ -1,10 +1,12 @@
-"""REST: a learner's own record, viewers and shares, for apps the learner has given a
-token (``Authorization: Bearer lrsl_…``, created on the learner's "apps" page). Learner
-tokens open only these endpoints, and organisation tokens never open them."""
+"""REST: a learner's own record, viewers, shares and verifiable credentials, for apps the
+learner has given a token (``Authorization: Bearer lrsl_…``, created on the learner's
+"apps" page). Learner tokens open only these endpoints, and organisation tokens never
+open them."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +16,8 @@ from ninja.security import HttpBearer
 
 from lrs.api.auth import TokenAuthenticationError
 from lrs.api.schemas import responses
+from lrs.credentials.api import CredentialOut
+from lrs.credentials.api import credential_out as _credential_out
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.models import LearnerIdentity, Share
 from lrs.learnerportal.pdf import event_summary
@@ -75,6 +79,8 @@ class ShareOut(Schema):
     expires_at: dt.datetime
     all_events: bool
     event_ids: list[str]
+    offers_credential: bool
+    credentials: list[str]
     views: list[dt.datetime]
     failed_attempts: int
 
@@ -84,6 +90,8 @@ class ShareIn(Schema):
     expires_on: dt.date
     # Leave out (or null) to share the whole record.
     event_ids: list[str] | None = None
+    # Let the recipient download what is shared as a signed CLR (kept after the share ends).
+    offers_credential: bool = False
 
 
 class ShareCreatedOut(ShareOut):
@@ -109,6 +117,8 @@ def _share(share: Share) -> dict[str, Any]:
         "event_ids": [] if share.all_events else [str(e.public_id) for e in share.events.all()],
         "views": [view.viewed_at for view in share.views.all()],
         "failed_attempts": share.failed_attempts,
+        "offers_credential": share.offers_credential,
+        "credentials": [str(c.public_id) for c in share.credentials.all()],
     }
 
 
@@ -150,6 +160,7 @@ def share_create(request: HttpRequest, payload: ShareIn) -> Status:
         recipient=payload.recipient,
         expires_on=payload.expires_on,
         event_ids=payload.event_ids,
+        offers_credential=payload.offers_credential,
     )
     return Status(
         201,
@@ -172,3 +183,44 @@ def share_revoke(request: HttpRequest, share_id: str) -> dict[str, Any]:
     identity = _identity(request)
     share = selectors.learner_share_get(identity=identity, public_id=share_id)
     return _share(services.share_revoke(identity=identity, share=share))
+
+
+class CredentialIn(Schema):
+    events: list[str]
+    # "clr": one Comprehensive Learner Record of them all; "achievement": an Open Badges
+    # 3.0 credential per event.
+    kind: str = "clr"
+
+
+@router.get(
+    "/learner/credentials",
+    response=responses({200: list[CredentialOut]}),
+    summary="The verifiable credentials issued of my record",
+)
+def my_credentials(request: HttpRequest) -> list[CredentialOut]:
+    found = selectors.learner_credentials(identity=_identity(request))
+    return [_credential_out(c, with_document=False) for c in found]
+
+
+@router.post(
+    "/learner/credentials",
+    response=responses({201: list[CredentialOut]}),
+    summary="Issue verifiable credentials of events on my record (kind: clr or achievement)",
+)
+def credential_issue(request: HttpRequest, payload: CredentialIn) -> Status[list[CredentialOut]]:
+    issued = services.learner_credentials_issue(
+        identity=_identity(request), event_ids=payload.events, kind=payload.kind
+    )
+    return Status(201, [_credential_out(c, with_document=True) for c in issued])
+
+
+@router.get(
+    "/learner/credentials/{public_id}",
+    response=responses({200: CredentialOut}),
+    summary="One of my verifiable credentials, with its signed document",
+)
+def credential_get(request: HttpRequest, public_id: uuid.UUID) -> CredentialOut:
+    credential = services.learner_credential_download(
+        identity=_identity(request), public_id=str(public_id)
+    )
+    return _credential_out(credential, with_document=True)

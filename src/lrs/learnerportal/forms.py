@@ -53,6 +53,15 @@ class ShareForm(GovukForm):
         label="When should the share end?",
         help_text="Up to 90 days from today. For example, 27 3 2026",
     )
+    offers_credential = forms.BooleanField(
+        label="Let them download it as a verifiable credential",
+        help_text=(
+            "A file signed by LRS that they can check without contacting us. They keep it "
+            "after the share ends; it stops being valid only if an achievement is withdrawn "
+            "or corrected"
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, events: list[Any], max_days: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -68,6 +77,42 @@ class ShareForm(GovukForm):
         if cleaned.get("scope") == "some" and not cleaned.get("events"):
             self.add_error("events", "Select the learning events to share")
         return cleaned
+
+
+class CredentialForm(GovukForm):
+    """Which of the learner's achievements go into verifiable credentials, and as what."""
+
+    events = forms.MultipleChoiceField(
+        label="Achievements",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select the achievements to put in your credential",
+            "invalid_choice": "Select achievements from your record",
+        },
+    )
+    kind = forms.ChoiceField(
+        label="What kind of credential do you want?",
+        choices=[
+            (
+                "clr",
+                "One credential holding all the achievements you choose (a Comprehensive "
+                "Learner Record)",
+            ),
+            ("achievement", "A separate credential for each achievement (Open Badges)"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what kind of credential you want"},
+    )
+
+    def __init__(self, *args: Any, events: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        chosen = self.fields["events"]
+        assert isinstance(chosen, forms.MultipleChoiceField)
+        chosen.choices = [(str(e.public_id), e.subject) for e in events]
+        self.fields["kind"].item_hints = {  # type: ignore[attr-defined]
+            "clr": "Best for sending your record to an employer, college or university",
+            "achievement": "Best for keeping each qualification in a digital wallet",
+        }
 
 
 class ShareCodeForm(GovukForm):

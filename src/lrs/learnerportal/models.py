@@ -52,6 +52,12 @@ class Share(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     failed_attempts = models.PositiveIntegerField(default=0)
     locked_at = models.DateTimeField(null=True, blank=True)
+    # The learner lets the recipient download what is shared as a signed credential (a
+    # CLR), which they keep after the share ends; those issued are listed here.
+    offers_credential = models.BooleanField(default=False)
+    credentials = models.ManyToManyField(
+        "credentials.IssuedCredential", blank=True, related_name="shares"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,6 +13,8 @@ from django.utils import timezone
 from lrs.access import Capability
 from lrs.audit.models import AuditEntry, Outcome
 from lrs.core.errors import NotFound, NotPermitted
+from lrs.credentials.models import IssuedCredential
+from lrs.credentials.selectors import credentials_for_learner
 from lrs.learnerportal.models import (
     LearnerIdentity,
     LearnerReport,
@@ -25,9 +27,9 @@ from lrs.learnerportal.models import (
     ShareView,
 )
 from lrs.learnerportal.pdf import record_events
-from lrs.learnerportal.services import record_of, share_state
+from lrs.learnerportal.services import learner_actor, record_of, share_state
 from lrs.learners.models import Learner
-from lrs.records.models import LearningEvent
+from lrs.records.models import EventStatus, LearningEvent
 from lrs.records.selectors import plr_view_entries
 from lrs.users.models import User
 
@@ -55,6 +57,23 @@ def learner_event_get(*, identity: LearnerIdentity, public_id: str) -> LearningE
     if event is None:
         raise NotFound("No such learning event on your record")
     return event
+
+
+# --- Verifiable credentials ------------------------------------------------------------------
+
+
+def learner_credentials(*, identity: LearnerIdentity) -> QuerySet[IssuedCredential]:
+    """Every credential issued of the learner's record, by them or by an organisation."""
+    return credentials_for_learner(actor=learner_actor(identity), learner=record_of(identity))
+
+
+def credential_blocker(event: LearningEvent) -> str:
+    """Why an event cannot be issued as a credential yet ("" when it can)."""
+    if event.status == EventStatus.PROVISIONAL:
+        return "the result is provisional: you can get a credential once it is final"
+    if event.under_data_challenge:
+        return "it is being checked: you can get a credential once the check is finished"
+    return ""
 
 
 # --- Who has viewed the record --------------------------------------------------------------
@@ -104,6 +123,17 @@ def learner_viewers(*, identity: LearnerIdentity) -> list[Viewing]:
                 "share",
             )
         )
+    for share in Share.objects.filter(learner=learner, credentials__isnull=False).distinct():
+        for credential in share.credentials.all():
+            rows.append(
+                Viewing(
+                    credential.issued_at,
+                    f"The person you shared with: {share.recipient}",
+                    "Downloaded what you shared as a verifiable credential",
+                    True,
+                    "share",
+                )
+            )
     checks = AuditEntry.objects.filter(
         action="plr_document.check", object_type="uln", object_id__in=ulns
     )

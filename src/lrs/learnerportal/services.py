@@ -27,6 +27,8 @@ from lrs.challenges.services import challenge_raise
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.core.tasks import send_email
 from lrs.core.uploads import upload_store_all
+from lrs.credentials.models import IssuedCredential
+from lrs.credentials.services import LearnerActor, credential_download, credentials_issue
 from lrs.learnerportal.models import (
     LearnerIdentity,
     LearnerReport,
@@ -44,7 +46,7 @@ from lrs.learnerportal.pdf import plr_content, plr_pdf
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_match
 from lrs.oidc.onelogin import ProvenIdentity
-from lrs.records.models import LearningEvent
+from lrs.records.models import EventStatus, LearningEvent
 from lrs.records.services import learner_ability_to_share_change
 from lrs.users import tokens
 from lrs.users.models import User
@@ -106,6 +108,32 @@ def record_of(identity: LearnerIdentity) -> Learner:
     """The learner whose record the identity sees: the master if theirs was merged."""
     learner = identity.learner
     return learner.master if learner.master_id is not None and learner.master else learner
+
+
+def learner_actor(identity: LearnerIdentity) -> LearnerActor:
+    """The signed-in learner as the credentials services know them."""
+    return LearnerActor(record_of(identity), label=identity.audit_label)
+
+
+# --- Verifiable credentials of the learner's own record ---------------------------------
+
+
+def learner_credentials_issue(
+    *, identity: LearnerIdentity, event_ids: Iterable[str], kind: str
+) -> list[IssuedCredential]:
+    """Issue credentials of the learner's own events (a CLR, or one badge per event):
+    signed, recorded, audited as the learner's, in one transaction."""
+    return credentials_issue(
+        actor=learner_actor(identity),
+        learner=record_of(identity),
+        event_ids=list(event_ids),
+        kind=kind,
+    )
+
+
+def learner_credential_download(*, identity: LearnerIdentity, public_id: str) -> IssuedCredential:
+    """One of the learner's credentials to download (any issued of their record). Audited."""
+    return credential_download(actor=learner_actor(identity), public_id=public_id)
 
 
 # --- Signing in -------------------------------------------------------------------------
@@ -264,9 +292,11 @@ def share_create(
     recipient: str,
     expires_on: dt.date | None,
     event_ids: Iterable[str] | None = None,
+    offers_credential: bool = False,
 ) -> tuple[Share, str]:
     """Share all (``event_ids`` None) or some learning events until the end of
-    ``expires_on``. Returns the share and its access code, shown this once."""
+    ``expires_on``; with ``offers_credential`` the recipient may also download them as a
+    signed credential. Returns the share and its access code, shown this once."""
     learner = record_of(identity)
     problems: list[FieldProblem] = []
     recipient = (recipient or "").strip()
@@ -311,6 +341,7 @@ def share_create(
         created_by=identity,
         recipient=recipient,
         all_events=event_ids is None,
+        offers_credential=offers_credential,
         created_at=timezone.now(),
         expires_at=_end_of(expires_on),
     )
@@ -324,6 +355,7 @@ def share_create(
             "share": str(share.public_id),
             "events": "all" if event_ids is None else len(chosen),
             "expires": expires_on.isoformat(),
+            "offers_credential": offers_credential,
         },
     )
     return share, code
@@ -367,10 +399,10 @@ class ShareOpening:
     attempts_left: int = 0
 
 
-@transaction.atomic
-def share_open(*, link_key: str, code: str, portal_url: str = "") -> ShareOpening:
-    """A recipient enters the access code of a share's link. Every attempt is audited;
-    wrong codes are counted on the share, which locks after LRS_SHARE_CODE_ATTEMPTS."""
+def _share_unlock(link_key: str, code: str) -> ShareOpening:
+    """The share behind a link and code, locked for update, or why not. Refusals are
+    audited; wrong codes are counted on the share, which locks after
+    LRS_SHARE_CODE_ATTEMPTS."""
     share = (
         Share.objects.select_for_update()
         .select_related("learner", "created_by")
@@ -417,6 +449,18 @@ def share_open(*, link_key: str, code: str, portal_url: str = "") -> ShareOpenin
         if share.locked_at is not None:
             return ShareOpening("unavailable")
         return ShareOpening("wrong_code", attempts_left=limit - share.failed_attempts)
+    return ShareOpening("open", share)
+
+
+@transaction.atomic
+def share_open(*, link_key: str, code: str, portal_url: str = "") -> ShareOpening:
+    """A recipient enters the access code of a share's link. Every attempt is audited;
+    wrong codes are counted on the share, which locks after LRS_SHARE_CODE_ATTEMPTS."""
+    opening = _share_unlock(link_key, code)
+    if opening.share is None:
+        return opening
+    share = opening.share
+    uln = share.learner.uln
     ShareView.objects.create(share=share, viewed_at=timezone.now())
     _audit("share.view", identity=None, uln=uln, detail={"share": str(share.public_id)})
     _email(
@@ -428,6 +472,50 @@ def share_open(*, link_key: str, code: str, portal_url: str = "") -> ShareOpenin
         f"{portal_address(portal_url, reverse('learner:shares'))}",
     )
     return ShareOpening("open", share)
+
+
+@transaction.atomic
+def share_credential_issue(
+    *, link_key: str, code: str
+) -> tuple[ShareOpening, IssuedCredential | None]:
+    """A recipient downloads what a share shows as one signed CLR, if its learner offered
+    that: the share's current events that can be issued (final, not being checked).
+
+    The same link and code as opening the share, with the same refusals and counting.
+    The credential is the learner's (issued at their word, when they made the share),
+    recorded on the share and audited as the share's.
+    """
+    opening = _share_unlock(link_key, code)
+    share = opening.share
+    if share is None:
+        return opening, None
+    if not share.offers_credential:
+        raise NotPermitted("The learner did not offer this share as a credential")
+    current = LearningEvent.objects.filter(learner=share.learner, withdrawn=False)
+    if not share.all_events:
+        current = current.filter(pk__in=share.events.values("pk"))
+    issuable = current.exclude(status=EventStatus.PROVISIONAL).exclude(under_data_challenge=True)
+    event_ids = [str(event.public_id) for event in issuable]
+    if not event_ids:
+        raise Conflict(
+            "nothing_to_issue",
+            "Nothing in this share can be issued as a credential yet: provisional results "
+            "and results being checked cannot",
+        )
+    [credential] = credentials_issue(
+        actor=LearnerActor(share.learner, label=f"share:{share.public_id}"),
+        learner=share.learner,
+        event_ids=event_ids,
+        kind="clr",
+    )
+    share.credentials.add(credential)
+    _audit(
+        "share.credential",
+        identity=None,
+        uln=share.learner.uln,
+        detail={"share": str(share.public_id), "credential": str(credential.public_id)},
+    )
+    return opening, credential
 
 
 # --- PDFs and checking them ------------------------------------------------------------------

@@ -4,7 +4,7 @@ One Login uses is public. Only opaque ids appear in these paths, never a ULN."""
 
 from django.urls import path
 
-from lrs.learnerportal import views
+from lrs.learnerportal import views, views_credentials
 
 app_name = "learner"
 
@@ -18,6 +18,13 @@ urlpatterns = [
     path("learner/", views.home, name="home"),
     path("learner/record/", views.record, name="record"),
     path("learner/record/pdf", views.record_pdf, name="record-pdf"),
+    path("learner/credentials/", views_credentials.credentials, name="credentials"),
+    path("learner/credentials/new", views_credentials.credential_new, name="credential-new"),
+    path(
+        "learner/credentials/<uuid:public_id>/download",
+        views_credentials.credential_download,
+        name="credential-download",
+    ),
     path("learner/shares/", views.shares, name="shares"),
     path("learner/shares/new", views.share_new, name="share-new"),
     path("learner/shares/<uuid:public_id>/", views.share_detail, name="share"),
@@ -33,6 +40,11 @@ urlpatterns = [
     path("learner/apps/<int:token_id>/revoke", views.token_revoke, name="token-revoke"),
     # Public
     path("shared/<str:link_key>/", views.share_open, name="share-open"),
+    path(
+        "shared/<str:link_key>/credential",
+        views_credentials.share_credential,
+        name="share-credential",
+    ),
     path("check/", views.check, name="check"),
     path("request-a-copy/", views.paper_request, name="paper-request"),
     path("request-a-copy/sent", views.paper_request_sent, name="paper-request-sent"),

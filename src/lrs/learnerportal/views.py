@@ -65,7 +65,11 @@ GUESS_THROTTLE = GuessThrottle(settings.LRS_SHARE_GUESS_RATE)
 PAPER_THROTTLE = PaperRequestThrottle(settings.LRS_PAPER_REQUEST_RATE)
 
 _NAVIGATION = [
-    ("Your record", "learner:record", ("learner:home", "learner:record")),
+    (
+        "Your record",
+        "learner:record",
+        ("learner:home", "learner:record", "learner:credentials", "learner:credential"),
+    ),
     ("Share your record", "learner:shares", ("learner:share",)),
     ("Who has viewed it", "learner:viewers", ("learner:viewers",)),
     ("Report a problem", "learner:reports", ("learner:report",)),
@@ -310,6 +314,7 @@ def share_new(request: HttpRequest) -> HttpResponse:
                 recipient=data["recipient"],
                 expires_on=data["expires_on"],
                 event_ids=data["events"] if data["scope"] == "some" else None,
+                offers_credential=data["offers_credential"],
             )
         except ValidationFailed as exc:
             add_service_error(form, exc)
@@ -355,6 +360,7 @@ def share_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "status": selectors.share_status(share),
             "events": selectors.share_events(share),
             "views": list(share.views.all()),
+            "credentials": list(share.credentials.order_by("issued_at")),
         },
         help_topic=f"{_GUIDE}/sharing/",
     )
@@ -582,13 +588,19 @@ def share_open(request: HttpRequest, link_key: str) -> HttpResponse:
             )
             if opening.status == "open" and opening.share is not None:
                 share = opening.share
+                events = selectors.share_events(share)
                 return _page(
                     request,
                     "share_view.html",
                     {
                         "share": share,
                         "learner": share.learner,
-                        "events": selectors.share_events(share),
+                        "events": events,
+                        # The recipient typed it; the credential's form sends it back.
+                        "code": form.cleaned_data["code"],
+                        "link_key": link_key,
+                        "credential_available": share.offers_credential
+                        and any(not selectors.credential_blocker(e) for e in events),
                     },
                     help_topic=help_topic,
                 )
