@@ -17,8 +17,8 @@ from tests.factories import make_organisation, make_user
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def fill_person(page, *, postcode: str) -> None:
-    page.fill("#given_name", "Olivia")
+def fill_person(page, *, postcode: str, given_name: str = "Olivia") -> None:
+    page.fill("#given_name", given_name)
     page.fill("#family_name", "Thornbury")
     page.fill("#date_of_birth_day", "14")
     page.fill("#date_of_birth_month", "3")
@@ -86,11 +86,12 @@ def test_an_online_user_finds_registers_updates_and_verifies_a_learner(page):
     assert "Match score" in card.inner_text()
     assert card.get_by_role("row", name=re.compile(r"Given name Exact \+\d")).is_visible()
 
-    # Register a similar person: the possible match is shown first, and registering
-    # them anyway needs a reason.
+    # Register a similar person (another given name that is close, living elsewhere):
+    # the possible match is shown first, and registering them anyway needs a reason. (The
+    # same person at a new address is an exact match, not a possible.)
     page.get_by_role("link", name="Register a learner").first.click()
     check(page)
-    fill_person(page, postcode="B15 2TT")
+    fill_person(page, postcode="B15 2TT", given_name="Olive")
     page.get_by_label("Passport").check()
     page.get_by_label("Privacy notice seen: may share").check()
     submit(page, "Register learner")
@@ -104,7 +105,7 @@ def test_an_online_user_finds_registers_updates_and_verifies_a_learner(page):
         "Enter why this is a different person" in page.locator(".govuk-error-summary").inner_text()
     )
     page.get_by_label("Why is this a different person?").fill(
-        "Twin sister: different postcode, checked with the school"
+        "Her sister Olive: checked with the school"
     )
     submit(page, "This is a different person: register them")
     assert page.locator(".govuk-panel__title").inner_text() == "Learner registered"
