@@ -117,8 +117,22 @@ TEMPLATES = [
 
 # --- Databases -----------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# DATABASE_POOL=true (PostgreSQL only; recommended in production): each web or worker
+# process keeps a psycopg pool of connections (DATABASE_POOL_MIN_SIZE to
+# DATABASE_POOL_MAX_SIZE, at least the web server's --threads) instead of one persistent
+# connection a thread; docs/deployment.md says how to size it against max_connections.
+DATABASE_POOL = env_bool("DATABASE_POOL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DATABASE_POOL else 60)
+    }
+    if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            # A request waits this long for a free connection before failing.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
