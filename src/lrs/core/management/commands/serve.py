@@ -13,6 +13,7 @@ gunicorn's master and the background workers are its children.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -95,10 +96,8 @@ def serve_with_waitress(web: WebOptions) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         serve(application, host=web.host, port=web.port, threads=web.threads, ident="LRS")
-    except KeyboardInterrupt:
-        pass
 
 
 def gunicorn_command(web: WebOptions) -> list[str]:
@@ -160,7 +159,7 @@ def serve_with_gunicorn(web: WebOptions) -> None:
 
 def start_background_workers(count: int) -> list[subprocess.Popen[bytes]]:
     return [
-        subprocess.Popen([sys.executable, "-m", "lrs.cli", "worker", "--verbosity", "1"])  # noqa: S603
+        subprocess.Popen([sys.executable, "-m", "lrs.cli", "worker", "--verbosity", "1"])
         for _ in range(max(0, count))
     ]
 
