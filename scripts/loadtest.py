@@ -126,11 +126,14 @@ def find_queries(path: Path, limit: int) -> list[dict[str, Any]]:
 
 
 def new_people(n: int, seed: int) -> list[dict[str, Any]]:
+    """People to register, each valid today (the generator's oldest may be past 110)."""
     people = []
     for person in generate_learners(n, seed=seed):
         record = synthetic_learner_record(person)
         record["date_of_birth"] = record["date_of_birth"].isoformat()
-        people.append({k: v for k, v in record.items() if v not in (None, "")})
+        record = {k: v for k, v in record.items() if v not in (None, "")}
+        if not validate_learner(record, purpose=Purpose.REGISTER)[1]:
+            people.append(record)
     return people
 
 

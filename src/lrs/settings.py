@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from lrs.core.dbpool import reset_pooled_connection
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
@@ -132,6 +134,7 @@ if DATABASE_URL:
             "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
             # A request waits this long for a free connection before failing.
             "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            "reset": reset_pooled_connection,
         }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -161,13 +164,25 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WORKER_HEARTBEAT_SECONDS = int(os.environ.get("LRS_WORKER_HEARTBEAT_SECONDS", "10"))
 
 # --- Caches (throttling and sign-in lockout counters) -----------------------------------
+# The counters must be shared by every process that serves requests, or each of
+# `lrs serve`'s web processes would allow the whole rate again. Files in the data
+# directory are shared by the processes of one machine; several machines need Redis.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 if CACHE_URL.startswith("redis"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
-else:
+elif CACHE_URL == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            # Culling scans the folder: let it hold one counter per user and address.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # --- Authentication ----------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

@@ -15,6 +15,8 @@ from lrs.settings import PASSWORD_HASHERS
 # test checks that production settings hash with Argon2.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test process its own counters: parallel test processes must not share rate limits.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # A file, not SQLite's shared-cache memory database: threads and worker processes in
 # tests then see the same WAL and locking behaviour as production.
