@@ -4,17 +4,22 @@
 from __future__ import annotations
 
 import runpy
+from pathlib import Path
 
 import pytest
 from django.db import connection
 
+import lrs
 from lrs.core.dbpool import reset_pooled_connection
+
+SETTINGS = Path(lrs.__file__).parent / "settings.py"
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_module("lrs.settings")
+    # The production settings as a fresh module would read them from this environment.
+    return runpy.run_path(str(SETTINGS))
 
 
 def test_rate_limit_counters_are_shared_by_the_processes_of_one_machine_by_default(
