@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -190,3 +191,23 @@ def test_web_and_background_workers_default_to_the_cores():
     defaults = parser.parse_args([])
     assert defaults.web_workers == serve.cores() == defaults.workers
     assert defaults.server == "auto"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux's parent-death signal")
+def test_nothing_is_left_running_when_serve_itself_is_killed(data_dir):
+    process, port = _start(data_dir, "--web-workers", "1", "--workers", "1", "--threads", "2")
+    try:
+        assert _wait_healthy(process, port) == 200
+        descendants = _descendants(process.pid)
+        assert len(descendants) == 3, descendants
+        process.kill()
+        process.communicate(timeout=30)
+        deadline = time.monotonic() + 60
+        while descendants & set(_children()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        left = descendants & set(_children())
+    finally:
+        for pid in _descendants(process.pid) | (descendants & set(_children())):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert not left, "processes left running after lrs serve was killed"

@@ -86,16 +86,47 @@ def forwarded_allow_ips() -> str:
     return ""
 
 
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_on_signals() -> None:
+    """SIGTERM and a lost terminal (SIGHUP) stop everything, as Ctrl-C does."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _raise_keyboard_interrupt)
+
+
+def _child_options() -> dict[str, Any]:
+    """How this process starts gunicorn and the background workers.
+
+    Each in a session of its own, so that Ctrl-C reaches only this process, which then
+    stops each child once, in order: a gunicorn worker that got the terminal's SIGINT and
+    its master's signal as well could hang on its way out. On Linux a child is also told
+    to stop if this process dies without stopping it (killed), so none is left behind.
+    """
+    if os.name != "posix":
+        return {}
+    options: dict[str, Any] = {"start_new_session": True}
+    if sys.platform.startswith("linux"):
+        options["preexec_fn"] = _stop_when_parent_dies
+    return options
+
+
+def _stop_when_parent_dies() -> None:
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def serve_with_waitress(web: WebOptions) -> None:
     """Serve from this process with threads until Ctrl-C or SIGTERM (one core at most)."""
     from waitress import serve
 
     from lrs.wsgi import application
 
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
     with contextlib.suppress(KeyboardInterrupt):
         serve(application, host=web.host, port=web.port, threads=web.threads, ident="LRS")
 
@@ -137,11 +168,7 @@ def serve_with_gunicorn(web: WebOptions) -> None:
     handles). SIGTERM lets requests in flight finish, for up to GRACEFUL_STOP_SECONDS.
     """
 
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
-    process = subprocess.Popen(gunicorn_command(web))  # noqa: S603
+    process = subprocess.Popen(gunicorn_command(web), **_child_options())  # noqa: S603
     try:
         returncode = process.wait()
     except KeyboardInterrupt:
@@ -159,7 +186,9 @@ def serve_with_gunicorn(web: WebOptions) -> None:
 
 def start_background_workers(count: int) -> list[subprocess.Popen[bytes]]:
     return [
-        subprocess.Popen([sys.executable, "-m", "lrs.cli", "worker", "--verbosity", "1"])
+        subprocess.Popen(
+            [sys.executable, "-m", "lrs.cli", "worker", "--verbosity", "1"], **_child_options()
+        )
         for _ in range(max(0, count))
     ]
 
@@ -223,6 +252,7 @@ class Command(BaseCommand):
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
 
+        stop_on_signals()
         workers = start_background_workers(options["workers"])
         processes = "process" if web.web_workers == 1 else "processes"
         announce = (
