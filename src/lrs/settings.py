@@ -179,8 +179,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
-            # Culling scans the folder: let it hold one counter per user and address.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
+            # Every write lists the folder (to cull it past this many files), so it is kept
+            # small: a busy public service counts in Redis instead.
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
         }
     }
 
