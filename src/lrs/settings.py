@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from lrs.core.dbpool import reset_pooled_connection
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -124,8 +127,23 @@ TEMPLATES = [
 
 # --- Databases -----------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# DATABASE_POOL=true (PostgreSQL only; recommended in production): each web or worker
+# process keeps a psycopg pool of connections (DATABASE_POOL_MIN_SIZE to
+# DATABASE_POOL_MAX_SIZE, at least the web server's --threads) instead of one persistent
+# connection a thread; docs/deployment.md says how to size it against max_connections.
+DATABASE_POOL = env_bool("DATABASE_POOL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DATABASE_POOL else 60)
+    }
+    if DATABASE_POOL and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+            # A request waits this long for a free connection before failing.
+            "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            "reset": reset_pooled_connection,
+        }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -164,13 +182,27 @@ LRS_MATCHING_CALIBRATE_HOURS = float(os.environ.get("LRS_MATCHING_CALIBRATE_HOUR
 LRS_MATCHING_MIN_REGISTER = int(os.environ.get("LRS_MATCHING_MIN_REGISTER", "10000"))
 
 # --- Caches (throttling and sign-in lockout counters) -----------------------------------
+# The counters must be shared by every process that serves requests, or each of
+# `lrs serve`'s web processes would allow the whole rate again. Files in the data
+# directory are shared by the processes of one machine; several machines need Redis.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL.startswith("redis"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
     }
-else:
+elif CACHE_URL == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+            # Every write lists the folder (to cull it past this many files), so it is kept
+            # small: a busy public service counts in Redis instead.
+            "OPTIONS": {"MAX_ENTRIES": 5_000},
+        }
+    }
 
 # --- Authentication ----------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"

@@ -19,6 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LRS_MATCHING_STATS_SECONDS = 0.0
 # Tests use the shipped parameters unless they make their own (never a developer's).
 LRS_MATCHING_DIR = None  # type: ignore[assignment]
+# Each test process its own counters: parallel test processes must not share rate limits.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # A file, not SQLite's shared-cache memory database: threads and worker processes in
 # tests then see the same WAL and locking behaviour as production.
