@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(DATA_DIR / f"test-lrs-{os.getpid()}.sqlite3")  # noqa: F405
     }
+else:
+    # "<name>_test", not Django's "test_<name>": the test database shares the prefix of
+    # the one named in DATABASE_URL, so runs side by side on one server stay apart.
+    DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}_test"}  # noqa: F405

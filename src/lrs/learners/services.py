@@ -259,6 +259,7 @@ def _has_seen(actor: User, learner: Learner) -> bool:
     )
 
 
+@transaction.atomic
 def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     """Find a learner by demographics. Audited with the ULNs returned."""
     _require(actor, Capability.FIND_LEARNER)
@@ -852,6 +853,7 @@ def verify_one(item: Mapping[str, Any]) -> VerifyResult:
     )
 
 
+@transaction.atomic
 def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[VerifyResult]:
     """Verify one or up to 1,000 (ULN, names[, date of birth, gender]) against the register."""
     _require(actor, Capability.VERIFY_LEARNER)
@@ -879,42 +881,59 @@ class LookupResult:
 
 
 def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) -> LookupResult:
-    """Find by ULN: the learner is returned only when the names match it too."""
+    """Find by ULN: the learner is returned only when the names match it too.
+
+    A refused lookup (an invalid ULN) is audited too, in its own transaction, before the
+    refusal is raised: someone trying numbers leaves a trace either way.
+    """
     _require(actor, Capability.FIND_LEARNER)
     uln = (uln or "").strip()
     check = uln_rules.check(uln)
     if not check.valid:
+        with transaction.atomic():
+            audit_record(
+                action="learner.lookup",
+                actor=actor,
+                object_type="uln",
+                object_id=uln[:64],
+                outcome=Outcome.REFUSED,
+                detail={"response_code": codes.INVALID_ULN, "returned_ulns": []},
+            )
         raise LearnerError(
             codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
         )
-    result = verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
-    matched = result.response_code in (
-        codes.VERIFY_MATCH,
-        codes.VERIFY_LINKED_MATCH,
-        codes.VERIFY_SIMILAR,
-        codes.VERIFY_SIMILAR_LINKED,
-    )
-    learner = Learner.objects.get(uln=result.found_uln) if matched else None
-    if learner is not None:
-        learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
-    if learner is None:
-        code = codes.NO_MATCH
-    elif learner.uln != uln:
-        code = codes.MASTER_SUBSTITUTED
-    else:
-        code = codes.EXACT
-    audit_record(
-        action="learner.lookup",
-        actor=actor,
-        object_type="uln",
-        object_id=uln,
-        detail={"response_code": code, "returned_ulns": [learner.uln] if learner else []},
-    )
+    with transaction.atomic():
+        result = verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
+        matched = result.response_code in (
+            codes.VERIFY_MATCH,
+            codes.VERIFY_LINKED_MATCH,
+            codes.VERIFY_SIMILAR,
+            codes.VERIFY_SIMILAR_LINKED,
+        )
+        learner = Learner.objects.get(uln=result.found_uln) if matched else None
+        if learner is not None:
+            learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
+        if learner is None:
+            code = codes.NO_MATCH
+        elif learner.uln != uln:
+            code = codes.MASTER_SUBSTITUTED
+        else:
+            code = codes.EXACT
+        audit_record(
+            action="learner.lookup",
+            actor=actor,
+            object_type="uln",
+            object_id=uln,
+            detail={"response_code": code, "returned_ulns": [learner.uln] if learner else []},
+        )
     return LookupResult(code, codes.DESCRIPTIONS[code], learner, incoming_uln=uln)
 
 
 @dataclass(frozen=True)
 class RetrievedUln:
+    """One ULN's answer. ``learner`` (the core demographics) is set only for a learner
+    the caller's organisation may already see: a ULN alone never reveals a person."""
+
     uln: str
     response_code: str
     master_uln: str = ""
@@ -922,45 +941,71 @@ class RetrievedUln:
     learner: Learner | None = None
 
 
+def learners_visible_ids(*, actor: User, learner_ids: Iterable[int]) -> set[int]:
+    """Those of ``learner_ids`` the actor's organisation has been shown (the service desk
+    sees every learner)."""
+    wanted = set(learner_ids)
+    if not wanted or actor.can(Capability.MERGE_LEARNERS):
+        return wanted
+    seen: set[int] = set()
+    ids = sorted(wanted)
+    for start in range(0, len(ids), _IN_BATCH):
+        seen.update(
+            LearnerAccess.objects.filter(
+                organisation_id=actor.organisation_id, learner_id__in=ids[start : start + _IN_BATCH]
+            ).values_list("learner_id", flat=True)
+        )
+    return seen
+
+
+@transaction.atomic
 def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
-    """For each ULN: its master ULN, status, a code and the core demographics."""
+    """For each ULN: a code, its master ULN and its status.
+
+    The core demographics come back only for learners the organisation may already see,
+    and retrieving never grants access: knowing a number is not knowing the person.
+    """
     _require(actor, Capability.RETRIEVE_ULNS)
     if not 1 <= len(ulns) <= MAX_VERIFY_BATCH:
         raise _invalid([Problem("ulns", f"Send between 1 and {MAX_VERIFY_BATCH} ULNs")])
     wanted = [str(u).strip() for u in ulns]
-    found = {
-        learner.uln: learner
-        for learner in Learner.objects.select_related("master").filter(uln__in=wanted)
+    found: dict[str, Learner] = {}
+    distinct = sorted(set(wanted))
+    for start in range(0, len(distinct), _IN_BATCH):
+        for held in Learner.objects.select_related("master").filter(
+            uln__in=distinct[start : start + _IN_BATCH]
+        ):
+            found[held.uln] = held
+    speaks_for = {
+        uln: (held.master if held.master is not None else held) for uln, held in found.items()
     }
+    visible = learners_visible_ids(
+        actor=actor,
+        learner_ids={learner.pk for learner in speaks_for.values()}
+        | {held.pk for held in found.values()},
+    )
     results = []
     for uln in wanted:
         if not uln_rules.is_valid(uln):
             results.append(RetrievedUln(uln, codes.INVALID_ULN))
             continue
-        learner = found.get(uln)
-        if learner is None:
+        if uln not in found:
             results.append(RetrievedUln(uln, codes.NO_MATCH))
-        elif learner.master is not None:
-            results.append(
-                RetrievedUln(
-                    uln,
-                    codes.MASTER_SUBSTITUTED,
-                    learner.master.uln,
-                    learner.status,
-                    learner.master,
-                )
-            )
-        else:
-            results.append(RetrievedUln(uln, codes.EXACT, learner.uln, learner.status, learner))
-    learner_access_record(
-        organisation_id=actor.organisation_id,
-        learner_ids=[r.learner.pk for r in results if r.learner is not None],
-    )
+            continue
+        held, learner = found[uln], speaks_for[uln]
+        # Seeing a linked record is seeing the person it was merged into.
+        shown = learner if (learner.pk in visible or held.pk in visible) else None
+        code = codes.MASTER_SUBSTITUTED if held.master is not None else codes.EXACT
+        results.append(RetrievedUln(uln, code, learner.uln, held.status, shown))
     audit_record(
         action="learner.retrieve",
         actor=actor,
         object_type="uln",
         object_id=wanted[0] if len(wanted) == 1 else "",
-        detail={"ulns": wanted, "found": [r.uln for r in results if r.learner is not None]},
+        detail={
+            "ulns": wanted,
+            "found": [r.uln for r in results if r.master_uln],
+            "shown": [r.uln for r in results if r.learner is not None],
+        },
     )
     return results
