@@ -298,6 +298,16 @@ LRS_SOAP_STATEMENT_TIMEOUT_MS = int(os.environ.get("LRS_SOAP_STATEMENT_TIMEOUT_M
 LRS_MISUSE_DAILY_LIMIT = int(os.environ.get("LRS_MISUSE_DAILY_LIMIT", "1000"))
 # How often (at most, across all workers) the check runs.
 LRS_MISUSE_CHECK_SECONDS = int(os.environ.get("LRS_MISUSE_CHECK_SECONDS", "300"))
+# Walking through ULNs: a user, or a whole organisation, that verifies, retrieves or looks
+# up more distinct ULNs than this in one day is suspended at once...
+LRS_ENUMERATION_USER_DAILY_ULNS = int(os.environ.get("LRS_ENUMERATION_USER_DAILY_ULNS", "10000"))
+LRS_ENUMERATION_ORGANISATION_DAILY_ULNS = int(
+    os.environ.get("LRS_ENUMERATION_ORGANISATION_DAILY_ULNS", "50000")
+)
+# ...and so is one that has touched at least LRS_ENUMERATION_MIN_ULNS distinct ULNs today
+# of which at least this share were unknown or invalid (a real cohort has few of those).
+LRS_ENUMERATION_MIN_ULNS = int(os.environ.get("LRS_ENUMERATION_MIN_ULNS", "200"))
+LRS_ENUMERATION_UNKNOWN_SHARE = float(os.environ.get("LRS_ENUMERATION_UNKNOWN_SHARE", "0.5"))
 
 # --- Duplicate learners -------------------------------------------------------------------
 # How often the worker scans the whole register for probable duplicates (0: never; the

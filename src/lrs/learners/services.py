@@ -40,6 +40,8 @@ from lrs.matching import (
 from lrs.matching import Outcome as MatchOutcome
 from lrs.matching.normalise import name_compact
 from lrs.matching.verify import NameAgreement, StoredPerson, verify_person
+from lrs.misuse.models import UlnKind
+from lrs.misuse.services import misuse_count_ulns
 from lrs.users.models import User
 from lrs.validation.learner import (
     ALL_FIELDS,
@@ -811,6 +813,15 @@ def resolve_uln(uln: str) -> tuple[Learner | None, bool]:
     return learner, False
 
 
+def uln_kind(response_code: str) -> str:
+    """What a verify, look-up or retrieve answer says of the ULN, for the misuse watch."""
+    if response_code == codes.INVALID_ULN:
+        return UlnKind.INVALID
+    if response_code in (codes.VERIFY_ULN_NOT_FOUND, codes.NO_MATCH):
+        return UlnKind.UNKNOWN
+    return UlnKind.KNOWN
+
+
 def verify_one(item: Mapping[str, Any]) -> VerifyResult:
     uln = str(item.get("uln") or "").strip()
     check = uln_rules.check(uln)
@@ -869,6 +880,7 @@ def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[Verif
         object_id=results[0].uln if len(results) == 1 else "",
         detail={"results": [[r.uln, r.response_code] for r in results][:MAX_VERIFY_BATCH]},
     )
+    misuse_count_ulns(actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results])
     return results
 
 
@@ -899,6 +911,7 @@ def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) 
                 outcome=Outcome.REFUSED,
                 detail={"response_code": codes.INVALID_ULN, "returned_ulns": []},
             )
+            misuse_count_ulns(actor=actor, touched=[(uln, UlnKind.INVALID)])
         raise LearnerError(
             codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
         )
@@ -926,6 +939,7 @@ def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) 
             object_id=uln,
             detail={"response_code": code, "returned_ulns": [learner.uln] if learner else []},
         )
+        misuse_count_ulns(actor=actor, touched=[(uln, uln_kind(result.response_code))])
     return LookupResult(code, codes.DESCRIPTIONS[code], learner, incoming_uln=uln)
 
 
@@ -1008,4 +1022,5 @@ def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
             "shown": [r.uln for r in results if r.learner is not None],
         },
     )
+    misuse_count_ulns(actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results])
     return results
