@@ -117,6 +117,20 @@ TEMPLATES = [
 
 # --- Databases -----------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# However SQLite is named (no DATABASE_URL, or DATABASE_URL=sqlite:///…), it gets the same
+# hardening: without it, concurrent clients fail with "database is locked".
+SQLITE_OPTIONS = {
+    # IMMEDIATE takes the write lock when a transaction starts, so two writers
+    # queue up instead of one failing with "database is locked" mid-way.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": (
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;"
+        "PRAGMA busy_timeout=30000;"
+    ),
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
@@ -125,19 +139,12 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(DATA_DIR / "lrs.sqlite3")),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock when a transaction starts, so two writers
-                # queue up instead of one failing with "database is locked" mid-way.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=30000;"
-                ),
-            },
         }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -240,6 +240,7 @@ def _masters_of(rows: list[dict[str, Any]]) -> dict[int, str]:
     return dict(Learner.objects.filter(pk__in=ids).values_list("pk", "uln"))
 
 
+@transaction.atomic(savepoint=False)
 def learner_access_record(*, organisation_id: int, learner_ids: Iterable[int]) -> None:
     """Remember that an organisation was shown these learners (see LearnerAccess)."""
     now = timezone.now()
@@ -261,7 +262,11 @@ def _has_seen(actor: User, learner: Learner) -> bool:
     )
 
 
-@transaction.atomic
+# The services below read first and then make their writes (an access grant, the audit
+# entry, the misuse watch's counts) in one transaction: on SQLite a transaction holds the
+# write lock from its start, so the reading is kept out of it.
+
+
 def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     """Find a learner by demographics. Audited with the ULNs returned."""
     _require(actor, Capability.FIND_LEARNER)
@@ -271,6 +276,12 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     if problems:
         raise _invalid(problems)
     result = _find(values)
+    with transaction.atomic():
+        _find_record(actor, result)
+    return result
+
+
+def _find_record(actor: User, result: FindResult) -> None:
     learner_access_record(
         organisation_id=actor.organisation_id, learner_ids=[c.learner_id for c in result.candidates]
     )
@@ -284,7 +295,6 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
             "returned_ulns": [c.uln for c in result.candidates],
         },
     )
-    return result
 
 
 def learners_lock_for_registration(dates_of_birth: Iterable[Any]) -> None:
@@ -380,6 +390,7 @@ def learner_register(
     return RegisterResult(codes.REGISTERED, learner)
 
 
+@transaction.atomic
 def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Learner:
     """Issue a ULN and store a learner whose ``values`` are already validated.
 
@@ -789,6 +800,12 @@ def learner_update(
     return UpdateResult(codes.UPDATED, learner)
 
 
+@transaction.atomic
+def learner_view_record(*, actor: User, learner: Learner) -> None:
+    """Audit that someone opened a learner's page: it shows their personal data."""
+    audit_record(action="learner.view", actor=actor, object_type="uln", object_id=learner.uln)
+
+
 # --- Verify, look up by ULN and retrieve ---------------------------------------------
 
 MAX_VERIFY_BATCH = 1000
@@ -864,7 +881,6 @@ def verify_one(item: Mapping[str, Any]) -> VerifyResult:
     )
 
 
-@transaction.atomic
 def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[VerifyResult]:
     """Verify one or up to 1,000 (ULN, names[, date of birth, gender]) against the register."""
     _require(actor, Capability.VERIFY_LEARNER)
@@ -873,14 +889,17 @@ def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[Verif
             [Problem("learners", f"Send between 1 and {MAX_VERIFY_BATCH} learners to verify")]
         )
     results = [verify_one(item) for item in items]
-    audit_record(
-        action="learner.verify",
-        actor=actor,
-        object_type="uln",
-        object_id=results[0].uln if len(results) == 1 else "",
-        detail={"results": [[r.uln, r.response_code] for r in results][:MAX_VERIFY_BATCH]},
-    )
-    misuse_count_ulns(actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results])
+    with transaction.atomic():
+        audit_record(
+            action="learner.verify",
+            actor=actor,
+            object_type="uln",
+            object_id=results[0].uln if len(results) == 1 else "",
+            detail={"results": [[r.uln, r.response_code] for r in results][:MAX_VERIFY_BATCH]},
+        )
+        misuse_count_ulns(
+            actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results]
+        )
     return results
 
 
@@ -915,15 +934,15 @@ def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) 
         raise LearnerError(
             codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
         )
+    result = verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
+    matched = result.response_code in (
+        codes.VERIFY_MATCH,
+        codes.VERIFY_LINKED_MATCH,
+        codes.VERIFY_SIMILAR,
+        codes.VERIFY_SIMILAR_LINKED,
+    )
+    learner = Learner.objects.get(uln=result.found_uln) if matched else None
     with transaction.atomic():
-        result = verify_one({"uln": uln, "given_name": given_name, "family_name": family_name})
-        matched = result.response_code in (
-            codes.VERIFY_MATCH,
-            codes.VERIFY_LINKED_MATCH,
-            codes.VERIFY_SIMILAR,
-            codes.VERIFY_SIMILAR_LINKED,
-        )
-        learner = Learner.objects.get(uln=result.found_uln) if matched else None
         if learner is not None:
             learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
         if learner is None:
@@ -972,7 +991,6 @@ def learners_visible_ids(*, actor: User, learner_ids: Iterable[int]) -> set[int]
     return seen
 
 
-@transaction.atomic
 def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
     """For each ULN: a code, its master ULN and its status.
 
@@ -1011,16 +1029,19 @@ def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
         shown = learner if (learner.pk in visible or held.pk in visible) else None
         code = codes.MASTER_SUBSTITUTED if held.master is not None else codes.EXACT
         results.append(RetrievedUln(uln, code, learner.uln, held.status, shown))
-    audit_record(
-        action="learner.retrieve",
-        actor=actor,
-        object_type="uln",
-        object_id=wanted[0] if len(wanted) == 1 else "",
-        detail={
-            "ulns": wanted,
-            "found": [r.uln for r in results if r.master_uln],
-            "shown": [r.uln for r in results if r.learner is not None],
-        },
-    )
-    misuse_count_ulns(actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results])
+    with transaction.atomic():
+        audit_record(
+            action="learner.retrieve",
+            actor=actor,
+            object_type="uln",
+            object_id=wanted[0] if len(wanted) == 1 else "",
+            detail={
+                "ulns": wanted,
+                "found": [r.uln for r in results if r.master_uln],
+                "shown": [r.uln for r in results if r.learner is not None],
+            },
+        )
+        misuse_count_ulns(
+            actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results]
+        )
     return results

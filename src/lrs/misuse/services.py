@@ -203,7 +203,8 @@ def misuse_check(*, now: dt.datetime | None = None) -> list[MisuseAlert]:
     day = timezone.localdate(now)
     # The enumeration watch needs only today's ULNs (and yesterday's, for a check that
     # runs just after midnight); older ones are forgotten.
-    UlnTouch.objects.filter(day__lt=day - dt.timedelta(days=1)).delete()
+    with transaction.atomic():
+        UlnTouch.objects.filter(day__lt=day - dt.timedelta(days=1)).delete()
     limit = settings.LRS_MISUSE_DAILY_LIMIT
     over = usage_counts_over(day=day, limit=limit, until=now)
     if not over:
@@ -300,6 +301,7 @@ def enumerating(distinct: int, unknown: int, *, limit: int) -> bool:
     )
 
 
+@transaction.atomic(savepoint=False)
 def misuse_count_ulns(
     *, actor: User, touched: Iterable[tuple[str, str]], now: dt.datetime | None = None
 ) -> list[MisuseAlert]:

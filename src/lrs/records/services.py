@@ -224,6 +224,7 @@ def _record_change(
     )
 
 
+@transaction.atomic
 def event_create(*, actor: User, learner: Learner, values: EventValues) -> LearningEvent:
     """Record an achievement on a (master) learner's PLR. The caller audits."""
     now = timezone.now()
@@ -273,6 +274,7 @@ def _change(
     return event
 
 
+@transaction.atomic
 def event_update(
     *, actor: User | None, event: LearningEvent, values: EventValues, reason: str = ""
 ) -> LearningEvent:
@@ -291,24 +293,28 @@ def event_update(
     )
 
 
+@transaction.atomic
 def event_withdraw(*, actor: User | None, event: LearningEvent, reason: str) -> LearningEvent:
     if event.withdrawn:
         raise Conflict("already_withdrawn", "The learning event is already withdrawn")
     return _change(event, actor=actor, action="withdraw", reason=reason, withdrawn=True)
 
 
+@transaction.atomic
 def event_reinstate(*, actor: User | None, event: LearningEvent, reason: str) -> LearningEvent:
     if not event.withdrawn:
         raise Conflict("not_withdrawn", "Only a withdrawn learning event can be reinstated")
     return _change(event, actor=actor, action="reinstate", reason=reason, withdrawn=False)
 
 
+@transaction.atomic
 def event_promote(*, actor: User | None, event: LearningEvent, reason: str = "") -> LearningEvent:
     if event.status != EventStatus.PROVISIONAL:
         raise Conflict("not_provisional", "Only a provisional learning event can be promoted")
     return _change(event, actor=actor, action="promote", reason=reason, status=EventStatus.FINAL)
 
 
+@transaction.atomic
 def event_move(
     *, actor: User | None, event: LearningEvent, learner: Learner, reason: str
 ) -> LearningEvent:
@@ -368,18 +374,22 @@ def plr_get(
             problems=[FieldProblem("detail", "Use FULL or BRIEF")],
         )
     uln = (uln or "").strip()
+    result, refusal = _plr_read(
+        actor=actor,
+        uln=uln,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        detail=detail,
+    )
     # One transaction for the access grant and the audit entry; a refusal is audited in
     # it too, and raised only once that entry is committed.
     with transaction.atomic():
-        result, refusal = _plr_read(
-            actor=actor,
-            uln=uln,
-            given_name=given_name,
-            family_name=family_name,
-            date_of_birth=date_of_birth,
-            gender=gender,
-            detail=detail,
-        )
+        if refusal is None and result.learner is not None:
+            learner_access_record(
+                organisation_id=actor.organisation_id, learner_ids=[result.learner.pk]
+            )
         audit_record(
             action="plr.view",
             actor=actor,
@@ -445,7 +455,6 @@ def _plr_read(
     if actor.organisation.type == OrganisationType.AWARDING_ORGANISATION:
         events = events.filter(awarding_organisation_id=actor.organisation_id)
     code = codes.MASTER_SUBSTITUTED if learner.uln != uln else codes.EXACT
-    learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
     return (
         PlrResult(
             code, codes.DESCRIPTIONS[code], uln, learner, list(events.order_by("-award_date", "id"))
@@ -454,6 +463,7 @@ def _plr_read(
     )
 
 
+@transaction.atomic(savepoint=False)
 def learner_ability_to_share_change(
     *, learner: Learner, value: str, action: str, actor: User | None
 ) -> str:
