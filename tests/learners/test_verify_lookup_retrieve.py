@@ -201,3 +201,12 @@ def test_awarding_organisations_may_verify_and_retrieve_but_not_look_up(ao_user,
 
     with pytest.raises(NotPermitted):
         learner_lookup(actor=ao_user, uln=learner.uln, given_name="Olivia", family_name="T")
+
+
+def test_a_find_refused_by_the_field_rules_is_audited_without_the_values(provider_user):
+    with pytest.raises(LearnerError):
+        learner_find(actor=provider_user, data=person(gender="7", given_name="Zebedee"))
+    entry = AuditEntry.objects.get(action="learner.find")
+    assert entry.outcome == "refused"
+    assert entry.detail["problems"] == ["gender"]
+    assert "Zebedee" not in str(entry.detail)

@@ -274,6 +274,20 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
         {k: data.get(k) for k in data if k in ALL_FIELDS}, purpose=Purpose.FIND
     )
     if problems:
+        # A refused find is audited too (which fields broke which rule, never the values
+        # sent), committed before the refusal is raised.
+        with transaction.atomic():
+            audit_record(
+                action="learner.find",
+                actor=actor,
+                object_type="uln",
+                outcome=Outcome.REFUSED,
+                detail={
+                    "response_code": codes.INVALID_REQUEST,
+                    "problems": sorted({p.field for p in problems}),
+                    "returned_ulns": [],
+                },
+            )
         raise _invalid(problems)
     result = _find(values)
     with transaction.atomic():
