@@ -92,7 +92,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "lrs.core.middleware.RequestContextMiddleware",
     "lrs.core.observability.RequestLogMiddleware",
+    "lrs.api.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "lrs.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +134,20 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # DATABASE_POOL_MAX_SIZE, at least the web server's --threads) instead of one persistent
 # connection a thread; docs/deployment.md says how to size it against max_connections.
 DATABASE_POOL = env_bool("DATABASE_POOL")
+# However SQLite is named (no DATABASE_URL, or DATABASE_URL=sqlite:///…), it gets the same
+# hardening: without it, concurrent clients fail with "database is locked".
+SQLITE_OPTIONS = {
+    # IMMEDIATE takes the write lock when a transaction starts, so two writers
+    # queue up instead of one failing with "database is locked" mid-way.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 30,
+    "init_command": (
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;"
+        "PRAGMA busy_timeout=30000;"
+    ),
+}
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0 if DATABASE_POOL else 60)
@@ -150,19 +166,12 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(DATA_DIR / "lrs.sqlite3")),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock when a transaction starts, so two writers
-                # queue up instead of one failing with "database is locked" mid-way.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 30,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=30000;"
-                ),
-            },
         }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        **SQLITE_OPTIONS,
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -257,6 +266,27 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Every powerful browser feature is off: the service uses none of them.
+LRS_PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+)
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "lrs.portal.views.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -382,6 +412,16 @@ LRS_SOAP_STATEMENT_TIMEOUT_MS = int(os.environ.get("LRS_SOAP_STATEMENT_TIMEOUT_M
 LRS_MISUSE_DAILY_LIMIT = int(os.environ.get("LRS_MISUSE_DAILY_LIMIT", "1000"))
 # How often (at most, across all workers) the check runs.
 LRS_MISUSE_CHECK_SECONDS = int(os.environ.get("LRS_MISUSE_CHECK_SECONDS", "300"))
+# Walking through ULNs: a user, or a whole organisation, that verifies, retrieves or looks
+# up more distinct ULNs than this in one day is suspended at once...
+LRS_ENUMERATION_USER_DAILY_ULNS = int(os.environ.get("LRS_ENUMERATION_USER_DAILY_ULNS", "10000"))
+LRS_ENUMERATION_ORGANISATION_DAILY_ULNS = int(
+    os.environ.get("LRS_ENUMERATION_ORGANISATION_DAILY_ULNS", "50000")
+)
+# ...and so is one that has touched at least LRS_ENUMERATION_MIN_ULNS distinct ULNs today
+# of which at least this share were unknown or invalid (a real cohort has few of those).
+LRS_ENUMERATION_MIN_ULNS = int(os.environ.get("LRS_ENUMERATION_MIN_ULNS", "200"))
+LRS_ENUMERATION_UNKNOWN_SHARE = float(os.environ.get("LRS_ENUMERATION_UNKNOWN_SHARE", "0.5"))
 
 # --- Duplicate learners -------------------------------------------------------------------
 # How often the worker scans the whole register for probable duplicates (0: never; the

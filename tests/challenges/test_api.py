@@ -62,3 +62,23 @@ def test_the_whole_journey_through_the_api(client, provider_user, ao_user, desk_
     assert (illegal.status_code, illegal.json()["code"]) == (409, "illegal_transition")
     report = client.get("/api/v1/challenges/report.csv", headers=auth(desk_user))
     assert b"Median days to resolve" in report.content
+
+
+@pytest.mark.parametrize("body", ["42", "[null, null]", '"withdraw"', "null"])
+def test_a_body_that_is_not_a_json_object_withdraws_nothing(client, provider_user, event, body):
+    raiser = auth(provider_user)
+    created = client.post(
+        "/api/v1/challenges", raise_args(event), content_type="application/json", headers=raiser
+    )
+    ref = created.json()["reference"]
+    refused = client.post(
+        f"/api/v1/challenges/{ref}/withdraw", body, content_type="application/json", headers=raiser
+    )
+    assert refused.status_code == 400, refused.content
+    assert refused.json() == {
+        "code": "bad_request",
+        "message": "The request body must be a JSON object, such as {}",
+        "errors": [],
+    }
+    still = client.get(f"/api/v1/challenges/{ref}", headers=raiser).json()
+    assert still["status"] == "submitted"

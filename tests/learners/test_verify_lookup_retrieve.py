@@ -3,12 +3,13 @@ import pytest
 from lrs.access import OrganisationType, Role
 from lrs.audit.models import AuditEntry
 from lrs.learners import codes
-from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.models import Learner, LearnerAccess, LearnerStatus
 from lrs.learners.services import (
     LearnerError,
     learner_find,
     learner_lookup,
     learner_register,
+    learner_update,
     learner_verify,
     learners_retrieve,
 )
@@ -172,7 +173,27 @@ def test_retrieve_gives_each_ulns_master_status_and_code(ao_user, provider_user,
         ("9276308686", codes.NO_MATCH, ""),
         ("12345", codes.INVALID_ULN, ""),
     ]
-    assert results[1].learner == learner
+    # The awarding organisation has never been shown these learners: no demographics.
+    assert [r.learner for r in results] == [None, None, None, None]
+    seen = learners_retrieve(actor=provider_user, ulns=[learner.uln, other.uln])
+    assert [r.learner for r in seen] == [learner, learner]
+
+
+def test_retrieve_never_grants_access(ao_user, provider_user, learner):
+    stranger = make_user(make_organisation(), Role.ONLINE_USER)
+    learners_retrieve(actor=stranger, ulns=[learner.uln])
+    assert not LearnerAccess.objects.filter(organisation=stranger.organisation).exists()
+    with pytest.raises(LearnerError) as refused:
+        learner_update(actor=stranger, uln=learner.uln, version_number=1, data={"title": "Ms"})
+    assert refused.value.response_code == codes.UNKNOWN_ULN_FOR_UPDATE
+
+
+def test_a_lookup_with_an_invalid_uln_is_audited_as_refused(provider_user):
+    with pytest.raises(LearnerError):
+        learner_lookup(actor=provider_user, uln="12345", given_name="A", family_name="B")
+    entry = AuditEntry.objects.get(action="learner.lookup")
+    assert (entry.outcome, entry.object_id) == ("refused", "12345")
+    assert entry.detail["response_code"] == codes.INVALID_ULN
 
 
 def test_awarding_organisations_may_verify_and_retrieve_but_not_look_up(ao_user, learner):
@@ -180,3 +201,12 @@ def test_awarding_organisations_may_verify_and_retrieve_but_not_look_up(ao_user,
 
     with pytest.raises(NotPermitted):
         learner_lookup(actor=ao_user, uln=learner.uln, given_name="Olivia", family_name="T")
+
+
+def test_a_find_refused_by_the_field_rules_is_audited_without_the_values(provider_user):
+    with pytest.raises(LearnerError):
+        learner_find(actor=provider_user, data=person(gender="7", given_name="Zebedee"))
+    entry = AuditEntry.objects.get(action="learner.find")
+    assert entry.outcome == "refused"
+    assert entry.detail["problems"] == ["gender"]
+    assert "Zebedee" not in str(entry.detail)

@@ -872,3 +872,12 @@ def test_retrieve_ulns_lists_each_ulns_outcome(client):
     body = response.content.decode()
     assert "WSRC0001" in body
     assert "WSEC0136" in body
+
+
+def test_opening_a_learners_page_is_audited(client):
+    user = make_user(make_organisation(), Role.ONLINE_USER)
+    learner = learner_register(actor=user, data=service_person()).learner
+    sign_in_as(client, user)
+    assert client.get(f"/learners/{learner.uln}/").status_code == 200
+    entry = AuditEntry.objects.get(action="learner.view")
+    assert (entry.actor, entry.object_id, entry.outcome) == (user, learner.uln, "success")

@@ -339,3 +339,24 @@ def test_a_statement_over_the_time_limit_is_a_fault(client, account, monkeypatch
                 "WHERE x < 300000) SELECT count(*) FROM c"
             )
             assert cursor.fetchone()[0] == 300000
+
+
+@override_settings(LRS_SOAP_FAILURE_LIMIT=2)
+def test_failures_at_the_same_moment_are_all_counted(client, account, monkeypatch):
+    """A failure counted by another request between this one's reading of the count and
+    its own failure is not lost: the count is incremented in the cache, not written back."""
+    from lrs.soap import services
+
+    real = services.password_matches
+
+    def another_request_fails_meanwhile(password, hashed):
+        # The other request's failure, counted while this one checks the password.
+        monkeypatch.setattr(services, "password_matches", real)
+        post(client, find_by_uln(account.creds(password="Wrong-password-2")))
+        return real(password, hashed)
+
+    monkeypatch.setattr(services, "password_matches", another_request_fails_meanwhile)
+    post(client, find_by_uln(account.creds(password="Wrong-password-1")))
+    # Two failures: the limit is reached, and the right password is refused for now.
+    locked = fault_of(post(client, find_by_uln(account.creds())))
+    assert "Too many" in locked["FurtherDetails"]

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from lrs.core.errors import ServiceError
 
@@ -74,9 +75,40 @@ def install(api: NinjaAPI) -> None:
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return api.create_response(request, _body("not_found", "Not found"), status=404)
 
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # ninja would answer a plain-text traceback with DEBUG on; instead every other
+        # exception goes on to lrs.api.middleware, which shapes it (a 413 for a body over
+        # the limit, a 400 for an unreadable multipart body, a logged 500 otherwise).
+        raise exc
+
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.status_code, "error"
-        )
-        return api.create_response(request, _body(code, str(exc.message)), status=exc.status_code)
+        code = {
+            400: "bad_request",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+        }.get(exc.status_code, "error")
+        message = str(exc.message)
+        if isinstance(exc.__cause__, BodyNotAnObject):
+            # ninja says only "Cannot parse request body"; say what is wrong with it.
+            message = str(exc.__cause__)
+        return api.create_response(request, _body(code, message), status=exc.status_code)
+
+
+class BodyNotAnObject(ValueError):
+    """A JSON body that is not an object: every endpoint takes one."""
+
+
+class ObjectBodyParser(Parser):
+    """ninja's JSON parser, refusing a body that is valid JSON but not an object (``42``,
+    ``[null, null]``): without this, an endpoint whose fields all have defaults would
+    accept it as if it were ``{}``."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise BodyNotAnObject("The request body must be a JSON object, such as {}")
+        return data

@@ -24,6 +24,7 @@ api = NinjaAPI(
     auth=BearerToken(),
     throttle=[API_THROTTLE],
     docs=GovukDocs(),
+    parser=errors.ObjectBodyParser(),
 )
 errors.install(api)
 

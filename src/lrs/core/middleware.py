@@ -59,3 +59,17 @@ class RequestUserContextMiddleware:
         if user is not None and user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class PermissionsPolicyMiddleware:
+    """A Permissions-Policy on every answer: the service uses no camera, microphone,
+    location, payment or other powerful browser feature, so a page (or something
+    injected into one) may not ask for any of them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.LRS_PERMISSIONS_POLICY)
+        return response

@@ -57,6 +57,7 @@ def uln_allocate(*, actor: User | None, count: int = 1, purpose: str = "register
 # --- Running a job at most once an interval, across workers ----------------------------
 
 
+@transaction.atomic(savepoint=False)
 def scheduled_run_claim(name: str, *, every: dt.timedelta, now: dt.datetime | None = None) -> bool:
     """Claim this interval's run of ``name``: True for exactly one caller per interval.
 

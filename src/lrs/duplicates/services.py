@@ -582,6 +582,7 @@ def duplicate_scan_request(*, actor: User | None) -> DuplicateScan:
     return scan
 
 
+@transaction.atomic
 def duplicate_scans_fail_stalled(*, now: dt.datetime | None = None) -> int:
     """Mark scans whose worker died as failed, so that the next one may start.
 

@@ -824,13 +824,14 @@ def paper_request_candidates(*, actor: User, request: PaperRequest) -> list[Lear
         given = Learner.objects.filter(uln=request.uln).exclude(status=LearnerStatus.CLOSED).first()
         if given is not None and given not in found:
             found.append(given)
-    audit_record(
-        action="paper_request.find",
-        actor=actor,
-        object_type="paper_request",
-        object_id=request.reference,
-        detail={"returned_ulns": [learner.uln for learner in found]},
-    )
+    with transaction.atomic():
+        audit_record(
+            action="paper_request.find",
+            actor=actor,
+            object_type="paper_request",
+            object_id=request.reference,
+            detail={"returned_ulns": [learner.uln for learner in found]},
+        )
     return found
 
 
@@ -1041,5 +1042,6 @@ def learner_token_authenticate(*, plaintext: str) -> LearnerIdentity:
     if token.expires_at <= now:
         raise LearnerTokenRefused("The learner token has expired")
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
-        LearnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        with transaction.atomic():
+            LearnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.identity

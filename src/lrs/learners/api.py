@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from lrs.api.auth import api_user
 from lrs.api.schemas import responses
@@ -311,7 +311,11 @@ class RetrievedOut(Schema):
     response_code: str
     master_uln: str
     status: str
-    learner: CoreDemographicsOut | None
+    learner: CoreDemographicsOut | None = Field(
+        description="The core demographics, only for a learner your organisation may already "
+        "see (found, registered or updated by it); otherwise null. A ULN alone never "
+        "reveals a person, and retrieving never grants access."
+    )
 
 
 class RetrieveOut(Schema):
@@ -321,7 +325,9 @@ class RetrieveOut(Schema):
 @router.post(
     "/learners/retrieve",
     response=responses({200: RetrieveOut}),
-    summary="For each ULN: its master ULN, status, code and core demographics",
+    summary="For each ULN: its code, master ULN and status",
+    description="The core demographics come back only for learners your organisation may "
+    "already see; retrieving a ULN never lets you see, update or challenge its learner.",
 )
 def retrieve(request: HttpRequest, payload: RetrieveIn) -> RetrieveOut:
     results = learners_retrieve(actor=api_user(request), ulns=payload.ulns)

@@ -43,6 +43,8 @@ from lrs.matching import (
 from lrs.matching import Outcome as MatchOutcome
 from lrs.matching.normalise import name_compact
 from lrs.matching.verify import NameAgreement, StoredPerson, verify_person
+from lrs.misuse.models import UlnKind
+from lrs.misuse.services import misuse_count_ulns
 from lrs.users.models import User
 from lrs.validation.learner import (
     ALL_FIELDS,
@@ -276,6 +278,7 @@ def _masters_of(rows: list[dict[str, Any]]) -> dict[int, str]:
     return dict(Learner.objects.filter(pk__in=ids).values_list("pk", "uln"))
 
 
+@transaction.atomic(savepoint=False)
 def learner_access_record(*, organisation_id: int, learner_ids: Iterable[int]) -> None:
     """Remember that an organisation was shown these learners (see LearnerAccess)."""
     now = timezone.now()
@@ -297,6 +300,11 @@ def _has_seen(actor: User, learner: Learner) -> bool:
     )
 
 
+# The services below read first and then make their writes (an access grant, the audit
+# entry, the misuse watch's counts) in one transaction: on SQLite a transaction holds the
+# write lock from its start, so the reading is kept out of it.
+
+
 def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
     """Find a learner by demographics. Audited with the ULNs returned."""
     _require(actor, Capability.FIND_LEARNER)
@@ -304,9 +312,29 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
         {k: data.get(k) for k in data if k in ALL_FIELDS}, purpose=Purpose.FIND
     )
     if problems:
+        # A refused find is audited too (which fields broke which rule, never the values
+        # sent), committed before the refusal is raised.
+        with transaction.atomic():
+            audit_record(
+                action="learner.find",
+                actor=actor,
+                object_type="uln",
+                outcome=Outcome.REFUSED,
+                detail={
+                    "response_code": codes.INVALID_REQUEST,
+                    "problems": sorted({p.field for p in problems}),
+                    "returned_ulns": [],
+                },
+            )
         raise _invalid(problems)
     result = _find(values)
+    with transaction.atomic():
+        _find_record(actor, result)
     FINDS.labels(result.response_code).inc()
+    return result
+
+
+def _find_record(actor: User, result: FindResult) -> None:
     learner_access_record(
         organisation_id=actor.organisation_id, learner_ids=[c.learner_id for c in result.candidates]
     )
@@ -320,7 +348,6 @@ def learner_find(*, actor: User, data: Mapping[str, Any]) -> FindResult:
             "returned_ulns": [c.uln for c in result.candidates],
         },
     )
-    return result
 
 
 def learners_lock_for_registration(dates_of_birth: Iterable[Any]) -> None:
@@ -416,6 +443,7 @@ def learner_register(
     return RegisterResult(codes.REGISTERED, learner)
 
 
+@transaction.atomic
 def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Learner:
     """Issue a ULN and store a learner whose ``values`` are already validated.
 
@@ -825,6 +853,12 @@ def learner_update(
     return UpdateResult(codes.UPDATED, learner)
 
 
+@transaction.atomic
+def learner_view_record(*, actor: User, learner: Learner) -> None:
+    """Audit that someone opened a learner's page: it shows their personal data."""
+    audit_record(action="learner.view", actor=actor, object_type="uln", object_id=learner.uln)
+
+
 # --- Verify, look up by ULN and retrieve ---------------------------------------------
 
 MAX_VERIFY_BATCH = 1000
@@ -847,6 +881,15 @@ def resolve_uln(uln: str) -> tuple[Learner | None, bool]:
     if learner.master_id is not None and learner.master is not None:
         return learner.master, True
     return learner, False
+
+
+def uln_kind(response_code: str) -> str:
+    """What a verify, look-up or retrieve answer says of the ULN, for the misuse watch."""
+    if response_code == codes.INVALID_ULN:
+        return UlnKind.INVALID
+    if response_code in (codes.VERIFY_ULN_NOT_FOUND, codes.NO_MATCH):
+        return UlnKind.UNKNOWN
+    return UlnKind.KNOWN
 
 
 def verify_one(item: Mapping[str, Any]) -> VerifyResult:
@@ -899,13 +942,17 @@ def learner_verify(*, actor: User, items: list[Mapping[str, Any]]) -> list[Verif
             [Problem("learners", f"Send between 1 and {MAX_VERIFY_BATCH} learners to verify")]
         )
     results = [verify_one(item) for item in items]
-    audit_record(
-        action="learner.verify",
-        actor=actor,
-        object_type="uln",
-        object_id=results[0].uln if len(results) == 1 else "",
-        detail={"results": [[r.uln, r.response_code] for r in results][:MAX_VERIFY_BATCH]},
-    )
+    with transaction.atomic():
+        audit_record(
+            action="learner.verify",
+            actor=actor,
+            object_type="uln",
+            object_id=results[0].uln if len(results) == 1 else "",
+            detail={"results": [[r.uln, r.response_code] for r in results][:MAX_VERIFY_BATCH]},
+        )
+        misuse_count_ulns(
+            actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results]
+        )
     return results
 
 
@@ -918,11 +965,25 @@ class LookupResult:
 
 
 def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) -> LookupResult:
-    """Find by ULN: the learner is returned only when the names match it too."""
+    """Find by ULN: the learner is returned only when the names match it too.
+
+    A refused lookup (an invalid ULN) is audited too, in its own transaction, before the
+    refusal is raised: someone trying numbers leaves a trace either way.
+    """
     _require(actor, Capability.FIND_LEARNER)
     uln = (uln or "").strip()
     check = uln_rules.check(uln)
     if not check.valid:
+        with transaction.atomic():
+            audit_record(
+                action="learner.lookup",
+                actor=actor,
+                object_type="uln",
+                object_id=uln[:64],
+                outcome=Outcome.REFUSED,
+                detail={"response_code": codes.INVALID_ULN, "returned_ulns": []},
+            )
+            misuse_count_ulns(actor=actor, touched=[(uln, UlnKind.INVALID)])
         raise LearnerError(
             codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
         )
@@ -934,26 +995,31 @@ def learner_lookup(*, actor: User, uln: str, given_name: str, family_name: str) 
         codes.VERIFY_SIMILAR_LINKED,
     )
     learner = Learner.objects.get(uln=result.found_uln) if matched else None
-    if learner is not None:
-        learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
-    if learner is None:
-        code = codes.NO_MATCH
-    elif learner.uln != uln:
-        code = codes.MASTER_SUBSTITUTED
-    else:
-        code = codes.EXACT
-    audit_record(
-        action="learner.lookup",
-        actor=actor,
-        object_type="uln",
-        object_id=uln,
-        detail={"response_code": code, "returned_ulns": [learner.uln] if learner else []},
-    )
+    with transaction.atomic():
+        if learner is not None:
+            learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
+        if learner is None:
+            code = codes.NO_MATCH
+        elif learner.uln != uln:
+            code = codes.MASTER_SUBSTITUTED
+        else:
+            code = codes.EXACT
+        audit_record(
+            action="learner.lookup",
+            actor=actor,
+            object_type="uln",
+            object_id=uln,
+            detail={"response_code": code, "returned_ulns": [learner.uln] if learner else []},
+        )
+        misuse_count_ulns(actor=actor, touched=[(uln, uln_kind(result.response_code))])
     return LookupResult(code, codes.DESCRIPTIONS[code], learner, incoming_uln=uln)
 
 
 @dataclass(frozen=True)
 class RetrievedUln:
+    """One ULN's answer. ``learner`` (the core demographics) is set only for a learner
+    the caller's organisation may already see: a ULN alone never reveals a person."""
+
     uln: str
     response_code: str
     master_uln: str = ""
@@ -961,45 +1027,74 @@ class RetrievedUln:
     learner: Learner | None = None
 
 
+def learners_visible_ids(*, actor: User, learner_ids: Iterable[int]) -> set[int]:
+    """Those of ``learner_ids`` the actor's organisation has been shown (the service desk
+    sees every learner)."""
+    wanted = set(learner_ids)
+    if not wanted or actor.can(Capability.MERGE_LEARNERS):
+        return wanted
+    seen: set[int] = set()
+    ids = sorted(wanted)
+    for start in range(0, len(ids), _IN_BATCH):
+        seen.update(
+            LearnerAccess.objects.filter(
+                organisation_id=actor.organisation_id, learner_id__in=ids[start : start + _IN_BATCH]
+            ).values_list("learner_id", flat=True)
+        )
+    return seen
+
+
 def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
-    """For each ULN: its master ULN, status, a code and the core demographics."""
+    """For each ULN: a code, its master ULN and its status.
+
+    The core demographics come back only for learners the organisation may already see,
+    and retrieving never grants access: knowing a number is not knowing the person.
+    """
     _require(actor, Capability.RETRIEVE_ULNS)
     if not 1 <= len(ulns) <= MAX_VERIFY_BATCH:
         raise _invalid([Problem("ulns", f"Send between 1 and {MAX_VERIFY_BATCH} ULNs")])
     wanted = [str(u).strip() for u in ulns]
-    found = {
-        learner.uln: learner
-        for learner in Learner.objects.select_related("master").filter(uln__in=wanted)
+    found: dict[str, Learner] = {}
+    distinct = sorted(set(wanted))
+    for start in range(0, len(distinct), _IN_BATCH):
+        for held in Learner.objects.select_related("master").filter(
+            uln__in=distinct[start : start + _IN_BATCH]
+        ):
+            found[held.uln] = held
+    speaks_for = {
+        uln: (held.master if held.master is not None else held) for uln, held in found.items()
     }
+    visible = learners_visible_ids(
+        actor=actor,
+        learner_ids={learner.pk for learner in speaks_for.values()}
+        | {held.pk for held in found.values()},
+    )
     results = []
     for uln in wanted:
         if not uln_rules.is_valid(uln):
             results.append(RetrievedUln(uln, codes.INVALID_ULN))
             continue
-        learner = found.get(uln)
-        if learner is None:
+        if uln not in found:
             results.append(RetrievedUln(uln, codes.NO_MATCH))
-        elif learner.master is not None:
-            results.append(
-                RetrievedUln(
-                    uln,
-                    codes.MASTER_SUBSTITUTED,
-                    learner.master.uln,
-                    learner.status,
-                    learner.master,
-                )
-            )
-        else:
-            results.append(RetrievedUln(uln, codes.EXACT, learner.uln, learner.status, learner))
-    learner_access_record(
-        organisation_id=actor.organisation_id,
-        learner_ids=[r.learner.pk for r in results if r.learner is not None],
-    )
-    audit_record(
-        action="learner.retrieve",
-        actor=actor,
-        object_type="uln",
-        object_id=wanted[0] if len(wanted) == 1 else "",
-        detail={"ulns": wanted, "found": [r.uln for r in results if r.learner is not None]},
-    )
+            continue
+        held, learner = found[uln], speaks_for[uln]
+        # Seeing a linked record is seeing the person it was merged into.
+        shown = learner if (learner.pk in visible or held.pk in visible) else None
+        code = codes.MASTER_SUBSTITUTED if held.master is not None else codes.EXACT
+        results.append(RetrievedUln(uln, code, learner.uln, held.status, shown))
+    with transaction.atomic():
+        audit_record(
+            action="learner.retrieve",
+            actor=actor,
+            object_type="uln",
+            object_id=wanted[0] if len(wanted) == 1 else "",
+            detail={
+                "ulns": wanted,
+                "found": [r.uln for r in results if r.master_uln],
+                "shown": [r.uln for r in results if r.learner is not None],
+            },
+        )
+        misuse_count_ulns(
+            actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results]
+        )
     return results

@@ -448,6 +448,7 @@ def learner_registered(request: HttpRequest, uln: str) -> HttpResponse:
 def learner_detail(request: HttpRequest, uln: str) -> HttpResponse:
     actor = signed_in_user(request)
     learner = selectors.learner_get(actor=actor, uln=uln)
+    services.learner_view_record(actor=actor, learner=learner)
     return render(
         request,
         "learners/detail.html",

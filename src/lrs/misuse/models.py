@@ -12,8 +12,16 @@ class AlertStatus(models.TextChoices):
     KEPT_SUSPENDED = "kept_suspended", "Kept suspended"
 
 
+class AlertKind(models.TextChoices):
+    VOLUME = "volume", "Too many searches and PLR views"
+    ENUMERATION = "enumeration", "Walking through ULNs"
+
+
 class MisuseAlert(models.Model):
-    """A user was suspended automatically for exceeding the daily limit on ``day``."""
+    """A user was suspended automatically on ``day``: for exceeding the daily limit on
+    searches and PLR views (``volume``), or for touching too many distinct ULNs, or too
+    many unknown ones, with verify, retrieve and look-up (``enumeration``; ``count`` is
+    then the distinct ULNs and ``unknown`` how many of them were unknown or invalid)."""
 
     user = models.ForeignKey("users.User", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(
@@ -22,6 +30,10 @@ class MisuseAlert(models.Model):
     day = models.DateField()
     count = models.PositiveIntegerField()
     limit = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=AlertKind.choices, default=AlertKind.VOLUME)
+    unknown = models.PositiveIntegerField(default=0)
+    # Set when the organisation's users together walked through the ULNs.
+    whole_organisation = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     decided_by = models.ForeignKey(
@@ -39,3 +51,58 @@ class MisuseAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day} {self.count}/{self.limit} {self.status}"
+
+
+class UlnKind(models.TextChoices):
+    KNOWN = "known", "Held by a learner"
+    UNKNOWN = "unknown", "Not held by any learner"
+    INVALID = "invalid", "Not a valid ULN"
+
+
+class UlnUsage(models.Model):
+    """How many distinct ULNs a user (or, with ``user_key`` 0, a whole organisation)
+    touched on ``day`` with verify, retrieve and look-up, and how many of them were
+    unknown or invalid: the measure of someone walking through numbers."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    user_key = models.PositiveIntegerField()  # the user's id, or 0 for the organisation
+    day = models.DateField()
+    distinct_ulns = models.PositiveIntegerField(default=0)
+    unknown_ulns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user_key", "day"], name="one_uln_usage_per_scope_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.user_key} {self.day} {self.distinct_ulns}"
+
+
+class UlnTouch(models.Model):
+    """One ULN touched by a user (or organisation) on a day, so it counts once.
+
+    Holds a keyed digest of the ULN, never the number: the watch must tell ULNs apart,
+    not know them. Kept for a day or two, then pruned by the misuse check.
+    """
+
+    organisation_id = models.PositiveBigIntegerField()
+    user_key = models.PositiveIntegerField()
+    day = models.DateField()
+    digest = models.CharField(max_length=16)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation_id", "user_key", "day", "digest"],
+                name="one_uln_touch_per_scope_day",
+            )
+        ]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.user_key} {self.day} {self.digest}"

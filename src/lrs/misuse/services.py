@@ -6,16 +6,24 @@ excessive usage automatically. Here every worker calls ``misuse_check_if_due`` w
 heartbeat; one of them, at most every LRS_MISUSE_CHECK_SECONDS, counts each user's
 searches and PLR views today from the audit log and suspends anyone over
 LRS_MISUSE_DAILY_LIMIT.
+
+Walking through ULNs (enumeration) is watched as it happens: verify, retrieve and
+look-up call ``misuse_count_ulns`` in their own transaction, which counts the distinct
+ULNs each user and each organisation touched today and how many were unknown or invalid,
+and suspends at once when either goes over its LRS_ENUMERATION_* setting.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+from collections.abc import Iterable
+from functools import cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from lrs.access import Capability, OrganisationStatus, OrganisationType
@@ -24,7 +32,14 @@ from lrs.audit.services import audit_record
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
 from lrs.core.services import scheduled_run_claim
 from lrs.core.tasks import send_email
-from lrs.misuse.models import AlertStatus, MisuseAlert
+from lrs.misuse.models import (
+    AlertKind,
+    AlertStatus,
+    MisuseAlert,
+    UlnKind,
+    UlnTouch,
+    UlnUsage,
+)
 from lrs.users.models import ApiToken, User
 
 logger = logging.getLogger(__name__)
@@ -84,11 +99,22 @@ def _email_service_desk(alert: MisuseAlert, user: User, tokens_revoked: int) -> 
     # Only the account and the numbers: never anything about the learners searched for.
     organisation = user.organisation
     subject = f"LRS: account {user.username} suspended for excessive use"
+    if alert.kind == AlertKind.ENUMERATION:
+        whose = "by the whole organisation" if alert.whole_organisation else "by this account"
+        numbers = (
+            f"Distinct ULNs verified, retrieved or looked up {whose} on "
+            f"{alert.day:%d %B %Y}: {alert.count:,} ({alert.unknown:,} unknown or invalid)\n"
+            f"Daily limit: {alert.limit:,} distinct ULNs\n"
+        )
+    else:
+        numbers = (
+            f"Searches and PLR views on {alert.day:%d %B %Y}: {alert.count:,}\n"
+            f"Daily limit: {alert.limit:,}\n"
+        )
     body = (
         f"The LRS misuse watch has suspended the account {user.username} of "
         f"{organisation.name} (UKPRN {organisation.ukprn}).\n\n"
-        f"Searches and PLR views on {alert.day:%d %B %Y}: {alert.count:,}\n"
-        f"Daily limit: {alert.limit:,}\n"
+        f"{numbers}"
         f"API tokens revoked: {tokens_revoked}\n\n"
         "Sign in to LRS and open Suspended accounts to look at the activity, then "
         "reinstate the account or keep it suspended.\n\n"
@@ -99,7 +125,15 @@ def _email_service_desk(alert: MisuseAlert, user: User, tokens_revoked: int) -> 
 
 
 def _suspend(
-    user_id: int, *, day: dt.date, count: int, limit: int, now: dt.datetime
+    user_id: int,
+    *,
+    day: dt.date,
+    count: int,
+    limit: int,
+    now: dt.datetime,
+    kind: str = AlertKind.VOLUME,
+    unknown: int = 0,
+    whole_organisation: bool = False,
 ) -> MisuseAlert | None:
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id, is_active=True).first()
@@ -113,6 +147,9 @@ def _suspend(
                     day=day,
                     count=count,
                     limit=limit,
+                    kind=kind,
+                    unknown=unknown,
+                    whole_organisation=whole_organisation,
                     created_at=now,
                 )
         except IntegrityError:
@@ -134,7 +171,10 @@ def _suspend(
             object_type="user",
             object_id=user.username,
             detail={
+                "kind": kind,
                 "count": count,
+                "unknown": unknown,
+                "whole_organisation": whole_organisation,
                 "limit": limit,
                 "day": day.isoformat(),
                 "alert": alert.pk,
@@ -143,8 +183,9 @@ def _suspend(
         )
         _email_service_desk(alert, user, tokens_revoked)
     logger.warning(
-        "Misuse watch suspended user %s: %s searches and PLR views on %s (limit %s)",
+        "Misuse watch suspended user %s (%s): %s on %s (limit %s)",
         user.username,
+        kind,
         count,
         day,
         limit,
@@ -160,6 +201,10 @@ def misuse_check(*, now: dt.datetime | None = None) -> list[MisuseAlert]:
     """
     now = now or timezone.now()
     day = timezone.localdate(now)
+    # The enumeration watch needs only today's ULNs (and yesterday's, for a check that
+    # runs just after midnight); older ones are forgotten.
+    with transaction.atomic():
+        UlnTouch.objects.filter(day__lt=day - dt.timedelta(days=1)).delete()
     limit = settings.LRS_MISUSE_DAILY_LIMIT
     over = usage_counts_over(day=day, limit=limit, until=now)
     if not over:
@@ -185,6 +230,132 @@ def misuse_check_if_due(*, now: dt.datetime | None = None) -> list[MisuseAlert] 
     if not scheduled_run_claim(MISUSE_CHECK, every=every, now=now):
         return None
     return misuse_check(now=now)
+
+
+# --- Walking through ULNs ----------------------------------------------------------------
+
+_IN_BATCH = 500
+
+
+@cache
+def _digest_key() -> bytes:
+    return hashlib.blake2b(
+        settings.SECRET_KEY.encode(), digest_size=32, person=b"lrs-uln-watch"
+    ).digest()
+
+
+def uln_digest(uln: str) -> str:
+    """A keyed digest of a ULN (or whatever was sent as one): tells ULNs apart without
+    keeping them."""
+    return hashlib.blake2b(uln[:64].encode(), key=_digest_key(), digest_size=8).hexdigest()
+
+
+def _count_new(
+    organisation_id: int, user_key: int, day: dt.date, kinds: dict[str, str]
+) -> tuple[int, int]:
+    """Record the ULNs not yet touched today in this scope; (new ones, new unknown)."""
+    digests = sorted(kinds)
+    seen: set[str] = set()
+    scope = {"organisation_id": organisation_id, "user_key": user_key, "day": day}
+    for start in range(0, len(digests), _IN_BATCH):
+        seen.update(
+            UlnTouch.objects.filter(
+                **scope, digest__in=digests[start : start + _IN_BATCH]
+            ).values_list("digest", flat=True)
+        )
+    new = [d for d in digests if d not in seen]
+    if not new:
+        return 0, 0
+    UlnTouch.objects.bulk_create(
+        [UlnTouch(**scope, digest=d) for d in new], ignore_conflicts=True, batch_size=_IN_BATCH
+    )
+    return len(new), sum(1 for d in new if kinds[d] != UlnKind.KNOWN)
+
+
+def _usage_add(
+    organisation_id: int, user_key: int, day: dt.date, new: int, unknown: int
+) -> tuple[int, int]:
+    rows = UlnUsage.objects.filter(organisation_id=organisation_id, user_key=user_key, day=day)
+    if not rows.update(
+        distinct_ulns=F("distinct_ulns") + new, unknown_ulns=F("unknown_ulns") + unknown
+    ):
+        UlnUsage.objects.bulk_create(
+            [UlnUsage(organisation_id=organisation_id, user_key=user_key, day=day)],
+            ignore_conflicts=True,
+        )
+        rows.update(
+            distinct_ulns=F("distinct_ulns") + new, unknown_ulns=F("unknown_ulns") + unknown
+        )
+    distinct, unknown_total = rows.values_list("distinct_ulns", "unknown_ulns").get()
+    return distinct, unknown_total
+
+
+def enumerating(distinct: int, unknown: int, *, limit: int) -> bool:
+    """Whether a day's distinct ULNs (``unknown`` of them unknown or invalid) look like
+    someone walking through numbers: too many, or enough with too many unknown."""
+    if distinct > limit:
+        return True
+    return (
+        distinct >= settings.LRS_ENUMERATION_MIN_ULNS
+        and unknown >= distinct * settings.LRS_ENUMERATION_UNKNOWN_SHARE
+    )
+
+
+@transaction.atomic(savepoint=False)
+def misuse_count_ulns(
+    *, actor: User, touched: Iterable[tuple[str, str]], now: dt.datetime | None = None
+) -> list[MisuseAlert]:
+    """Count the ULNs ``actor`` just touched (each with its UlnKind) for the user and the
+    organisation today, and suspend at once when either is enumerating. Call inside the
+    transaction of the service that touched them; returns the alerts raised."""
+    if actor.can(Capability.SEARCH_AUDIT):
+        return []  # The service desk sees every learner already.
+    kinds: dict[str, str] = {}
+    for uln, kind in touched:
+        kinds.setdefault(uln_digest(uln), kind)
+    if not kinds:
+        return []
+    now = now or timezone.now()
+    day = timezone.localdate(now)
+    organisation_id = actor.organisation_id
+    alerts: list[MisuseAlert] = []
+    new, unknown = _count_new(organisation_id, actor.pk, day, kinds)
+    if new:
+        distinct, unknown_total = _usage_add(organisation_id, actor.pk, day, new, unknown)
+        limit = settings.LRS_ENUMERATION_USER_DAILY_ULNS
+        if enumerating(distinct, unknown_total, limit=limit):
+            alert = _suspend(
+                actor.pk,
+                day=day,
+                count=distinct,
+                limit=limit,
+                now=now,
+                kind=AlertKind.ENUMERATION,
+                unknown=unknown_total,
+            )
+            alerts.extend([alert] if alert is not None else [])
+    new, unknown = _count_new(organisation_id, 0, day, kinds)
+    if new:
+        distinct, unknown_total = _usage_add(organisation_id, 0, day, new, unknown)
+        limit = settings.LRS_ENUMERATION_ORGANISATION_DAILY_ULNS
+        if enumerating(distinct, unknown_total, limit=limit):
+            # Spread over several accounts: stop every one that touched ULNs today.
+            users = UlnUsage.objects.filter(
+                organisation_id=organisation_id, day=day, user_key__gt=0
+            ).values_list("user_key", flat=True)
+            for user_id in sorted(users):
+                alert = _suspend(
+                    user_id,
+                    day=day,
+                    count=distinct,
+                    limit=limit,
+                    now=now,
+                    kind=AlertKind.ENUMERATION,
+                    unknown=unknown_total,
+                    whole_organisation=True,
+                )
+                alerts.extend([alert] if alert is not None else [])
+    return alerts
 
 
 # --- The service desk's decision -------------------------------------------------------

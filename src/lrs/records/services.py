@@ -225,6 +225,7 @@ def _record_change(
     )
 
 
+@transaction.atomic
 def event_create(*, actor: User, learner: Learner, values: EventValues) -> LearningEvent:
     """Record an achievement on a (master) learner's PLR. The caller audits."""
     now = timezone.now()
@@ -274,6 +275,7 @@ def _change(
     return event
 
 
+@transaction.atomic
 def event_update(
     *, actor: User | None, event: LearningEvent, values: EventValues, reason: str = ""
 ) -> LearningEvent:
@@ -292,24 +294,28 @@ def event_update(
     )
 
 
+@transaction.atomic
 def event_withdraw(*, actor: User | None, event: LearningEvent, reason: str) -> LearningEvent:
     if event.withdrawn:
         raise Conflict("already_withdrawn", "The learning event is already withdrawn")
     return _change(event, actor=actor, action="withdraw", reason=reason, withdrawn=True)
 
 
+@transaction.atomic
 def event_reinstate(*, actor: User | None, event: LearningEvent, reason: str) -> LearningEvent:
     if not event.withdrawn:
         raise Conflict("not_withdrawn", "Only a withdrawn learning event can be reinstated")
     return _change(event, actor=actor, action="reinstate", reason=reason, withdrawn=False)
 
 
+@transaction.atomic
 def event_promote(*, actor: User | None, event: LearningEvent, reason: str = "") -> LearningEvent:
     if event.status != EventStatus.PROVISIONAL:
         raise Conflict("not_provisional", "Only a provisional learning event can be promoted")
     return _change(event, actor=actor, action="promote", reason=reason, status=EventStatus.FINAL)
 
 
+@transaction.atomic
 def event_move(
     *, actor: User | None, event: LearningEvent, learner: Learner, reason: str
 ) -> LearningEvent:
@@ -369,15 +375,28 @@ def plr_get(
             problems=[FieldProblem("detail", "Use FULL or BRIEF")],
         )
     uln = (uln or "").strip()
-    check = uln_rules.check(uln)
-
-    def audited(result: PlrResult, outcome: str = "success") -> PlrResult:
+    result, refusal = _plr_read(
+        actor=actor,
+        uln=uln,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        gender=gender,
+        detail=detail,
+    )
+    # One transaction for the access grant and the audit entry; a refusal is audited in
+    # it too, and raised only once that entry is committed.
+    with transaction.atomic():
+        if refusal is None and result.learner is not None:
+            learner_access_record(
+                organisation_id=actor.organisation_id, learner_ids=[result.learner.pk]
+            )
         audit_record(
             action="plr.view",
             actor=actor,
             object_type="uln",
             object_id=result.found_uln or uln,
-            outcome=outcome,
+            outcome="refused" if refusal is not None else "success",
             detail={
                 "response_code": result.response_code,
                 "incoming_uln": uln,
@@ -385,11 +404,24 @@ def plr_get(
                 "events": len(result.events),
             },
         )
-        return result
+    if refusal is not None:
+        raise refusal
+    return result
 
+
+def _plr_read(
+    *,
+    actor: User,
+    uln: str,
+    given_name: str,
+    family_name: str,
+    date_of_birth: dt.date | str | None,
+    gender: str | None,
+    detail: str,
+) -> tuple[PlrResult, LearnerError | None]:
+    check = uln_rules.check(uln)
     if not check.valid:
-        audited(PlrResult(codes.INVALID_ULN, check.reason, uln), "refused")
-        raise LearnerError(
+        return PlrResult(codes.INVALID_ULN, check.reason, uln), LearnerError(
             codes.INVALID_ULN, f"{uln} is not a valid ULN: {check.reason}", status=422
         )
     verified = verify_one(
@@ -407,15 +439,13 @@ def plr_get(
         codes.VERIFY_SIMILAR,
         codes.VERIFY_SIMILAR_LINKED,
     ):
-        audited(PlrResult(codes.NOT_VERIFIED, "", uln), "refused")
-        raise _refuse(
+        return PlrResult(codes.NOT_VERIFIED, "", uln), _refuse(
             codes.NOT_VERIFIED,
             "The learner could not be verified: the ULN and names do not match",
         )
     learner = Learner.objects.get(uln=verified.found_uln)
     if learner.ability_to_share == OPTED_OUT:
-        audited(PlrResult(codes.NOT_SHARED, "", uln, learner), "refused")
-        raise _refuse(
+        return PlrResult(codes.NOT_SHARED, "", uln, learner), _refuse(
             codes.NOT_SHARED,
             "This learner has not agreed to share their learning record. Give them the "
             "current privacy notice and record that you have, then view it again.",
@@ -426,14 +456,15 @@ def plr_get(
     if actor.organisation.type == OrganisationType.AWARDING_ORGANISATION:
         events = events.filter(awarding_organisation_id=actor.organisation_id)
     code = codes.MASTER_SUBSTITUTED if learner.uln != uln else codes.EXACT
-    learner_access_record(organisation_id=actor.organisation_id, learner_ids=[learner.pk])
-    return audited(
+    return (
         PlrResult(
             code, codes.DESCRIPTIONS[code], uln, learner, list(events.order_by("-award_date", "id"))
-        )
+        ),
+        None,
     )
 
 
+@transaction.atomic(savepoint=False)
 def learner_ability_to_share_change(
     *, learner: Learner, value: str, action: str, actor: User | None
 ) -> str:

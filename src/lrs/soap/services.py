@@ -189,6 +189,7 @@ def _failure_key(organisation: Organisation) -> str:
     return f"lrs-soap-auth-failures:{organisation.pk}:{ip}"
 
 
+@transaction.atomic(savepoint=False)
 def _refuse(
     fault: SoapFault,
     *,
@@ -245,6 +246,19 @@ def _usable_credential(organisation: Organisation) -> WebServiceCredential | Non
     return credential if credential is not None and credential.is_usable else None
 
 
+def _count_failure(key: str) -> None:
+    """One more incorrect password, counted in the cache itself: ``add`` then ``incr`` are
+    each atomic (locmem and Redis), so failures at the same moment are all counted, where
+    reading the count and writing it back would lose all but one."""
+    timeout = _cooloff_seconds()
+    if cache.add(key, 1, timeout=timeout):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # it expired between the two calls
+        cache.add(key, 1, timeout=timeout)
+
+
 def soap_authenticate(*, credentials: Credentials, capability: Capability | None = None) -> User:
     """The user a SOAP call speaks for, or a SoapFault (WSEC0003/0005/0006), audited.
 
@@ -297,7 +311,7 @@ def soap_authenticate(*, credentials: Credentials, capability: Capability | None
             username=credentials.username,
         )
     if not password_matches(credentials.password or "", credential.password_hash):
-        cache.set(key, failures + 1, timeout=_cooloff_seconds())
+        _count_failure(key)
         raise _refuse(
             SoapFault.incorrect_password(),
             reason="incorrect_password",

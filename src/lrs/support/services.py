@@ -434,6 +434,7 @@ def _pair_line(pair: DuplicatePair, merges: dict[int, LearnerMerge]) -> str:
     return f"{ulns} are still waiting for the service desk to check them."
 
 
+@transaction.atomic(savepoint=False)
 def support_requests_pairs_decided(
     *, actor: User, pairs: Sequence[DuplicatePair], merge: LearnerMerge | None = None
 ) -> list[SupportRequest]:
@@ -488,6 +489,7 @@ def support_requests_pairs_decided(
     return requests
 
 
+@transaction.atomic(savepoint=False)
 def support_requests_merge_undone(
     *, actor: User, merge: LearnerMerge, pair_ids: Sequence[int]
 ) -> list[SupportRequest]:

@@ -476,10 +476,12 @@ def api_token_authenticate(*, plaintext: str) -> User:
     if not user.organisation.is_active:
         raise TokenRefused("The organisation this token belongs to is not active")
     if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        with transaction.atomic():
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user
 
 
+@transaction.atomic(savepoint=False)
 def audit_refusal(*, actor: User | None, action: str, object_id: str, reason: str) -> None:
     audit_record(
         action=action,

@@ -12,11 +12,13 @@ Decisions where the reference is silent:
 * UpdateLearner replaces the record with what is sent: LearnerToUpdate is the whole
   learner (read, change, send back with VersionNumber), so an absent optional element
   clears that value. Mandatory values cannot be cleared (WSEC0001).
-* VerifyLearner returns the register's ULN, names, date of birth and gender only when
-  the learner matched (WSVRC001-004); on WSVRC005/006 only the searched values and
-  the flags, so a verify never discloses someone's details.
+* VerifyLearner returns the register's ULN when the learner matched (WSVRC001-004), and
+  its names, date of birth and gender only to an organisation that may already see the
+  learner; on WSVRC005/006 only the searched values and the flags. A ULN and a name
+  never disclose anyone's date of birth, gender or spelling of their name.
 * RetrieveULNs returns, per ULN, the service's own code (WSRC0004, WSRC0022 for a
-  linked ULN with its master, WSRC0001 not found, WSEC0136 invalid).
+  linked ULN with its master, WSRC0001 not found, WSEC0136 invalid); the names, date
+  of birth and gender only of learners the organisation may already see.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from lrs.learners.services import (
     learner_update,
     learner_verify,
     learners_retrieve,
+    learners_visible_ids,
 )
 from lrs.soap.handlers import Handler
 from lrs.soapwire import learner_service as wire
@@ -273,13 +276,14 @@ def verify(request: wire.VerifyLearnerRequest, user: User) -> bytes:
     if result.response_code in _MATCHED and result.found_uln:
         found = Learner.objects.filter(uln=result.found_uln).first()
         if found is not None:
-            verified.update(
-                ULN=found.uln,
-                FamilyName=found.family_name,
-                GivenName=found.given_name,
-                DateOfBirth=found.date_of_birth,
-                Gender=found.gender,
-            )
+            verified["ULN"] = found.uln
+            if learners_visible_ids(actor=user, learner_ids=[found.pk]):
+                verified.update(
+                    FamilyName=found.family_name,
+                    GivenName=found.given_name,
+                    DateOfBirth=found.date_of_birth,
+                    Gender=found.gender,
+                )
     return wire.verify_learner_response(verified_learner=verified)
 
 
