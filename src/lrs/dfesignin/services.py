@@ -122,7 +122,9 @@ def dfe_sign_in_user(*, subject: str, claims: Mapping[str, Any]) -> User:
                 "deactivated", f"Your LRS account at {organisation.name} has been deactivated"
             )
     except DfeSignInRefused as exc:
-        _refuse(subject, exc, organisation)
+        # The refusal's audit entry is committed before the refusal is raised.
+        with transaction.atomic():
+            _refuse(subject, exc, organisation)
         raise
     return _user_for(
         subject=subject,

@@ -9,11 +9,9 @@ web service passwords are separate credentials and are not affected.
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass
 
-import segno
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -81,6 +79,7 @@ def _normalise(code: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+@transaction.atomic
 def two_factor_check_code(*, user: User, code: str) -> CodeCheck:
     """Check a code from the authenticator app, or a recovery code (used up by this).
 
@@ -124,32 +123,13 @@ def two_factor_check_code(*, user: User, code: str) -> CodeCheck:
 # --- Enrolment ---------------------------------------------------------------------------
 
 
+@transaction.atomic
 def two_factor_pending_device(*, user: User) -> TOTPDevice:
     """The unconfirmed authenticator being set up (made now if there is none)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=False)
     return device
-
-
-def secret_for_display(device: TOTPDevice) -> str:
-    """The key as people type it into an authenticator app: base32, in groups of four."""
-    from base64 import b32encode
-
-    key = b32encode(device.bin_key).decode().rstrip("=")
-    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
-
-
-def qr_code_svg(device: TOTPDevice) -> str:
-    """The otpauth:// address as an SVG QR code (inline, no request to anyone)."""
-    buffer = io.BytesIO()
-    segno.make(device.config_url, error="m").save(
-        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title=None
-    )
-    # Decorative to a screen reader: the key is on the page as text beside it.
-    return (
-        buffer.getvalue().decode().replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
-    )
 
 
 def _new_recovery_codes(user: User) -> list[str]:

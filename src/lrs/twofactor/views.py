@@ -31,6 +31,7 @@ from lrs.core.errors import NotPermitted, ValidationFailed
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.portal.forms import ConfirmForm, add_service_error
 from lrs.twofactor import services
+from lrs.twofactor.display import qr_code_svg, secret_for_display
 from lrs.twofactor.forms import EnrolForm, SignInCodeForm
 from lrs.users import selectors as user_selectors
 from lrs.users.models import User
@@ -170,7 +171,7 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
 
 
 def _enrol_context(device: TOTPDevice) -> dict[str, Any]:
-    return {"secret": services.secret_for_display(device), "qr_svg": services.qr_code_svg(device)}
+    return {"secret": secret_for_display(device), "qr_svg": qr_code_svg(device)}
 
 
 # --- The signed-in person's own second factor ------------------------------------------
