@@ -296,6 +296,11 @@ if env_bool("BEHIND_HTTPS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The client address the audit log records; only trust X-Forwarded-For behind a proxy.
 LRS_TRUST_X_FORWARDED_FOR = env_bool("LRS_TRUST_X_FORWARDED_FOR")
+# The addresses of the reverse proxies in front of `lrs serve`. Requests from them (and
+# only from them) set the scheme and the client's address with X-Forwarded-Proto and
+# X-Forwarded-For, in gunicorn and waitress alike: HSTS is sent, SECURE_SSL_REDIRECT does
+# not loop, CSRF accepts the https origin and the audit log records the client.
+LRS_TRUSTED_PROXIES = env_list("LRS_TRUSTED_PROXIES")
 
 # --- Email -------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

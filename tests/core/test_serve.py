@@ -211,3 +211,99 @@ def test_nothing_is_left_running_when_serve_itself_is_killed(data_dir):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     assert not left, "processes left running after lrs serve was killed"
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """One request, without following redirects."""
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return int(response.status), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return int(error.code), dict(error.headers)
+
+
+HTTPS_PROXY_HEADERS = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param(
+            "gunicorn",
+            marks=pytest.mark.skipif(
+                not serve.gunicorn_available(), reason="gunicorn runs on POSIX only"
+            ),
+        ),
+        "waitress",
+    ],
+)
+def test_behind_a_trusted_proxy_https_is_believed_and_from_anyone_else_it_is_not(
+    data_dir, monkeypatch, server
+):
+    # Production settings with SSL redirect: a proxy that ends TLS says so in
+    # X-Forwarded-Proto; LRS must neither loop on the redirect nor drop HSTS.
+    monkeypatch.setenv("SECURE_SSL_REDIRECT", "true")
+    monkeypatch.setenv("LRS_TRUSTED_PROXIES", "127.0.0.1")
+    process, port = _start(
+        data_dir, "--server", server, "--web-workers", "1", "--workers", "0", "--threads", "2"
+    )
+    try:
+        deadline = time.monotonic() + 120
+        status, headers = 0, {}
+        while time.monotonic() < deadline:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                status, headers = _get(port, "/sign-in", HTTPS_PROXY_HEADERS)
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, (status, headers)
+        assert "max-age=" in headers.get("Strict-Transport-Security", "")
+        # The same request without the proxy's word is plain HTTP: redirected to https.
+        plain, redirect = _get(port, "/sign-in", {})
+        assert plain == 301
+        assert redirect["Location"].startswith("https://")
+    finally:
+        _stop(process)
+
+    # Not a trusted proxy: a client claiming https itself is not believed.
+    monkeypatch.setenv("LRS_TRUSTED_PROXIES", "192.0.2.1")
+    process, port = _start(
+        data_dir, "--server", server, "--web-workers", "1", "--workers", "0", "--threads", "2"
+    )
+    try:
+        assert _wait_healthy_or_redirected(process, port)
+        forged, _headers = _get(port, "/sign-in", HTTPS_PROXY_HEADERS)
+        assert forged == 301
+    finally:
+        _stop(process)
+
+
+def _wait_healthy_or_redirected(process: subprocess.Popen[str], port: int) -> bool:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        try:
+            _get(port, "/healthz", {})
+            return True
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
+def test_waitress_refuses_more_than_one_trusted_proxy_before_starting(settings):
+    from django.core.management.base import CommandError
+
+    settings.LRS_TRUSTED_PROXIES = ["10.0.0.1", "10.0.0.2"]
+    with pytest.raises(CommandError, match="one proxy address"):
+        serve.waitress_proxy_options()
+    settings.LRS_TRUSTED_PROXIES = ["10.0.0.1"]
+    assert serve.waitress_proxy_options()["trusted_proxy"] == "10.0.0.1"
+    assert serve.forwarded_allow_ips() == "10.0.0.1"

@@ -12,11 +12,15 @@ _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    if settings.LRS_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and remote in settings.LRS_TRUSTED_PROXIES:
+        # The trusted proxy appends the address it saw; anything before it is whatever
+        # the client chose to send.
+        return forwarded.split(",")[-1].strip() or remote
+    if forwarded and settings.LRS_TRUST_X_FORWARDED_FOR:
+        return forwarded.split(",")[0].strip() or remote
+    return remote
 
 
 def channel_for(path: str) -> str:

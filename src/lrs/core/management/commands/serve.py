@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -74,16 +75,30 @@ class WebOptions:
 
 
 def forwarded_allow_ips() -> str:
-    """The proxies whose X-Forwarded-* headers gunicorn believes (its forwarded_allow_ips).
+    """The proxies whose X-Forwarded-* headers gunicorn believes (LRS_TRUSTED_PROXIES).
 
     None by default, like waitress without ``trusted_proxy``: a client must not be able
-    to claim HTTPS or another address by sending the headers itself. Behind a proxy,
-    Django reads X-Forwarded-Proto itself (BEHIND_HTTPS_PROXY sets SECURE_PROXY_SSL_HEADER)
-    and the audit log's client address X-Forwarded-For (LRS_TRUST_X_FORWARDED_FOR).
-    Merge point: when a setting naming the trusted proxies' addresses exists (the one that
-    configures waitress's ``trusted_proxy``), return it here so both servers trust the same.
+    to claim HTTPS or another address by sending the headers itself.
     """
-    return ""
+    return ",".join(settings.LRS_TRUSTED_PROXIES)
+
+
+def waitress_proxy_options() -> dict[str, Any]:
+    """waitress's trusted-proxy options for LRS_TRUSTED_PROXIES (it trusts one address)."""
+    proxies = list(settings.LRS_TRUSTED_PROXIES)
+    if not proxies:
+        return {}
+    if len(proxies) > 1:
+        raise CommandError(
+            "waitress trusts one proxy address: set LRS_TRUSTED_PROXIES to one address, "
+            "or serve with gunicorn (--server gunicorn)"
+        )
+    return {
+        "trusted_proxy": proxies[0],
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
@@ -128,7 +143,14 @@ def serve_with_waitress(web: WebOptions) -> None:
     from lrs.wsgi import application
 
     with contextlib.suppress(KeyboardInterrupt):
-        serve(application, host=web.host, port=web.port, threads=web.threads, ident="LRS")
+        serve(
+            application,
+            host=web.host,
+            port=web.port,
+            threads=web.threads,
+            ident="LRS",
+            **waitress_proxy_options(),
+        )
 
 
 def gunicorn_command(web: WebOptions) -> list[str]:
@@ -243,6 +265,8 @@ class Command(BaseCommand):
         server = choose_server(options["server"])
         if options["web_workers"] < 1 or options["threads"] < 1:
             raise CommandError("--web-workers and --threads must be at least 1")
+        if server != GUNICORN:
+            waitress_proxy_options()  # refuse a setting waitress cannot honour, before starting
         web = WebOptions(
             host=options["host"],
             port=options["port"],
