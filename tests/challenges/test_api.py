@@ -29,7 +29,7 @@ def test_the_whole_journey_through_the_api(client, provider_user, ao_user, desk_
     assert created.status_code == 201, created.content
     ref = created.json()["reference"]
     assert created.json()["next_moves"] == ["withdrawn"]
-    mine = client.get("/api/v1/challenges?status=submitted", headers=owner).json()
+    mine = client.get("/api/v1/challenges?status=submitted", headers=owner).json()["items"]
     assert [c["reference"] for c in mine] == [ref]
     assert mine[0]["next_moves"] == ["acknowledged"]
     evidence = client.post(
