@@ -47,7 +47,9 @@ def test_upload_poll_download_and_resolve_through_the_api(client, batch_user):
         "not_found": 0,
         "rejected": 0,
     }
-    exceptions = client.get(f"/api/v1/batches/{batch_id}/exceptions", headers=headers).json()
+    page = client.get(f"/api/v1/batches/{batch_id}/exceptions", headers=headers).json()
+    assert (page["count"], page["page"], page["page_size"]) == (1, 1, 1000)
+    exceptions = page["items"]
     assert [(e["row"], e["return_code"]) for e in exceptions] == [(3, "RC007")]
     assert exceptions[0]["candidates"][0]["uln"] == existing.uln
     assert exceptions[0]["candidates"][0]["explanation"]
@@ -94,7 +96,12 @@ def test_organisations_see_only_their_own_batches(client, batch_user):
     batch_id = response.json()["id"]
     outsider = make_user(role="batch_user")
     assert client.get(f"/api/v1/batches/{batch_id}", headers=auth(outsider)).status_code == 404
-    assert client.get("/api/v1/batches", headers=auth(outsider)).json() == []
+    assert client.get("/api/v1/batches", headers=auth(outsider)).json() == {
+        "items": [],
+        "count": 0,
+        "page": 1,
+        "page_size": 100,
+    }
 
 
 def test_the_output_is_refused_until_the_batch_has_finished(client, batch_user):
@@ -103,3 +110,18 @@ def test_the_output_is_refused_until_the_batch_has_finished(client, batch_user):
     response = client.get(f"/api/v1/batches/{batch_id}/output", headers=headers)
     assert response.status_code == 409
     assert response.json()["code"] == "not_finished"
+
+
+def test_the_list_of_batches_is_paged_not_cut(client, batch_user):
+    headers = auth(batch_user)
+    for row in (2, 3, 4):
+        assert submit(client, batch_user, [learner(row)], headers).status_code == 202
+    first = client.get("/api/v1/batches?page_size=2", headers=headers).json()
+    second = client.get("/api/v1/batches?page_size=2&page=2", headers=headers).json()
+    assert (first["count"], first["page"], first["page_size"], len(first["items"])) == (3, 1, 2, 2)
+    assert (second["count"], second["page"], len(second["items"])) == (3, 2, 1)
+    ids = [b["id"] for b in first["items"] + second["items"]]
+    assert sorted(ids) == sorted(str(b.public_id) for b in Batch.objects.all())
+    too_big = client.get("/api/v1/batches?page_size=1001", headers=headers)
+    assert too_big.status_code == 422
+    assert too_big.json()["code"] == "validation_failed"

@@ -1,9 +1,13 @@
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from lrs.challenges.models import ChallengeEvidence
 from tests.challenges.conftest import raise_args
 from tests.factories import make_token, make_user
+from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +29,7 @@ def test_the_whole_journey_through_the_api(client, provider_user, ao_user, desk_
     assert created.status_code == 201, created.content
     ref = created.json()["reference"]
     assert created.json()["next_moves"] == ["withdrawn"]
-    mine = client.get("/api/v1/challenges?status=submitted", headers=owner).json()
+    mine = client.get("/api/v1/challenges?status=submitted", headers=owner).json()["items"]
     assert [c["reference"] for c in mine] == [ref]
     assert mine[0]["next_moves"] == ["acknowledged"]
     evidence = client.post(
@@ -82,3 +86,30 @@ def test_a_body_that_is_not_a_json_object_withdraws_nothing(client, provider_use
     }
     still = client.get(f"/api/v1/challenges/{ref}", headers=raiser).json()
     assert still["status"] == "submitted"
+
+
+def test_evidence_whose_content_is_not_its_declared_type_gets_the_json_error_and_is_not_kept(
+    client, provider_user, event, settings, tmp_path
+):
+    raiser = auth(provider_user)
+    ref = client.post(
+        "/api/v1/challenges", raise_args(event), content_type="application/json", headers=raiser
+    ).json()["reference"]
+    response = client.post(
+        f"/api/v1/challenges/{ref}/evidence",
+        {"file": SimpleUploadedFile("cert.pdf", PROGRAM, "application/pdf")},
+        headers=raiser,
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert body["errors"] == [
+        {
+            "field": "evidence",
+            "rule": "cert.pdf must be a PDF, PNG, JPEG or plain text file: it says it is a PDF, "
+            "but its content is not",
+        }
+    ]
+    assert ChallengeEvidence.objects.count() == 0
+    assert not any(p.is_file() for p in Path(settings.LRS_UPLOADS_DIR).rglob("*"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,6 +24,7 @@ from tests.challenges.conftest import raise_args
 from tests.factories import make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
 from tests.records.conftest import LEARNER
+from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db
 
@@ -531,3 +533,35 @@ def test_an_event_of_a_learner_the_organisation_has_not_found_is_not_found(
     LearningEvent.objects.filter(pk=made.pk).update(withdrawn=True)
     sign_in_as(client, provider_user)
     assert client.get(f"/challenges/raise/{made.public_id}/").status_code == 404
+
+
+def test_evidence_whose_content_is_not_what_its_name_says_is_refused_on_the_page(
+    client, provider_user, event, settings
+):
+    sign_in_as(client, provider_user)
+    disguised = SimpleUploadedFile("certificate.pdf", PROGRAM, content_type="application/pdf")
+    response = client.post(
+        f"/challenges/raise/{event.public_id}/", {**raise_post(), "evidence": [disguised]}
+    )
+    assert error_summary_links(response) == [
+        (
+            "#evidence",
+            "certificate.pdf must be a PDF, PNG, JPEG or plain text file: it says it is a PDF, "
+            "but its content is not",
+        )
+    ]
+    assert not Challenge.objects.exists()
+    challenge = raised(provider_user, event)
+    fake_png = SimpleUploadedFile("screenshot.png", b"not a picture", content_type="image/png")
+    response = client.post(
+        detail_url(challenge, "challenge-evidence-add"), {"evidence": [fake_png]}
+    )
+    assert error_summary_links(response) == [
+        (
+            "#evidence",
+            "screenshot.png must be a PDF, PNG, JPEG or plain text file: it says it is a PNG "
+            "image, but its content is not",
+        )
+    ]
+    assert not challenge.evidence.exists()
+    assert not any(p.is_file() for p in Path(settings.LRS_UPLOADS_DIR).rglob("*"))

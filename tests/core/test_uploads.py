@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lrs.core.errors import ValidationFailed
-from lrs.core.uploads import upload_path, upload_store_all
+from lrs.core.uploads import upload_content_problem, upload_path, upload_store_all
+from tests.upload_samples import JPEG, PDF, PNG, PROGRAM, ZIP
 
 
 @pytest.fixture(autouse=True)
@@ -48,3 +49,69 @@ def test_a_file_of_a_type_we_do_not_take_is_refused_and_nothing_is_kept(uploads_
         store([good, script])
     assert "must be a PDF, PNG, JPEG or plain text file" in excinfo.value.problems[0].rule
     assert list((uploads_dir / "things").iterdir()) == []
+
+
+# --- What the bytes are, not what the name says -------------------------------------------
+
+
+def test_a_program_named_as_a_pdf_is_refused_by_its_content_and_nothing_is_kept(uploads_dir):
+    disguised = SimpleUploadedFile("certificate.pdf", PROGRAM, content_type="application/pdf")
+    with pytest.raises(ValidationFailed) as excinfo:
+        store([disguised])
+    assert excinfo.value.problems[0].field == "files"
+    assert excinfo.value.problems[0].rule == (
+        "certificate.pdf must be a PDF, PNG, JPEG or plain text file: it says it is a PDF, "
+        "but its content is not"
+    )
+    assert list((uploads_dir / "things").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "declared"),
+    [
+        ("photo.png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/png"),
+        ("scan.jpg", b"just some words", "image/jpeg"),
+        ("archive.txt", ZIP, "text/plain"),
+        ("binary.txt", b"text\x00with\x00nul bytes", "text/plain"),
+        ("page.txt", b"<!DOCTYPE html><html><script>alert(1)</script>", "text/plain"),
+        ("empty.pdf", b"", "application/pdf"),
+    ],
+)
+def test_content_that_is_not_the_declared_type_nor_another_we_take_is_refused(
+    uploads_dir, name, content, declared
+):
+    with pytest.raises(ValidationFailed) as excinfo:
+        store([SimpleUploadedFile(name, content, content_type=declared)])
+    assert excinfo.value.problems[0].rule.startswith(name)
+    assert list((uploads_dir / "things").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "declared", "kept_as"),
+    [
+        ("certificate.pdf", PDF, "application/pdf", "application/pdf"),
+        ("screenshot.png", PNG, "image/png", "image/png"),
+        ("photo.jpg", JPEG, "image/jpeg", "image/jpeg"),
+        # A PNG saved under a .jpg name is still a picture we take: kept as what it is.
+        ("photo.jpg", PNG, "image/jpeg", "image/png"),
+        ("letter.txt", "Grade 8 confirmed — Café".encode(), "text/plain", "text/plain"),
+        ("letter.txt", "Grade 8, Café".encode("cp1252"), "text/plain", "text/plain"),
+        ("notepad.txt", "Grade 8\r\n".encode("utf-16"), "text/plain", "text/plain"),
+    ],
+)
+def test_files_whose_content_is_a_type_we_take_are_kept_as_that_type(
+    name, content, declared, kept_as
+):
+    [kept] = store([SimpleUploadedFile(name, content, content_type=declared)])
+    assert kept.content_type == kept_as
+    assert upload_path("things", kept.stored_path).read_bytes() == content
+
+
+def test_text_is_checked_to_its_end_not_only_its_start(uploads_dir, settings):
+    settings.LRS_EVIDENCE_MAX_BYTES = 100_000
+    content = b"a line of text\n" * 4000 + b"\x00\x01\x02"
+    upload = SimpleUploadedFile("long.txt", content, content_type="text/plain")
+    upload.DEFAULT_CHUNK_SIZE = 4096
+    with pytest.raises(ValidationFailed):
+        store([upload])
+    assert upload_content_problem(upload).startswith("long.txt must be")

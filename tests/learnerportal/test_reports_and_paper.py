@@ -16,6 +16,7 @@ from lrs.challenges.services import challenge_acknowledge
 from lrs.learnerportal.models import LearnerReport, PaperRequest, PlrDocument
 from tests.learnerportal.helpers import pdf_text, run_queued_emails
 from tests.portal.helpers import sign_in_as, text_of
+from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +177,28 @@ def test_a_paper_request_needs_proof_and_can_be_refused(client, desk_user):
     )
     paper.refresh_from_db()
     assert paper.status == "refused"
+
+
+def test_proof_whose_content_is_not_a_document_or_picture_is_refused(client, settings, tmp_path):
+    settings.LRS_UPLOADS_DIR = tmp_path
+    disguised = SimpleUploadedFile("passport.jpg", PROGRAM, content_type="image/jpeg")
+    response = client.post(
+        "/request-a-copy/",
+        {
+            "given_name": "Olivia",
+            "family_name": "Thornbury",
+            "date_of_birth_day": "14",
+            "date_of_birth_month": "3",
+            "date_of_birth_year": "2006",
+            "postcode": "cv49ee",
+            "email": "olivia.home@example.com",
+            "evidence": [disguised],
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "passport.jpg must be a PDF, PNG, JPEG or plain text file: it says it is a JPEG image, "
+        "but its content is not"
+    ) in text_of(response)
+    assert not PaperRequest.objects.exists()
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))

@@ -9,6 +9,7 @@ from django_tasks_db.models import DBTaskResult
 from lrs.access import OrganisationType, Role
 from tests.duplicates.factories import make_desk_user, make_learner
 from tests.factories import make_organisation, make_user
+from tests.upload_samples import PNG
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +69,7 @@ def twins(provider_user):
     return first, second, third
 
 
-def upload(name: str = "screenshot.png", content: bytes = b"\x89PNG data", kind: str = "image/png"):
+def upload(name: str = "screenshot.png", content: bytes = PNG, kind: str = "image/png"):
     return SimpleUploadedFile(name, content, content_type=kind)
 
 

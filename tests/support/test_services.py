@@ -22,6 +22,7 @@ from lrs.support.services import (
 )
 from tests.duplicates.factories import make_learner, make_provider_user
 from tests.support.conftest import queued_emails, upload
+from tests.upload_samples import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +153,7 @@ def test_an_attachment_is_stored_under_a_name_of_our_own(provider_user):
     [attachment] = created.attachments.all()
     assert attachment.original_name == "passwd.png"
     assert attachment.stored_path.endswith(".bin")
-    assert attachment_path(attachment).read_bytes() == b"\x89PNG data"
+    assert attachment_path(attachment).read_bytes() == PNG
 
 
 def test_an_attachment_of_the_wrong_type_or_too_large_is_refused_and_nothing_is_kept(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
@@ -7,6 +9,7 @@ from lrs.support.models import SupportRequest
 from lrs.support.services import support_request_create, support_request_reply
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of
 from tests.support.conftest import upload
+from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +262,28 @@ def test_the_desk_may_reply_without_waiting_for_the_user(client, provider_user, 
     created.refresh_from_db()
     assert created.status == "in_progress"
     assert created.assigned_to == desk_user
+
+
+def test_an_attachment_whose_content_is_not_what_it_says_is_refused_and_nothing_is_kept(
+    client, provider_user, settings
+):
+    sign_in_as(client, provider_user)
+    response = client.post(
+        reverse("portal:support-request-new"),
+        {
+            "category": "batch_files",
+            "summary": "Results will not open",
+            "description": "The file is empty",
+            "attachments": upload("screenshot.png", PROGRAM, "image/png"),
+        },
+    )
+    assert response.status_code == 200
+    assert error_summary_links(response) == [
+        (
+            "#attachments",
+            "screenshot.png must be a PDF, PNG, JPEG or plain text file: it says it is a PNG "
+            "image, but its content is not",
+        )
+    ]
+    assert not SupportRequest.objects.exists()
+    assert not any(p.is_file() for p in Path(settings.LRS_UPLOADS_DIR).rglob("*"))

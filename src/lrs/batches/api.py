@@ -11,6 +11,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lrs.api.auth import api_user
+from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import responses
 from lrs.batches import selectors, services
 from lrs.batches.models import Batch, BatchRow
@@ -142,9 +143,12 @@ def submit(
     return Status(202, batch_out(batch))
 
 
-@router.get("/batches", response=responses({200: list[BatchOut]}), summary="Your batches")
-def list_batches(request: HttpRequest) -> list[BatchOut]:
-    return [batch_out(b) for b in selectors.batch_list(actor=api_user(request))[:100]]
+@router.get(
+    "/batches", response=responses({200: list[BatchOut]}), summary="Your batches, newest first"
+)
+@paged(100)
+def list_batches(request: HttpRequest) -> Any:
+    return Mapped(selectors.batch_list(actor=api_user(request)), batch_out)
 
 
 @router.get("/batches/{batch_id}", response=responses({200: BatchOut}), summary="Status and counts")
@@ -181,13 +185,12 @@ class ExceptionsQuery(Schema):
     response=responses({200: list[ExceptionOut]}),
     summary="The open exceptions of a batch, with candidates, scores and explanations",
 )
-def exceptions(
-    request: HttpRequest, batch_id: uuid.UUID, query: Query[ExceptionsQuery]
-) -> list[ExceptionOut]:
+@paged(1000)
+def exceptions(request: HttpRequest, batch_id: uuid.UUID, query: Query[ExceptionsQuery]) -> Any:
     actor = api_user(request)
     batch = selectors.batch_get(actor=actor, public_id=batch_id)
     rows = selectors.batch_exceptions(actor=actor, batch=batch, return_code=query.return_code)
-    return [exception_out(r) for r in rows[:1000]]
+    return Mapped(rows, exception_out)
 
 
 @router.post(

@@ -12,6 +12,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lrs.api.auth import api_user
+from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import responses
 from lrs.challenges import selectors, services
 from lrs.challenges.lifecycle import Party, moves_from
@@ -117,10 +118,11 @@ class ListQuery(Schema):
     response=responses({200: list[ChallengeOut]}),
     summary="Challenges you raised or own (all, for the service desk)",
 )
-def list_challenges(request: HttpRequest, query: Query[ListQuery]) -> list[ChallengeOut]:
+@paged(200)
+def list_challenges(request: HttpRequest, query: Query[ListQuery]) -> Any:
     actor = api_user(request)
     found = selectors.challenge_list(actor=actor, filters=selectors.ChallengeFilter(**query.dict()))
-    return [challenge_out(c, actor) for c in found[:200]]
+    return Mapped(found, lambda c: challenge_out(c, actor))
 
 
 @router.get(

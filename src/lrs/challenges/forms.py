@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from lrs.challenges.lifecycle import STATUS_LABELS, TYPE_LABELS, ChallengeType, Outcome, Status
+from lrs.core.uploads import upload_content_problem
 from lrs.portal.forms import DatePartsField, GovukForm
 
 T = ChallengeType
@@ -89,6 +90,8 @@ class EvidenceField(forms.FileField):
                 problems.append(f"{name} must be {evidence_limit_mb()} MB or smaller")
             elif not upload.size:
                 problems.append(f"{name} is empty")
+            elif problem := upload_content_problem(upload):
+                problems.append(problem)
         if problems:
             raise forms.ValidationError(problems)
         return list(files)

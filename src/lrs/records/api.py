@@ -11,6 +11,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from lrs.api.auth import api_user
+from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import responses
 from lrs.records.models import AchievementJob, LearningEvent
 from lrs.records.selectors import (
@@ -187,8 +188,9 @@ def submit_job(request: HttpRequest, file: File[UploadedFile]) -> Status:
 
 
 @router.get("/achievement-jobs", response=responses({200: list[JobOut]}), summary="Your jobs")
-def list_jobs(request: HttpRequest) -> list[JobOut]:
-    return [job_out(j) for j in achievement_jobs(actor=api_user(request))[:100]]
+@paged(100)
+def list_jobs(request: HttpRequest) -> Any:
+    return Mapped(achievement_jobs(actor=api_user(request)), job_out)
 
 
 @router.get("/achievement-jobs/{job_id}", response=responses({200: JobOut}), summary="Poll a job")
