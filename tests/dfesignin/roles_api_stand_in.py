@@ -38,6 +38,8 @@ class RolesApiStandIn:
     fail_with: int | None = None
     # Seconds to wait before answering (to outlast LRS's timeout).
     delay: float = 0.0
+    # Set to answer about this organisation whatever was asked (a confused answer).
+    answer_organisation_id: str | None = None
 
     def grant(self, *, organisation_id: str, user_id: str, codes: list[str]) -> None:
         self.roles[(organisation_id, user_id)] = codes
@@ -82,7 +84,7 @@ def start(*, client_id: str) -> tuple[RolesApiStandIn, ThreadingHTTPServer]:
                 {
                     "userId": user_id,
                     "serviceId": service_id,
-                    "organisationId": organisation_id,
+                    "organisationId": state.answer_organisation_id or organisation_id,
                     "roles": [
                         {
                             "id": f"role-{n}",

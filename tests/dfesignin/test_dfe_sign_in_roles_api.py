@@ -195,3 +195,17 @@ def test_without_the_api_configured_roles_are_read_from_the_claim(client, dfe_si
     user = signed_in_user(client)
     assert user is not None
     assert user.role == Role.BATCH_USER
+
+
+def test_an_answer_about_another_organisation_is_not_believed(dfe_roles_api):
+    api = RolesApi(
+        url=dfe_roles_api.url,
+        secret=roles_api_stand_in.SECRET,
+        client_id=LOCAL_CLIENT_ID,
+        service_id=roles_api_stand_in.SERVICE_ID,
+        timeout=5,
+    )
+    dfe_roles_api.grant(organisation_id="org-1", user_id="user-1", codes=["LRS_SUPER_USER"])
+    dfe_roles_api.answer_organisation_id = "org-2"
+    with pytest.raises(RolesUnavailable, match="answer for another organisation"):
+        api.role_codes(user_id="user-1", organisation_id="org-1")
