@@ -13,6 +13,7 @@ organisation's user.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from lrs.dfesignin.roles_api import RolesUnavailable, configured_api
 from lrs.organisations.models import Organisation
 from lrs.users.models import User
 
+logger = logging.getLogger(__name__)
 PROVIDER = "dfe_sign_in"
 # When a person has several roles, the one that can do most.
 ROLE_PRECEDENCE = [
@@ -104,6 +106,7 @@ def _role_codes(subject: str, dfe_org_id: str, claims: Mapping[str, Any]) -> Any
             raise RolesUnavailable("no organisation id")
         return api.role_codes(user_id=subject, organisation_id=dfe_org_id)
     except RolesUnavailable as exc:
+        logger.warning("DfE Sign-in's API did not give a person's roles: %s", exc.detail)
         raise DfeSignInRefused(
             "roles_unavailable",
             "DfE Sign-in could not tell us your role in LRS just now",
