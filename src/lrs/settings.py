@@ -498,6 +498,17 @@ if os.environ.get("LRS_DFE_SIGN_IN_ISSUER"):
         ),
         scopes=os.environ.get("LRS_DFE_SIGN_IN_SCOPES", "openid email profile organisation"),
     )
+# Where real DfE Sign-in serves a person's roles: its public API (lrs.dfesignin.roles_api),
+# asked with a JWT signed with the service's API secret. Unset, roles are read from a
+# `roles` claim, as only the local stand-in provider of the demo and tests gives them.
+LRS_DFE_SIGN_IN_API_URL = os.environ.get("LRS_DFE_SIGN_IN_API_URL", "")
+LRS_DFE_SIGN_IN_API_SECRET = os.environ.get("LRS_DFE_SIGN_IN_API_SECRET", "")
+LRS_DFE_SIGN_IN_SERVICE_ID = os.environ.get("LRS_DFE_SIGN_IN_SERVICE_ID", "")
+LRS_DFE_SIGN_IN_API_TIMEOUT = float(os.environ.get("LRS_DFE_SIGN_IN_API_TIMEOUT", "5"))
+if LRS_DFE_SIGN_IN_API_URL and not (LRS_DFE_SIGN_IN_API_SECRET and LRS_DFE_SIGN_IN_SERVICE_ID):
+    raise ImproperlyConfigured(
+        "LRS_DFE_SIGN_IN_API_URL needs LRS_DFE_SIGN_IN_API_SECRET and LRS_DFE_SIGN_IN_SERVICE_ID"
+    )
 LRS_DFE_SIGN_IN_ROLES: dict[str, str] = json.loads(
     os.environ.get("LRS_DFE_SIGN_IN_ROLES")
     or json.dumps(

@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 
 from lrs.access import OrganisationType
-from lrs.oidc.local import dfe_sign_in_settings
+from lrs.oidc.local import LOCAL_CLIENT_ID, dfe_sign_in_settings
 from tests.browser.conftest import check_accessibility, visit
-from tests.dfesignin.test_dfe_sign_in import dfe_person
+from tests.dfesignin import roles_api_stand_in
+from tests.dfesignin.roles_api_stand_in import RolesApiStandIn
+from tests.dfesignin.test_dfe_sign_in import DFE_ORGANISATION_ID, dfe_person
 from tests.factories import make_organisation
 from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
 
@@ -60,3 +62,38 @@ def test_someone_whose_organisation_lrs_does_not_know_is_refused_clearly(page, d
         == "You cannot sign in to LRS with this account"
     )
     assert "Unknown Ltd does not use LRS" in page.locator("#refusal").inner_text()
+
+
+@pytest.fixture
+def roles_api(dfe_sign_in: LocalProvider, settings: Any) -> Iterator[RolesApiStandIn]:
+    state, server = roles_api_stand_in.start(client_id=LOCAL_CLIENT_ID)
+    settings.LRS_DFE_SIGN_IN_API_URL = state.url
+    settings.LRS_DFE_SIGN_IN_API_SECRET = roles_api_stand_in.SECRET
+    settings.LRS_DFE_SIGN_IN_SERVICE_ID = roles_api_stand_in.SERVICE_ID
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def test_roles_come_from_dfe_sign_ins_api(page, dfe_sign_in, roles_api):
+    college = make_organisation(name="Fenland College")
+    roles_api.grant(
+        organisation_id=DFE_ORGANISATION_ID,
+        user_id="urn:fdc:lrs-local:2026:dev",
+        codes=["LRS_BATCH_USER"],
+    )
+    dfe_sign_in.people([dfe_person("dev", ukprn=college.ukprn, roles=[])])
+    through_dfe_sign_in(page, "DfE person dev")
+    assert page.get_by_role("heading", level=1).inner_text() == "What you can do"
+    assert "Fenland College" in page.locator("header").inner_text()
+    assert len(roles_api.requests) == 1
+
+
+def test_dfe_sign_ins_api_failing_is_explained(page, dfe_sign_in, roles_api):
+    college = make_organisation(name="Fenland College")
+    roles_api.fail_with = 500
+    dfe_sign_in.people([dfe_person("dev", ukprn=college.ukprn, roles=["LRS_BATCH_USER"])])
+    through_dfe_sign_in(page, "DfE person dev")
+    heading = page.get_by_role("heading", level=1).inner_text()
+    assert heading == "We could not check your role in LRS"
+    assert "could not tell us your role" in page.locator("#refusal").inner_text()

@@ -5,7 +5,9 @@ from typing import Any
 
 import pytest
 
-from lrs.oidc.local import dfe_sign_in_settings
+from lrs.oidc.local import LOCAL_CLIENT_ID, dfe_sign_in_settings
+from tests.dfesignin import roles_api_stand_in
+from tests.dfesignin.roles_api_stand_in import RolesApiStandIn
 from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
 
 
@@ -21,3 +23,15 @@ def dfe_sign_in(dfe_provider: LocalProvider, settings: Any) -> LocalProvider:
     settings.LRS_OIDC_PROVIDERS = {"dfe_sign_in": dfe_sign_in_settings(dfe_provider.files)}
     dfe_provider.people([])
     return dfe_provider
+
+
+@pytest.fixture
+def dfe_roles_api(dfe_sign_in: LocalProvider, settings: Any) -> Iterator[RolesApiStandIn]:
+    """DfE Sign-in's public API, standing in locally: roles come from it, not a claim."""
+    state, server = roles_api_stand_in.start(client_id=LOCAL_CLIENT_ID)
+    settings.LRS_DFE_SIGN_IN_API_URL = state.url
+    settings.LRS_DFE_SIGN_IN_API_SECRET = roles_api_stand_in.SECRET
+    settings.LRS_DFE_SIGN_IN_SERVICE_ID = roles_api_stand_in.SERVICE_ID
+    yield state
+    server.shutdown()
+    server.server_close()

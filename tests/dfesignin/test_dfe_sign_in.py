@@ -20,8 +20,17 @@ from tests.portal.helpers import text_of
 pytestmark = pytest.mark.django_db
 
 
+DFE_ORGANISATION_ID = "0f3c5a7e-1111-4d2c-9a55-26b0c1f0aa01"
+
+
 def dfe_person(
-    person_id: str, *, ukprn: str = "", urn: str = "", roles: list[str], name: str = "Org"
+    person_id: str,
+    *,
+    ukprn: str = "",
+    urn: str = "",
+    roles: list[str],
+    name: str = "Org",
+    organisation_id: str = DFE_ORGANISATION_ID,
 ) -> dict[str, Any]:
     return {
         "id": person_id,
@@ -30,7 +39,7 @@ def dfe_person(
         "given_name": "Amira",
         "family_name": "Okafor",
         "organisation": {
-            "id": "0f3c5a7e-1111-4d2c-9a55-26b0c1f0aa01",
+            "id": organisation_id,
             "name": name,
             "ukprn": ukprn or None,
             "urn": urn or None,

@@ -1,16 +1,19 @@
 """Organisation users signing in with DfE Sign-in (OpenID Connect, through lrs.oidc).
 
-DfE Sign-in tells LRS who the person is (``sub``), which organisation they chose
-(``organisation``: its UKPRN and URN) and their roles in the service (role codes,
-mapped to LRS roles by ``LRS_DFE_SIGN_IN_ROLES``). LRS finds the organisation by UKPRN,
-else URN, and the person's user in that organisation, making it on their first sign-in.
-Anything that does not fit is refused, with an audit entry, never answered with another
+DfE Sign-in tells LRS who the person is (``sub``) and which organisation they chose
+(``organisation``: its id, UKPRN and URN). Their roles in the service (role codes, mapped
+to LRS roles by ``LRS_DFE_SIGN_IN_ROLES``) come from DfE Sign-in's public API for that
+organisation (lrs.dfesignin.roles_api); only when the API is not configured (the local
+stand-in provider) from a ``roles`` claim. LRS finds the organisation by UKPRN, else URN,
+and the person's user in that organisation, making it on their first sign-in. Anything
+that does not fit is refused, with an audit entry, never answered with another
 organisation's user.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,9 +26,11 @@ from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
 from lrs.core.errors import ServiceError
 from lrs.dfesignin.models import DfeSignInAccount
+from lrs.dfesignin.roles_api import RolesUnavailable, configured_api
 from lrs.organisations.models import Organisation
 from lrs.users.models import User
 
+logger = logging.getLogger(__name__)
 PROVIDER = "dfe_sign_in"
 # When a person has several roles, the one that can do most.
 ROLE_PRECEDENCE = [
@@ -39,11 +44,13 @@ ROLE_PRECEDENCE = [
 
 class DfeSignInRefused(ServiceError):
     """``reason`` is one of: no_organisation, unknown_organisation, organisation_inactive,
-    no_role, deactivated."""
+    no_role, deactivated, roles_unavailable (DfE Sign-in's API failed: 503)."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(code="dfe_sign_in_refused", message=message, status=403)
+    def __init__(self, reason: str, message: str, *, status: int = 403, detail: str = "") -> None:
+        super().__init__(code="dfe_sign_in_refused", message=message, status=status)
         self.reason = reason
+        # Why, for the audit entry only (an API failure's status or kind).
+        self.detail = detail
 
 
 def _organisation(claim: Any) -> tuple[Organisation, str]:
@@ -88,6 +95,26 @@ def _role(codes: Any, organisation: Organisation) -> Role:
     return allowed[0]
 
 
+def _role_codes(subject: str, dfe_org_id: str, claims: Mapping[str, Any]) -> Any:
+    """The person's role codes at the organisation they chose: from DfE Sign-in's API
+    when it is configured (a ``roles`` claim is then ignored), else from the claim."""
+    api = configured_api()
+    if api is None:
+        return claims.get("roles")
+    try:
+        if not dfe_org_id:
+            raise RolesUnavailable("no organisation id")
+        return api.role_codes(user_id=subject, organisation_id=dfe_org_id)
+    except RolesUnavailable as exc:
+        logger.warning("DfE Sign-in's API did not give a person's roles: %s", exc.detail)
+        raise DfeSignInRefused(
+            "roles_unavailable",
+            "DfE Sign-in could not tell us your role in LRS just now",
+            status=503,
+            detail=exc.detail,
+        ) from exc
+
+
 def _refuse(subject: str, exc: DfeSignInRefused, organisation: Organisation | None) -> None:
     audit_record(
         action="user.dfe_sign_in",
@@ -95,7 +122,7 @@ def _refuse(subject: str, exc: DfeSignInRefused, organisation: Organisation | No
         object_type="dfe_sign_in",
         object_id=hashlib.sha256(subject.encode()).hexdigest()[:16],
         outcome=Outcome.REFUSED,
-        detail={"reason": exc.reason},
+        detail={"reason": exc.reason, **({"error": exc.detail} if exc.detail else {})},
     )
 
 
@@ -111,7 +138,7 @@ def dfe_sign_in_user(*, subject: str, claims: Mapping[str, Any]) -> User:
     organisation = None
     try:
         organisation, dfe_org_id = _organisation(claims.get("organisation"))
-        role = _role(claims.get("roles"), organisation)
+        role = _role(_role_codes(subject, dfe_org_id, claims), organisation)
         account = (
             DfeSignInAccount.objects.select_related("user")
             .filter(subject=subject, organisation=organisation)

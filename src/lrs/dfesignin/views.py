@@ -55,7 +55,7 @@ def callback(request: HttpRequest) -> HttpResponse:
             request,
             "dfesignin/refused.html",
             {"message": exc.message, "reason": exc.reason},
-            status=403,
+            status=exc.status,
         )
     # DfE Sign-in did the second factor; LRS's own is for password users.
     login(request, user, backend=BACKEND)

@@ -18,7 +18,7 @@ def dfe_sign_in_provider(
 ) -> dict[str, Any]:
     """``LRS_OIDC_PROVIDERS["dfe_sign_in"]``: DfE Sign-in for organisation users; its
     ``organisation`` scope returns the organisation the person chose, with its UKPRN and
-    URN, and their roles in the service."""
+    URN (real DfE Sign-in serves the roles from its public API: lrs.dfesignin.roles_api)."""
     return {"issuer": issuer, "client_id": client_id, "private_key": private_key, "scopes": scopes}
 
 
