@@ -49,10 +49,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from benchmark_user import USERNAME, benchmark_user  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from lrs.access import OrganisationType, Role  # noqa: E402
 from lrs.learners.models import Learner  # noqa: E402
 from lrs.learners.services import (  # noqa: E402
     LearnerError,
@@ -60,14 +60,9 @@ from lrs.learners.services import (  # noqa: E402
     learner_demographics,
     learner_find,
 )
-from lrs.organisations.models import Organisation  # noqa: E402
-from lrs.organisations.services import organisation_create  # noqa: E402
 from lrs.users.models import User  # noqa: E402
-from lrs.users.services import user_create  # noqa: E402
 from lrs.validation.learner import Purpose, validate_learner  # noqa: E402
 
-USERNAME = "benchmark"
-UKPRN = "10099990"
 TARGETS = {
     "load_seconds": 300.0,
     "service_p95_ms": 20.0,
@@ -104,28 +99,6 @@ def database_description() -> str:
         path = Path(connection.settings_dict["NAME"])
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
         return f"SQLite {version} ({path}), file {size / 1e6:,.0f} MB"
-
-
-def benchmark_user() -> User:
-    user = User.objects.select_related("organisation").filter(username=USERNAME).first()
-    if user is not None:
-        return user
-    organisation = Organisation.objects.filter(ukprn=UKPRN).first() or organisation_create(
-        actor=None,
-        name="Benchmark College",
-        type=OrganisationType.FURTHER_EDUCATION_COLLEGE,
-        ukprn=UKPRN,
-    )
-    return user_create(
-        actor=None,
-        organisation=organisation,
-        username=USERNAME,
-        role=Role.ONLINE_USER,
-        password=secrets.token_urlsafe(24),
-        email="benchmark@example.com",
-        first_name="Bench",
-        last_name="Mark",
-    )
 
 
 def load(args: argparse.Namespace, queries_file: Path) -> float:

@@ -48,47 +48,18 @@ import django  # noqa: E402
 
 django.setup()
 
+from benchmark_user import USERNAME, benchmark_user  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Max, Min  # noqa: E402
 
-from lrs.access import OrganisationType, Role  # noqa: E402
 from lrs.learners.bulk import synthetic_learner_record  # noqa: E402
 from lrs.learners.models import Learner, LearnerStatus  # noqa: E402
 from lrs.learners.services import learner_access_record  # noqa: E402
-from lrs.organisations.models import Organisation  # noqa: E402
-from lrs.organisations.services import organisation_create  # noqa: E402
 from lrs.synthetic.people import generate_learners  # noqa: E402
-from lrs.users.models import User  # noqa: E402
-from lrs.users.services import user_create  # noqa: E402
 from lrs.validation.learner import Purpose, validate_learner  # noqa: E402
 
-# The same user as scripts/benchmark_learners.py: the two share a register.
-USERNAME = "benchmark"
-UKPRN = "10099990"
 LOCUSTFILE = ROOT / "scripts" / "loadtest_locustfile.py"
 TYPES = ["find", "PLR view", "register", "update"]
-
-
-def benchmark_user() -> User:
-    user = User.objects.select_related("organisation").filter(username=USERNAME).first()
-    if user is not None:
-        return user
-    organisation = Organisation.objects.filter(ukprn=UKPRN).first() or organisation_create(
-        actor=None,
-        name="Benchmark College",
-        type=OrganisationType.FURTHER_EDUCATION_COLLEGE,
-        ukprn=UKPRN,
-    )
-    return user_create(
-        actor=None,
-        organisation=organisation,
-        username=USERNAME,
-        role=Role.ONLINE_USER,
-        password=secrets.token_urlsafe(24),
-        email="benchmark@example.com",
-        first_name="Bench",
-        last_name="Mark",
-    )
 
 
 def lrs(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:

@@ -151,15 +151,9 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
         return redirect("portal:sign-in-code")
     device = services.two_factor_pending_device(user=user)
     form = EnrolForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = services.two_factor_enrol(
-                user=user, device=device, code=form.cleaned_data["code"]
-            )
-        except ValidationFailed as exc:
-            add_service_error(form, exc)
-        else:
-            device.refresh_from_db()
+    if request.method == "POST":
+        codes = _enrol(form, user, device)
+        if codes is not None:
             target = _finish(request, user, pending, device)
             request.session[NEW_CODES] = {"codes": codes, "next": target}
             return redirect("portal:two-factor-recovery-codes")
@@ -168,6 +162,20 @@ def sign_in_set_up(request: HttpRequest) -> HttpResponse:
         "twofactor/set_up.html",
         {"form": form, **_enrol_context(device), "during_sign_in": True},
     )
+
+
+def _enrol(form: EnrolForm, user: User, device: TOTPDevice) -> list[str] | None:
+    """Confirm the authenticator with the posted code: its new recovery codes, or None
+    with the form's errors set."""
+    if not form.is_valid():
+        return None
+    try:
+        codes = services.two_factor_enrol(user=user, device=device, code=form.cleaned_data["code"])
+    except ValidationFailed as exc:
+        add_service_error(form, exc)
+        return None
+    device.refresh_from_db()
+    return codes
 
 
 def _enrol_context(device: TOTPDevice) -> dict[str, Any]:
@@ -202,15 +210,9 @@ def account_set_up(request: HttpRequest) -> HttpResponse:
         return redirect("portal:two-factor")
     device = services.two_factor_pending_device(user=user)
     form = EnrolForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            codes = services.two_factor_enrol(
-                user=user, device=device, code=form.cleaned_data["code"]
-            )
-        except ValidationFailed as exc:
-            add_service_error(form, exc)
-        else:
-            device.refresh_from_db()
+    if request.method == "POST":
+        codes = _enrol(form, user, device)
+        if codes is not None:
             otp_login(request, device)
             request.session[NEW_CODES] = {"codes": codes, "next": reverse("portal:two-factor")}
             return redirect("portal:two-factor-recovery-codes")
