@@ -66,13 +66,8 @@ def test_someone_whose_organisation_lrs_does_not_know_is_refused_clearly(page, d
 
 @pytest.fixture
 def roles_api(dfe_sign_in: LocalProvider, settings: Any) -> Iterator[RolesApiStandIn]:
-    state, server = roles_api_stand_in.start(client_id=LOCAL_CLIENT_ID)
-    settings.LRS_DFE_SIGN_IN_API_URL = state.url
-    settings.LRS_DFE_SIGN_IN_API_SECRET = roles_api_stand_in.SECRET
-    settings.LRS_DFE_SIGN_IN_SERVICE_ID = roles_api_stand_in.SERVICE_ID
-    yield state
-    server.shutdown()
-    server.server_close()
+    with roles_api_stand_in.configured(settings, client_id=LOCAL_CLIENT_ID) as state:
+        yield state
 
 
 def test_roles_come_from_dfe_sign_ins_api(page, dfe_sign_in, roles_api):

@@ -28,10 +28,5 @@ def dfe_sign_in(dfe_provider: LocalProvider, settings: Any) -> LocalProvider:
 @pytest.fixture
 def dfe_roles_api(dfe_sign_in: LocalProvider, settings: Any) -> Iterator[RolesApiStandIn]:
     """DfE Sign-in's public API, standing in locally: roles come from it, not a claim."""
-    state, server = roles_api_stand_in.start(client_id=LOCAL_CLIENT_ID)
-    settings.LRS_DFE_SIGN_IN_API_URL = state.url
-    settings.LRS_DFE_SIGN_IN_API_SECRET = roles_api_stand_in.SECRET
-    settings.LRS_DFE_SIGN_IN_SERVICE_ID = roles_api_stand_in.SERVICE_ID
-    yield state
-    server.shutdown()
-    server.server_close()
+    with roles_api_stand_in.configured(settings, client_id=LOCAL_CLIENT_ID) as state:
+        yield state

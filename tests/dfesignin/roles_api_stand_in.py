@@ -5,9 +5,11 @@ a person at an organisation as the API does, 404 when they have no access there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -118,3 +120,17 @@ def start(*, client_id: str) -> tuple[RolesApiStandIn, ThreadingHTTPServer]:
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return state, server
+
+
+@contextlib.contextmanager
+def configured(settings: Any, *, client_id: str) -> Iterator[RolesApiStandIn]:
+    """The stand-in running, with LRS's settings pointing at it, until the block ends."""
+    state, server = start(client_id=client_id)
+    settings.LRS_DFE_SIGN_IN_API_URL = state.url
+    settings.LRS_DFE_SIGN_IN_API_SECRET = SECRET
+    settings.LRS_DFE_SIGN_IN_SERVICE_ID = SERVICE_ID
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,10 +4,8 @@ run locally (scripts/oidc-provider.mjs), on whatever database the suite runs on.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import pytest
-import requests
 
 from lrs.access import OrganisationType, Role
 from lrs.audit.models import AuditEntry, Outcome
@@ -15,6 +13,7 @@ from lrs.dfesignin.models import DfeSignInAccount
 from lrs.organisations.services import organisation_change_status
 from lrs.users.models import User
 from tests.factories import make_organisation
+from tests.learnerportal.oidc_helpers import sign_in_with_test_client
 from tests.portal.helpers import text_of
 
 pytestmark = pytest.mark.django_db
@@ -50,29 +49,9 @@ def dfe_person(
 
 
 def sign_in_with_dfe(client, provider, person_id: str):
-    """The authorization code flow: the test client is the browser on LRS's side,
-    ``requests`` on the provider's; returns LRS's answer to the callback."""
-    response = client.post("/sign-in/dfe")
-    assert response.status_code == 302, response.content[:300]
-    url = response["Location"]
-    assert url.startswith(provider.issuer)
-    browser = requests.Session()
-    for _ in range(20):
-        answer = browser.get(url, allow_redirects=False, timeout=10)
-        if answer.status_code == 200 and "/interaction/" in url:
-            uid = urlsplit(url).path.split("/")[2]
-            answer = browser.post(
-                urljoin(provider.issuer, f"/interaction/{uid}/login"),
-                data={"identity": person_id},
-                allow_redirects=False,
-                timeout=10,
-            )
-        assert answer.status_code in (302, 303), (answer.status_code, answer.text[:300])
-        url = urljoin(url, answer.headers["Location"])
-        if url.startswith("http://testserver/"):
-            parts = urlsplit(url)
-            return client.get(f"{parts.path}?{parts.query}")
-    raise AssertionError("the provider never sent the browser back to LRS")
+    """The authorization code flow through DfE Sign-in; returns LRS's answer to the
+    callback."""
+    return sign_in_with_test_client(client, provider, person_id, start="/sign-in/dfe")
 
 
 def signed_in_user(client) -> User | None:

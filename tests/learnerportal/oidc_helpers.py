@@ -106,11 +106,17 @@ def running_provider(directory: Path, portal_urls: list[str]) -> Iterator[LocalP
 
 
 def sign_in_with_test_client(
-    client: Client, provider: LocalProvider, person_id: str, *, cancel: bool = False
+    client: Client,
+    provider: LocalProvider,
+    person_id: str,
+    *,
+    cancel: bool = False,
+    start: str = "/learner/sign-in/start",
 ) -> Any:
-    """The whole authorization code flow: the test client is the browser on LRS's side,
-    ``requests`` on the provider's; returns LRS's response to the callback."""
-    response = client.post("/learner/sign-in/start")
+    """The whole authorization code flow, begun by posting to ``start``: the test client
+    is the browser on LRS's side, ``requests`` on the provider's; returns LRS's response
+    to the callback."""
+    response = client.post(start)
     assert response.status_code == 302, response.content[:500]
     url = response["Location"]
     assert url.startswith(provider.issuer)
