@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,19 +144,9 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
         business_credential.document["id"]: False,
     }
 
-    visit(page, "/verify")
-    page.set_input_files("#file", str(saved))
-    submit(page, "Check the credential")
-    assert page.locator("#verdict h1").inner_text() == "Not verified"
-    assert "The issuer has revoked this credential" in page.locator("#verdict").inner_text()
-    today = dt.date.today()
-    assert f"Revoked: the awarding organisation withdrew this achievement on {today.day} " in (
-        page.locator("#checks").inner_text()
+    verify_page_reports_withdrawal(
+        page, saved, revoked="GCSE (9 to 1) in Mathematics", kept="BTEC Level 3"
     )
-    revoked_part = page.locator(".lrs-inner-credential", has_text="GCSE (9 to 1) in Mathematics")
-    assert "Revoked" in revoked_part.inner_text()
-    kept_part = page.locator(".lrs-inner-credential", has_text="BTEC Level 3")
-    assert "Verified" in kept_part.inner_text()
     # The report fits a 320 px screen (long ids wrap).
     page.set_viewport_size({"width": 320, "height": 800})
     check_accessibility(page)
@@ -173,3 +164,21 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
     result = db_verify(tmp_path, own.document, did_documents=[did], status_lists=lists)
     assert (result["verified"], result["revoked"]) == (True, False), result
     assert not LearningEvent.objects.get(pk=business.pk).withdrawn
+
+
+def verify_page_reports_withdrawal(page: Any, saved: Path, *, revoked: str, kept: str) -> None:
+    """LRS's public /verify page, given a CLR one of whose achievements was withdrawn
+    today, says so: the whole not verified, that part revoked (with when), the other kept."""
+    visit(page, "/verify")
+    page.set_input_files("#file", str(saved))
+    submit(page, "Check the credential")
+    assert page.locator("#verdict h1").inner_text() == "Not verified"
+    assert "The issuer has revoked this credential" in page.locator("#verdict").inner_text()
+    today = dt.date.today()
+    assert f"Revoked: the awarding organisation withdrew this achievement on {today.day} " in (
+        page.locator("#checks").inner_text()
+    )
+    revoked_part = page.locator(".lrs-inner-credential", has_text=revoked)
+    assert "Revoked" in revoked_part.inner_text()
+    kept_part = page.locator(".lrs-inner-credential", has_text=kept)
+    assert "Verified" in kept_part.inner_text()
