@@ -34,6 +34,7 @@ from lrs.duplicates.models import (
     ScanStatus,
 )
 from lrs.duplicates.scan import PERSON_FIELDS
+from lrs.duplicates.signals import merge_undone, pairs_decided
 from lrs.identifiers import uln as uln_rules
 from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
 from lrs.learners.services import learner_demographics
@@ -412,16 +413,11 @@ def _withdraw_access(master: Learner, access_ids: Sequence[int]) -> None:
 def _tell_reporters(
     actor: User, pairs: Sequence[DuplicatePair], merge: LearnerMerge | None
 ) -> None:
-    # Imported here: lrs.support.services uses this module to propose reported pairs.
-    from lrs.support.services import support_requests_pairs_decided
-
-    support_requests_pairs_decided(actor=actor, pairs=pairs, merge=merge)
+    pairs_decided.send(sender=DuplicatePair, actor=actor, pairs=pairs, merge=merge)
 
 
 def _tell_reporters_merge_undone(actor: User, merge: LearnerMerge, pair_ids: list[int]) -> None:
-    from lrs.support.services import support_requests_merge_undone
-
-    support_requests_merge_undone(actor=actor, merge=merge, pair_ids=pair_ids)
+    merge_undone.send(sender=LearnerMerge, actor=actor, merge=merge, pair_ids=pair_ids)
 
 
 def _chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:

@@ -86,11 +86,18 @@ class LearnerError(ServiceError):
         problems: list[FieldProblem] | None = None,
         candidates: list[Candidate] | None = None,
     ) -> None:
-        super().__init__(
-            code=response_code, message=message, problems=problems or [], status=status
-        )
         self.response_code = response_code
         self.candidates = candidates or []
+        super().__init__(
+            code=response_code,
+            message=message,
+            problems=problems or [],
+            status=status,
+            extra={
+                "response_code": response_code,
+                "candidates": [c.shown() for c in self.candidates],
+            },
+        )
 
 
 def _invalid(problems: list[Any]) -> LearnerError:
@@ -108,6 +115,10 @@ class LearnerAccessDenied(NotPermitted):
 
     response_code = codes.INSUFFICIENT_ACCESS
     candidates: list[Candidate] = []
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.extra = {"response_code": self.response_code}
 
 
 def _require(actor: User, capability: Capability) -> None:
@@ -133,6 +144,19 @@ class Candidate:
     # threshold and a safety rule kept it possible: the rule's code and its words.
     held_back_by: str = ""
     held_back_reason: str = ""
+
+    def shown(self) -> dict[str, Any]:
+        """The candidate as every channel shows it: never the internal id."""
+        return {
+            "uln": self.uln,
+            "score": self.score,
+            "master_substituted": self.master_substituted,
+            "explanation": [
+                {"field": e.field, "level": e.level, "weight": e.weight} for e in self.explanation
+            ],
+            "held_back_by": self.held_back_by,
+            "held_back_reason": self.held_back_reason,
+        }
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,11 @@ from lrs.learners.services import LearnerError, learner_lookup, learner_update, 
 from lrs.records.models import LearningEvent
 from lrs.records.selectors import plr_viewers
 from lrs.records.services import PlrDetail, plr_get
+from lrs.soap.codes import CHALLENGE_OK, CHALLENGE_OK_DESCRIPTION
 from lrs.soap.handlers import Handler
 from lrs.soapwire import r9 as wire
 from lrs.soapwire.faults import SoapFault
 from lrs.users.models import User
-
-# The challenge operations have no published codes: WSRC0000 is this service's "done".
-CHALLENGE_OK = "WSRC0000"
-CHALLENGE_OK_DESCRIPTION = "Data challenge submitted"
 
 # Refusals of a PLR request that the R9 result carries as its ResponseCode.
 _PLR_REFUSALS = frozenset({codes.NOT_SHARED, codes.NOT_VERIFIED, codes.INVALID_ULN})
