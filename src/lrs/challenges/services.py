@@ -33,7 +33,7 @@ from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, Vali
 from lrs.core.services import scheduled_run_claim
 from lrs.core.tasks import send_email
 from lrs.core.uploads import upload_store_all
-from lrs.learners.services import resolve_uln
+from lrs.learners.selectors import learner_resolve_uln
 from lrs.organisations.models import Organisation
 from lrs.records.models import EventSource, LearningEvent
 from lrs.records.selectors import learning_event_get
@@ -266,7 +266,7 @@ def challenge_raise(
     if kind is ChallengeType.INCORRECT_DETAILS and not supplied:
         problems.append(FieldProblem("supplied_values", "Say what the correct values are"))
     if kind is ChallengeType.NOT_THIS_LEARNER and "correct_uln" in supplied:
-        learner, _ = resolve_uln(str(supplied["correct_uln"]))
+        learner, _ = learner_resolve_uln(str(supplied["correct_uln"]))
         if learner is None:
             problems.append(FieldProblem("supplied_values.correct_uln", "No learner has this ULN"))
     evidence = list(evidence)
@@ -435,7 +435,7 @@ def challenge_resolve(
             actor=actor, event=event, reason=f"Challenge {challenge.reference}: {reason.strip()}"
         )
     elif result is Outcome.MOVE:
-        target, _ = resolve_uln(correct_uln.strip())
+        target, _ = learner_resolve_uln(correct_uln.strip())
         if target is None:
             raise ValidationFailed([FieldProblem("correct_uln", "No learner has this ULN")])
         event_move(
@@ -533,3 +533,41 @@ def challenge_add_evidence(*, actor: User, challenge: Challenge, upload: Any) ->
         detail={"file": evidence.original_name, "size": evidence.size},
     )
     return evidence
+
+
+# --- A merge of learners moves their open challenges ---------------------------------
+
+
+@transaction.atomic(savepoint=False)
+def challenges_relink(*, learner_ids: list[int], to_learner_id: int) -> list[list[int]]:
+    """Move the open challenges of ``learner_ids`` to the master of a merge. Returns
+    ``[challenge id, learner id it had]`` of each, for the undo; the merge audits it."""
+    moved = [
+        [pk, learner_id]
+        for pk, learner_id in Challenge.objects.select_for_update()
+        .filter(learner_id__in=learner_ids, status__in=[s.value for s in OPEN])
+        .values_list("pk", "learner_id")
+    ]
+    Challenge.objects.filter(pk__in=[pk for pk, _ in moved]).update(learner_id=to_learner_id)
+    return moved
+
+
+@transaction.atomic(savepoint=False)
+def challenges_relink_undo(
+    *, moved: list[list[int]], master_id: int, events_returned: Mapping[int, list[int]]
+) -> None:
+    """Put back the challenges ``challenges_relink`` moved (those still on the master).
+
+    A challenge raised against the master after the merge, about an event that now goes
+    back (``events_returned``: learner id -> event ids), goes back with its event: a
+    challenge is about the learner its event is on.
+    """
+    for challenge_id, learner_id in moved:
+        Challenge.objects.filter(pk=challenge_id, learner_id=master_id).update(
+            learner_id=learner_id
+        )
+    open_statuses = [s.value for s in OPEN]
+    for learner_id, event_ids in events_returned.items():
+        Challenge.objects.filter(
+            event_id__in=event_ids, learner_id=master_id, status__in=open_statuses
+        ).update(learner_id=learner_id)

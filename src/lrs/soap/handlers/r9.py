@@ -24,8 +24,8 @@ from lrs.challenges.services import challenge_raise, challenge_withdraw
 from lrs.core.errors import FieldProblem, NotFound, ValidationFailed
 from lrs.learners import codes
 from lrs.learners.models import Learner
-from lrs.learners.selectors import learners_linked
-from lrs.learners.services import LearnerError, learner_lookup, learner_update, resolve_uln
+from lrs.learners.selectors import learner_resolve_uln, learners_linked
+from lrs.learners.services import LearnerError, learner_lookup, learner_update
 from lrs.records.models import LearningEvent
 from lrs.records.selectors import plr_viewers
 from lrs.records.services import PlrDetail, plr_get
@@ -144,7 +144,7 @@ def get_learner_learning_events(request: wire.GetLearnerLearningEventsRequest, u
         found = ""
         if exc.response_code == codes.NOT_SHARED:
             # plr_get has verified the names by now: the learner it found may be named.
-            learner, _ = resolve_uln(incoming)
+            learner, _ = learner_resolve_uln(incoming)
             found = learner.uln if learner else ""
         return wire.get_learner_learning_events_response(
             response_code=exc.response_code,
