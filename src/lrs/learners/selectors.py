@@ -239,3 +239,15 @@ def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]
                     row["date_of_birth"] = dt.date.fromisoformat(found[dob])
                 rows.append(row)
     return rows
+
+
+def learner_linked_ulns(*, learner: Learner) -> list[str]:
+    """The ULNs merged into ``learner``, in ULN order (a record's LinkedULNs)."""
+    return list(
+        Learner.objects.filter(master_id=learner.pk).order_by("uln").values_list("uln", flat=True)
+    )
+
+
+def learner_with_uln(uln: str) -> Learner | None:
+    """The learner holding ``uln`` itself (never its master), or None."""
+    return Learner.objects.filter(uln=uln).first()

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.challenges.models import Challenge
-from lrs.challenges.selectors import challenge_get, challenge_list
+from lrs.challenges.selectors import ChallengeFilter, challenge_get, challenge_list
 from lrs.challenges.services import challenge_raise, challenge_withdraw
 from lrs.core.errors import FieldProblem, NotFound, ValidationFailed
 from lrs.learners import codes
@@ -276,7 +276,10 @@ def update_learner_subset_fields(
             data[name] = value
     try:
         result = learner_update(
-            actor=user, uln=(request.uln or "").strip(), version_number=version, data=data
+            actor=user,
+            uln=request.uln.strip() if request.uln else None,
+            version_number=version,
+            data=data,
         )
     except LearnerError as exc:
         if exc.response_code == codes.INVALID_REQUEST:
@@ -404,13 +407,12 @@ def _challenge_item(challenge: Challenge) -> dict[str, Any]:
 def list_data_challenge(request: wire.ListDataChallengeRequest, user: User) -> bytes:
     start = _date(request.date_created_start, "dateCreatedStart")
     end = _date(request.date_created_end, "dateCreatedEnd")
-    found = challenge_list(actor=user)
-    if request.uln:
-        found = found.filter(learner__uln=request.uln.strip())
-    if start:
-        found = found.filter(created_at__date__gte=start)
-    if end:
-        found = found.filter(created_at__date__lte=end)
+    found = challenge_list(
+        actor=user,
+        filters=ChallengeFilter(
+            uln=request.uln.strip() if request.uln else None, created_from=start, created_to=end
+        ),
+    )
     return wire.list_data_challenge_response(
         response_code=CHALLENGE_OK,
         data_challenges=[_challenge_item(c) for c in found],
