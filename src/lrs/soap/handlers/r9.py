@@ -277,7 +277,7 @@ def update_learner_subset_fields(
     try:
         result = learner_update(
             actor=user,
-            uln=request.uln.strip() if request.uln else None,
+            uln=(request.uln or "").strip(),
             version_number=version,
             data=data,
         )
