@@ -216,29 +216,18 @@ def _event_for(actor: User, public_id: str, field: str) -> LearningEvent:
         raise ValidationFailed([FieldProblem(field, "No learning event has this id")]) from None
 
 
-@transaction.atomic
-def challenge_raise(
+def _raise_checked(
     *,
-    actor: User,
     type: str,
-    event_id: str,
     contact_name: str,
     contact_email: str,
     explanation: str,
-    contact_telephone: str = "",
-    second_event_id: str = "",
-    supplied_values: Mapping[str, Any] | None = None,
-    evidence: Iterable[Any] = (),
-    for_learner: bool = False,
-) -> Challenge:
-    """A learning provider or local authority disputes a learning event; or, with
-    ``for_learner``, the service desk raises one for a learner who reported the event
-    from their own account (lrs.learnerportal)."""
-    if for_learner:
-        if not actor.can(Capability.MEDIATE_CHALLENGES):
-            raise NotPermitted("Only the service desk raises challenges for learners")
-    elif not actor.can(Capability.RAISE_CHALLENGE):
-        raise NotPermitted("Only learning providers and local authorities raise challenges")
+    second_event_id: str,
+    supplied_values: Mapping[str, Any] | None,
+    evidence: list[Any],
+) -> tuple[ChallengeType, dict[str, Any]]:
+    """Every problem with a challenge being raised, at once; else its type and the
+    correct values the raiser supplied."""
     problems: list[FieldProblem] = []
     try:
         kind = ChallengeType(type)
@@ -269,7 +258,6 @@ def challenge_raise(
         learner, _ = learner_resolve_uln(str(supplied["correct_uln"]))
         if learner is None:
             problems.append(FieldProblem("supplied_values.correct_uln", "No learner has this ULN"))
-    evidence = list(evidence)
     problems.extend(
         FieldProblem(
             "evidence",
@@ -284,19 +272,24 @@ def challenge_raise(
         problems.append(FieldProblem("second_event_id", "Give the event it duplicates"))
     if problems or kind is None:
         raise ValidationFailed(problems)
-    event = _event_for(actor, event_id, "event_id")
-    second = _event_for(actor, second_event_id, "second_event_id") if second_event_id else None
-    if second is not None and second.learner_id != event.learner_id:
-        raise ValidationFailed(
-            [FieldProblem("second_event_id", "The two events must be on the same PLR")]
-        )
-    if Challenge.objects.filter(event=event, status__in=list(OPEN)).exists():
-        raise Conflict("already_challenged", "This event already has an open challenge")
-    owner = (
-        event.awarding_organisation
-        if event.source in (EventSource.AO, EventSource.QCFU) and event.awarding_organisation
-        else _service_desk()
-    )
+    return kind, supplied
+
+
+def _challenge_create(
+    *,
+    actor: User,
+    kind: ChallengeType,
+    event: LearningEvent,
+    second: LearningEvent | None,
+    owner: Organisation,
+    contact: tuple[str, str, str],
+    explanation: str,
+    supplied: dict[str, Any],
+    evidence: list[Any],
+) -> Challenge:
+    """The new challenge, submitted, with its evidence, its first transition and its due
+    dates."""
+    contact_name, contact_telephone, contact_email = contact
     today = timezone.localdate()
     challenge = Challenge.objects.create(
         reference=_new_reference(),
@@ -326,6 +319,66 @@ def challenge_raise(
         actor=actor,
         organisation=actor.organisation,
         note=explanation.strip()[:500],
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_raise(
+    *,
+    actor: User,
+    type: str,
+    event_id: str,
+    contact_name: str,
+    contact_email: str,
+    explanation: str,
+    contact_telephone: str = "",
+    second_event_id: str = "",
+    supplied_values: Mapping[str, Any] | None = None,
+    evidence: Iterable[Any] = (),
+    for_learner: bool = False,
+) -> Challenge:
+    """A learning provider or local authority disputes a learning event; or, with
+    ``for_learner``, the service desk raises one for a learner who reported the event
+    from their own account (lrs.learnerportal)."""
+    if for_learner:
+        if not actor.can(Capability.MEDIATE_CHALLENGES):
+            raise NotPermitted("Only the service desk raises challenges for learners")
+    elif not actor.can(Capability.RAISE_CHALLENGE):
+        raise NotPermitted("Only learning providers and local authorities raise challenges")
+    evidence = list(evidence)
+    kind, supplied = _raise_checked(
+        type=type,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        explanation=explanation,
+        second_event_id=second_event_id,
+        supplied_values=supplied_values,
+        evidence=evidence,
+    )
+    event = _event_for(actor, event_id, "event_id")
+    second = _event_for(actor, second_event_id, "second_event_id") if second_event_id else None
+    if second is not None and second.learner_id != event.learner_id:
+        raise ValidationFailed(
+            [FieldProblem("second_event_id", "The two events must be on the same PLR")]
+        )
+    if Challenge.objects.filter(event=event, status__in=list(OPEN)).exists():
+        raise Conflict("already_challenged", "This event already has an open challenge")
+    owner = (
+        event.awarding_organisation
+        if event.source in (EventSource.AO, EventSource.QCFU) and event.awarding_organisation
+        else _service_desk()
+    )
+    challenge = _challenge_create(
+        actor=actor,
+        kind=kind,
+        event=event,
+        second=second,
+        owner=owner,
+        contact=(contact_name, contact_telephone, contact_email),
+        explanation=explanation,
+        supplied=supplied,
+        evidence=evidence,
     )
     _set_under_challenge([event, *([second] if second else [])])
     audit_record(
