@@ -34,6 +34,7 @@ from lrs.duplicates.models import (
 )
 from lrs.duplicates.scan import PERSON_FIELDS
 from lrs.duplicates.signals import merge_undone, pairs_decided
+from lrs.duplicates.tasks import run_duplicate_scan
 from lrs.identifiers import uln as uln_rules
 from lrs.learners.models import Learner, LearnerAccess, LearnerStatus
 from lrs.learners.services import (
@@ -478,8 +479,6 @@ DUPLICATE_SCAN = "duplicate_scan"
 
 
 def _enqueue(scan: DuplicateScan) -> None:
-    from lrs.duplicates.tasks import run_duplicate_scan
-
     transaction.on_commit(lambda: run_duplicate_scan.enqueue(scan.pk))
 
 

@@ -23,6 +23,7 @@ from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerSt
 from lrs.matching import KEY_COLUMNS
 from lrs.users.models import User
 
+# What a find reads of each candidate learner (and returns of the ones it matched).
 FIND_RESULT_FIELDS = (
     "id",
     "uln",
