@@ -14,8 +14,8 @@ from lrs.core.models import AllocatedUln
 from lrs.identifiers import uln as uln_rules
 from lrs.learners.bulk import learners_bulk_load, synthetic_learner_record
 from lrs.learners.models import Learner, LearnerChange, LearnerStatus
+from lrs.learners.selectors import learner_candidates
 from lrs.learners.services import (
-    learner_candidates,
     learner_columns,
     learner_demographics,
     learner_match,

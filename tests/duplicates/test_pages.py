@@ -29,8 +29,8 @@ from lrs.duplicates.services import (
     learners_merge,
 )
 from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.presenters import score_percent
 from lrs.learners.services import learner_register
-from lrs.learners.views import score_percent
 from lrs.records.models import LearningEvent, Qualification
 from lrs.records.services import EventValues, event_create
 from tests.factories import make_organisation, make_user

@@ -41,12 +41,11 @@ def test_learner_web_service_codes_are_all_listed():
 
 
 def test_the_soap_service_codes_take_their_meaning_from_the_code():
-    from lrs.soap import views
-    from lrs.soap.handlers import batches
+    from lrs.soap import codes as soap_codes
 
     codes = reference.all_codes()
-    assert codes["WSRC0018"].meaning == batches.DESCRIPTIONS["WSRC0018"] == "Unknown job"
-    assert codes["WSEC0004"].meaning == views.DESCRIPTIONS["WSEC0004"]
+    assert codes["WSRC0018"].meaning == soap_codes.BATCH_DESCRIPTIONS["WSRC0018"] == "Unknown job"
+    assert codes["WSEC0004"].meaning == soap_codes.FAULT_DESCRIPTIONS["WSEC0004"]
 
 
 def test_every_code_has_a_meaning_and_says_where_it_appears():

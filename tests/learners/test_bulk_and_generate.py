@@ -9,7 +9,7 @@ from lrs.audit.models import AuditEntry
 from lrs.core.errors import NotPermitted
 from lrs.core.models import AllocatedUln
 from lrs.identifiers import uln as uln_rules
-from lrs.learners import bulk, codes
+from lrs.learners import codes
 from lrs.learners.bulk import learners_bulk_load
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, learner_find, learner_register
@@ -110,7 +110,7 @@ def test_a_drawn_uln_that_was_already_issued_is_redrawn_instead_of_failing_the_l
 ):
     learners_bulk_load(records=[person()])
     taken = Learner.objects.get().uln
-    real = bulk.random_ulns
+    real = uln_rules.random_ulns
     calls = []
 
     def draws_the_taken_one_first(count):
@@ -120,7 +120,7 @@ def test_a_drawn_uln_that_was_already_issued_is_redrawn_instead_of_failing_the_l
             count -= 1
         yield from real(count)
 
-    monkeypatch.setattr(bulk, "random_ulns", draws_the_taken_one_first)
+    monkeypatch.setattr(uln_rules, "random_ulns", draws_the_taken_one_first)
     assert learners_bulk_load(records=people(3), batch_size=3) == 3
     assert calls == [3, 1]
     ulns = list(Learner.objects.values_list("uln", flat=True))

@@ -298,7 +298,7 @@ def test_an_unexpected_error_is_a_fault_that_leaks_nothing(client, account, monk
 
 
 def test_the_rate_limit_is_the_rest_apis(client, account, monkeypatch):
-    from lrs.api.urls import API_THROTTLE
+    from lrs.core.throttling import API_THROTTLE
 
     monkeypatch.setattr(API_THROTTLE, "allow_request", lambda request: False)
     fault = fault_of(post(client, find_by_uln(account.creds())))

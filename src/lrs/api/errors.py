@@ -34,7 +34,8 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
         problems = [{"field": p.field, "rule": p.rule} for p in exc.problems]
-        body = _body(exc.code, exc.message, problems, getattr(exc, "response_code", None))
+        body = _body(exc.code, exc.message, problems)
+        body.update(exc.extra)
         return api.create_response(request, body, status=exc.status)
 
     @api.exception_handler(ValidationError)

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from django.conf import settings
 from ninja import NinjaAPI
-from ninja.throttling import AuthRateThrottle
 
 from lrs.api import errors
 from lrs.api.auth import BearerToken
 from lrs.api.docs import GovukDocs
-
-# Per user (token), shared by all endpoints; a module constant so tests can tighten it.
-API_THROTTLE = AuthRateThrottle(settings.LRS_API_RATE)
+from lrs.batches.api import router as batches_router
+from lrs.challenges.api import router as challenges_router
+from lrs.core.throttling import API_THROTTLE
+from lrs.credentials.api import router as credentials_router
+from lrs.learnerportal.api import router as learner_router
+from lrs.learners.api import router as learners_router
+from lrs.records.api import router as records_router
+from lrs.users.api import router as users_router
 
 api = NinjaAPI(
     title="Learning Records Service API",
@@ -30,16 +33,6 @@ errors.install(api)
 
 
 def _register_routers() -> None:
-    from lrs.batches.api import router as batches_router
-    from lrs.challenges.api import router as challenges_router
-    from lrs.credentials.api import router as credentials_router
-    from lrs.learnerportal.api import router as learner_router
-    from lrs.learners.api import refusal
-    from lrs.learners.api import router as learners_router
-    from lrs.learners.services import LearnerError
-    from lrs.records.api import router as records_router
-    from lrs.users.api import router as users_router
-
     api.add_router("/", users_router)
     # Before the learners router, whose /learners/{uln} would capture this path.
     api.add_router("/", records_router)
@@ -49,7 +42,6 @@ def _register_routers() -> None:
     api.add_router("/", credentials_router)
     # A learner's own endpoints, with learner tokens only (its own auth).
     api.add_router("/", learner_router)
-    api.add_exception_handler(LearnerError, refusal)  # type: ignore[arg-type]
 
 
 _register_routers()

@@ -15,6 +15,7 @@ from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import responses
 from lrs.batches import selectors, services
 from lrs.batches.models import Batch, BatchRow
+from lrs.core.errors import Conflict
 
 router = Router(tags=["Batch files"])
 
@@ -169,8 +170,6 @@ def output(request: HttpRequest, batch_id: uuid.UUID, query: Query[OutputQuery])
     actor = api_user(request)
     batch = selectors.batch_get(actor=actor, public_id=batch_id)
     if not batch.is_finished:
-        from lrs.core.errors import Conflict
-
         raise Conflict("not_finished", "The batch has not finished processing yet")
     name, stream = selectors.batch_output(actor=actor, batch=batch, fmt=query.format)
     return FileResponse(stream, as_attachment=True, filename=name)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -36,21 +35,20 @@ from lrs.batchfiles import (
 )
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.core import resumable
+from lrs.core.sql import insert_rows
 from lrs.learners import codes
-from lrs.learners.models import Learner, LearnerChange, LearnerStatus
+from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.selectors import CANDIDATE_FIELDS, learner_candidates, learner_resolve_ulns
 from lrs.learners.services import (
-    CANDIDATE_FIELDS,
+    ADDRESS_FIELDS,
     demographics_key,
-    insert_rows,
     learner_access_record,
-    learner_candidates,
+    learner_address_update,
     learner_columns,
     learner_demographics,
     learner_match_rows,
-    learner_refresh_keys,
     learners_insert_many,
     learners_lock_for_registration,
-    resolve_ulns,
     verify_one,
 )
 from lrs.matching import KEY_COLUMNS, Prepared, prepare, query_keys
@@ -87,15 +85,6 @@ COUNTER_OF: dict[str, str] = {
     codes.INVALID_REQUEST: "rejected",
 }
 EXCEPTION_CODES = frozenset({RC.RC007, RC.RC008, RC.RC010})
-# The address fields a batch may bring up to date on a verified learner.
-ADDRESS_FIELDS = (
-    "last_known_address_line1",
-    "last_known_address_line2",
-    "last_known_address_town",
-    "last_known_address_county_or_city",
-    "last_known_postcode",
-    "date_of_address_capture",
-)
 
 
 # SQLite page cache while processing (KiB).
@@ -263,7 +252,7 @@ class RegistrationProcessor:
                 if row["id"] not in self._register.rows:
                     self._register.put(row)
         if ulns:
-            self._by_uln.update(resolve_ulns(ulns))
+            self._by_uln.update(learner_resolve_ulns(ulns))
 
     def finish(self, outcomes: list[Outcome]) -> None:
         """Insert the chunk's new learners and put their ULNs in place of the stand-ins."""
@@ -384,54 +373,14 @@ class RegistrationProcessor:
             )
         if linked:
             return Outcome(RC.RC005, uln=learner.uln, failure_flags=check.failure_flags)
-        if self._update_address(learner, record):
+        address = {f: getattr(record, f) for f in ADDRESS_FIELDS}
+        if learner_address_update(
+            actor=self.actor, learner=learner, address=address, action="update (batch)"
+        ):
             # Later finds in the chunk must see the learner as it now is.
             self._register.put({field: getattr(learner, field) for field in CANDIDATE_FIELDS})
             return Outcome(RC.RC004, uln=learner.uln, updated=True)
         return Outcome(RC.RC003, uln=learner.uln, failure_flags=check.failure_flags)
-
-    def _update_address(self, learner: Learner, record: BatchRecord) -> bool:
-        """Bring the address up to date when the file's address was captured later."""
-        if not record.date_of_address_capture or not record.last_known_postcode:
-            return False
-        values, problems = validate_learner(
-            {f: getattr(record, f) for f in ADDRESS_FIELDS}, purpose=Purpose.UPDATE
-        )
-        captured = values.get("date_of_address_capture")
-        if problems or not isinstance(captured, dt.date):
-            return False
-        if learner.date_of_address_capture and captured <= learner.date_of_address_capture:
-            return False
-        changes = {
-            f: [_text(getattr(learner, f)), _text(values.get(f))]
-            for f in ADDRESS_FIELDS
-            if _text(getattr(learner, f)) != _text(values.get(f))
-        }
-        if not changes:
-            return False
-        for f in ADDRESS_FIELDS:
-            value = values.get(f)
-            setattr(learner, f, value if value is not None or f.startswith("date") else "")
-        learner_refresh_keys(learner)
-        learner.version_number += 1
-        learner.updated_at = timezone.now()
-        learner.save()
-        LearnerChange.objects.create(
-            learner=learner,
-            version_number=learner.version_number,
-            changed_at=learner.updated_at,
-            action="update (batch)",
-            actor=self.actor,
-            organisation=self.actor.organisation,
-            changes=changes,
-        )
-        return True
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _verify_outcome(record: VerifyRecord, rejected: dict[int, Any]) -> Outcome:

@@ -22,7 +22,7 @@ from lrs.batchfiles import (
     write_verify_output,
 )
 from lrs.batchfiles.return_codes import description, verify_description
-from lrs.core.errors import NotFound, NotPermitted
+from lrs.core.errors import FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.users.models import User
 
 OUTPUT_FORMATS = ("CSV", "XML", "XLSX")
@@ -97,8 +97,6 @@ def batch_output(*, actor: User, batch: Batch, fmt: str = "") -> tuple[str, IO[b
     """The output file, in the input's format unless another is asked for."""
     fmt = (fmt or batch.file_format).upper()
     if fmt not in OUTPUT_FORMATS:
-        from lrs.core.errors import FieldProblem, ValidationFailed
-
         raise ValidationFailed([FieldProblem("format", "Use csv, xml or xlsx")])
     base = batch.file_name.rsplit(".", 1)[0]
     name = output_file_name(f"{base}.{fmt}")

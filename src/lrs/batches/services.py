@@ -26,6 +26,7 @@ from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.validation import check_file_name, kind_of
 from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
+from lrs.core.sql import IN_BATCH
 from lrs.learners import codes
 from lrs.learners.services import (
     learner_insert,
@@ -379,3 +380,32 @@ def _audit_resolution(
             "reason": reason,
         },
     )
+
+
+# --- A merge of learners relabels the batch results that named them -------------------
+
+
+def _chunks(values: list[int], size: int = IN_BATCH) -> list[list[int]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
+
+
+@transaction.atomic(savepoint=False)
+def batch_rows_relabel(*, ulns: list[str], to_uln: str) -> list[list[Any]]:
+    """Make every batch result that returned one of ``ulns`` return ``to_uln`` (the
+    master of a merge). Returns ``[row id, ULN it had]`` of each row changed, for the
+    undo; the merge that calls this audits it."""
+    found = list(BatchRow.objects.filter(uln__in=ulns).order_by("pk").values_list("pk", "uln"))
+    for part in _chunks([pk for pk, _ in found]):
+        BatchRow.objects.filter(pk__in=part).update(uln=to_uln)
+    return [[pk, uln] for pk, uln in found]
+
+
+@transaction.atomic(savepoint=False)
+def batch_rows_relabel_undo(*, rows: list[list[Any]], from_uln: str) -> None:
+    """Put back what ``batch_rows_relabel`` changed, for rows still showing ``from_uln``."""
+    back: dict[str, list[int]] = {}
+    for row_id, uln in rows:
+        back.setdefault(uln, []).append(row_id)
+    for uln, row_ids in back.items():
+        for part in _chunks(row_ids):
+            BatchRow.objects.filter(pk__in=part, uln=from_uln).update(uln=uln)

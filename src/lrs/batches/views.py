@@ -54,7 +54,7 @@ from lrs.batchfiles.writers import write_batch
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ServiceError, ValidationFailed
 from lrs.learners import selectors as learner_selectors
 from lrs.learners.forms import FIELD_LABELS
-from lrs.learners.views import (
+from lrs.learners.presenters import (
     CandidateView,
     ExplanationRow,
     display_value,

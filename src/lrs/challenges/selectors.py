@@ -23,6 +23,10 @@ class ChallengeFilter:
     type: str = ""
     owner_ukprn: str = ""
     overdue: bool = False
+    # The learner's ULN, and the days the challenges were raised between (inclusive).
+    uln: str | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
 
 
 def challenge_list(*, actor: User, filters: ChallengeFilter | None = None) -> QuerySet[Challenge]:
@@ -52,6 +56,12 @@ def challenge_list(*, actor: User, filters: ChallengeFilter | None = None) -> Qu
             Q(status=Status.SUBMITTED, acknowledge_due__lt=today)
             | Q(status__in=[Status.ACKNOWLEDGED, Status.ESCALATED], resolve_due__lt=today)
         )
+    if filters.uln is not None:
+        found = found.filter(learner__uln=filters.uln)
+    if filters.created_from:
+        found = found.filter(created_at__date__gte=filters.created_from)
+    if filters.created_to:
+        found = found.filter(created_at__date__lte=filters.created_to)
     return found.order_by("-created_at", "-id")
 
 

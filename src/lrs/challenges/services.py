@@ -33,7 +33,7 @@ from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, Vali
 from lrs.core.services import scheduled_run_claim
 from lrs.core.tasks import send_email
 from lrs.core.uploads import upload_store_all
-from lrs.learners.services import resolve_uln
+from lrs.learners.selectors import learner_resolve_uln
 from lrs.organisations.models import Organisation
 from lrs.records.models import EventSource, LearningEvent
 from lrs.records.selectors import learning_event_get
@@ -216,29 +216,18 @@ def _event_for(actor: User, public_id: str, field: str) -> LearningEvent:
         raise ValidationFailed([FieldProblem(field, "No learning event has this id")]) from None
 
 
-@transaction.atomic
-def challenge_raise(
+def _raise_checked(
     *,
-    actor: User,
     type: str,
-    event_id: str,
     contact_name: str,
     contact_email: str,
     explanation: str,
-    contact_telephone: str = "",
-    second_event_id: str = "",
-    supplied_values: Mapping[str, Any] | None = None,
-    evidence: Iterable[Any] = (),
-    for_learner: bool = False,
-) -> Challenge:
-    """A learning provider or local authority disputes a learning event; or, with
-    ``for_learner``, the service desk raises one for a learner who reported the event
-    from their own account (lrs.learnerportal)."""
-    if for_learner:
-        if not actor.can(Capability.MEDIATE_CHALLENGES):
-            raise NotPermitted("Only the service desk raises challenges for learners")
-    elif not actor.can(Capability.RAISE_CHALLENGE):
-        raise NotPermitted("Only learning providers and local authorities raise challenges")
+    second_event_id: str,
+    supplied_values: Mapping[str, Any] | None,
+    evidence: list[Any],
+) -> tuple[ChallengeType, dict[str, Any]]:
+    """Every problem with a challenge being raised, at once; else its type and the
+    correct values the raiser supplied."""
     problems: list[FieldProblem] = []
     try:
         kind = ChallengeType(type)
@@ -266,10 +255,9 @@ def challenge_raise(
     if kind is ChallengeType.INCORRECT_DETAILS and not supplied:
         problems.append(FieldProblem("supplied_values", "Say what the correct values are"))
     if kind is ChallengeType.NOT_THIS_LEARNER and "correct_uln" in supplied:
-        learner, _ = resolve_uln(str(supplied["correct_uln"]))
+        learner, _ = learner_resolve_uln(str(supplied["correct_uln"]))
         if learner is None:
             problems.append(FieldProblem("supplied_values.correct_uln", "No learner has this ULN"))
-    evidence = list(evidence)
     problems.extend(
         FieldProblem(
             "evidence",
@@ -284,19 +272,24 @@ def challenge_raise(
         problems.append(FieldProblem("second_event_id", "Give the event it duplicates"))
     if problems or kind is None:
         raise ValidationFailed(problems)
-    event = _event_for(actor, event_id, "event_id")
-    second = _event_for(actor, second_event_id, "second_event_id") if second_event_id else None
-    if second is not None and second.learner_id != event.learner_id:
-        raise ValidationFailed(
-            [FieldProblem("second_event_id", "The two events must be on the same PLR")]
-        )
-    if Challenge.objects.filter(event=event, status__in=list(OPEN)).exists():
-        raise Conflict("already_challenged", "This event already has an open challenge")
-    owner = (
-        event.awarding_organisation
-        if event.source in (EventSource.AO, EventSource.QCFU) and event.awarding_organisation
-        else _service_desk()
-    )
+    return kind, supplied
+
+
+def _challenge_create(
+    *,
+    actor: User,
+    kind: ChallengeType,
+    event: LearningEvent,
+    second: LearningEvent | None,
+    owner: Organisation,
+    contact: tuple[str, str, str],
+    explanation: str,
+    supplied: dict[str, Any],
+    evidence: list[Any],
+) -> Challenge:
+    """The new challenge, submitted, with its evidence, its first transition and its due
+    dates."""
+    contact_name, contact_telephone, contact_email = contact
     today = timezone.localdate()
     challenge = Challenge.objects.create(
         reference=_new_reference(),
@@ -326,6 +319,66 @@ def challenge_raise(
         actor=actor,
         organisation=actor.organisation,
         note=explanation.strip()[:500],
+    )
+    return challenge
+
+
+@transaction.atomic
+def challenge_raise(
+    *,
+    actor: User,
+    type: str,
+    event_id: str,
+    contact_name: str,
+    contact_email: str,
+    explanation: str,
+    contact_telephone: str = "",
+    second_event_id: str = "",
+    supplied_values: Mapping[str, Any] | None = None,
+    evidence: Iterable[Any] = (),
+    for_learner: bool = False,
+) -> Challenge:
+    """A learning provider or local authority disputes a learning event; or, with
+    ``for_learner``, the service desk raises one for a learner who reported the event
+    from their own account (lrs.learnerportal)."""
+    if for_learner:
+        if not actor.can(Capability.MEDIATE_CHALLENGES):
+            raise NotPermitted("Only the service desk raises challenges for learners")
+    elif not actor.can(Capability.RAISE_CHALLENGE):
+        raise NotPermitted("Only learning providers and local authorities raise challenges")
+    evidence = list(evidence)
+    kind, supplied = _raise_checked(
+        type=type,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        explanation=explanation,
+        second_event_id=second_event_id,
+        supplied_values=supplied_values,
+        evidence=evidence,
+    )
+    event = _event_for(actor, event_id, "event_id")
+    second = _event_for(actor, second_event_id, "second_event_id") if second_event_id else None
+    if second is not None and second.learner_id != event.learner_id:
+        raise ValidationFailed(
+            [FieldProblem("second_event_id", "The two events must be on the same PLR")]
+        )
+    if Challenge.objects.filter(event=event, status__in=list(OPEN)).exists():
+        raise Conflict("already_challenged", "This event already has an open challenge")
+    owner = (
+        event.awarding_organisation
+        if event.source in (EventSource.AO, EventSource.QCFU) and event.awarding_organisation
+        else _service_desk()
+    )
+    challenge = _challenge_create(
+        actor=actor,
+        kind=kind,
+        event=event,
+        second=second,
+        owner=owner,
+        contact=(contact_name, contact_telephone, contact_email),
+        explanation=explanation,
+        supplied=supplied,
+        evidence=evidence,
     )
     _set_under_challenge([event, *([second] if second else [])])
     audit_record(
@@ -435,7 +488,7 @@ def challenge_resolve(
             actor=actor, event=event, reason=f"Challenge {challenge.reference}: {reason.strip()}"
         )
     elif result is Outcome.MOVE:
-        target, _ = resolve_uln(correct_uln.strip())
+        target, _ = learner_resolve_uln(correct_uln.strip())
         if target is None:
             raise ValidationFailed([FieldProblem("correct_uln", "No learner has this ULN")])
         event_move(
@@ -533,3 +586,41 @@ def challenge_add_evidence(*, actor: User, challenge: Challenge, upload: Any) ->
         detail={"file": evidence.original_name, "size": evidence.size},
     )
     return evidence
+
+
+# --- A merge of learners moves their open challenges ---------------------------------
+
+
+@transaction.atomic(savepoint=False)
+def challenges_relink(*, learner_ids: list[int], to_learner_id: int) -> list[list[int]]:
+    """Move the open challenges of ``learner_ids`` to the master of a merge. Returns
+    ``[challenge id, learner id it had]`` of each, for the undo; the merge audits it."""
+    moved = [
+        [pk, learner_id]
+        for pk, learner_id in Challenge.objects.select_for_update()
+        .filter(learner_id__in=learner_ids, status__in=[s.value for s in OPEN])
+        .values_list("pk", "learner_id")
+    ]
+    Challenge.objects.filter(pk__in=[pk for pk, _ in moved]).update(learner_id=to_learner_id)
+    return moved
+
+
+@transaction.atomic(savepoint=False)
+def challenges_relink_undo(
+    *, moved: list[list[int]], master_id: int, events_returned: Mapping[int, list[int]]
+) -> None:
+    """Put back the challenges ``challenges_relink`` moved (those still on the master).
+
+    A challenge raised against the master after the merge, about an event that now goes
+    back (``events_returned``: learner id -> event ids), goes back with its event: a
+    challenge is about the learner its event is on.
+    """
+    for challenge_id, learner_id in moved:
+        Challenge.objects.filter(pk=challenge_id, learner_id=master_id).update(
+            learner_id=learner_id
+        )
+    open_statuses = [s.value for s in OPEN]
+    for learner_id, event_ids in events_returned.items():
+        Challenge.objects.filter(
+            event_id__in=event_ids, learner_id=master_id, status__in=open_statuses
+        ).update(learner_id=learner_id)

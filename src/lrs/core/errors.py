@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -19,6 +20,10 @@ class ServiceError(Exception):
     message: str
     problems: list[FieldProblem] = field(default_factory=list)
     status: int = 400
+    # More fields of the answer, JSON-ready (a refused registration's candidates, the
+    # real service's response code): every channel that shapes errors adds them as given,
+    # so a service never needs to know which channel asked.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.message

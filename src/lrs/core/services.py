@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,25 +16,68 @@ if TYPE_CHECKING:
     from lrs.users.models import User
 
 MAX_ALLOCATION = 100_000
-_ATTEMPTS_PER_ULN = 20
+# Rounds of redrawing ULNs that collided with issued ones before giving up.
+_ULN_ROUNDS = 20
 
 
 class UlnSpaceExhausted(RuntimeError):
     pass
 
 
-def _allocate_one(*, purpose: str) -> str:
-    now = timezone.now()
-    for _ in range(_ATTEMPTS_PER_ULN):
-        candidate = uln_rules.random_uln()
-        try:
-            # A savepoint, so a collision rolls back only this insert, not the caller's work.
-            with transaction.atomic():
-                AllocatedUln.objects.create(uln=candidate, allocated_at=now, purpose=purpose)
-        except IntegrityError:
-            continue
-        return candidate
-    raise UlnSpaceExhausted("Could not find an unused ULN; the register may be nearly full")
+def _insert_allocated(ulns: Sequence[str], *, allocated_at: Any, purpose: str) -> set[str]:
+    """Record ``ulns`` as issued; returns those that were not already recorded."""
+    quote = connection.ops.quote_name
+    table = quote(AllocatedUln._meta.db_table)
+    insert = f"INSERT INTO {table} ({quote('uln')}, {quote('allocated_at')}, {quote('purpose')})"
+    returning = f"ON CONFLICT DO NOTHING RETURNING {quote('uln')}"
+    inserted: set[str] = set()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter: a statement with tens of thousands of placeholders
+            # costs more to compose than to run.
+            cursor.execute(
+                f"{insert} SELECT u, %s, %s FROM unnest(%s::varchar[]) AS u {returning}",  # noqa: S608
+                [allocated_at, purpose, list(ulns)],
+            )
+            return {uln for (uln,) in cursor.fetchall()}
+        stamp = connection.ops.adapt_datetimefield_value(allocated_at)
+        # SQLite accepts 999 parameters per statement.
+        per_statement = (connection.features.max_query_params or 999) // 3
+        for start in range(0, len(ulns), per_statement):
+            chunk = ulns[start : start + per_statement]
+            cursor.execute(
+                f"{insert} VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} {returning}",
+                [p for uln in chunk for p in (uln, stamp, purpose)],
+            )
+            inserted.update(uln for (uln,) in cursor.fetchall())
+    return inserted
+
+
+def ulns_issue(count: int, *, purpose: str, allocated_at: Any | None = None) -> list[str]:
+    """``count`` new random valid ULNs, recorded in AllocatedUln, in a few statements.
+
+    The one way ULNs are issued: a registration, a batch chunk's new learners, a bulk
+    load and a bare allocation all come here. A drawn ULN that is already recorded is
+    skipped by the insert (ON CONFLICT DO NOTHING) and another is drawn in its place, so
+    a collision with an issued ULN, even one issued by a concurrent transaction, never
+    fails the caller. Runs in the caller's transaction, which audits what it issued.
+    """
+    allocated_at = allocated_at or timezone.now()
+    issued: list[str] = []
+    taken: set[str] = set()
+    for _ in range(_ULN_ROUNDS):
+        wanted = count - len(issued)
+        if not wanted:
+            return issued
+        drawn = [uln for uln in uln_rules.random_ulns(wanted) if uln not in taken]
+        fresh = _insert_allocated(drawn, allocated_at=allocated_at, purpose=purpose)
+        for uln in drawn:
+            if uln in fresh:
+                issued.append(uln)
+                taken.add(uln)
+    if len(issued) < count:
+        raise UlnSpaceExhausted("Could not find unused ULNs; the register may be nearly full")
+    return issued
 
 
 @transaction.atomic
@@ -41,7 +85,7 @@ def uln_allocate(*, actor: User | None, count: int = 1, purpose: str = "register
     """Issue ``count`` new ULNs: random, valid, and recorded so they are never reused."""
     if not 1 <= count <= MAX_ALLOCATION:
         raise ValueError(f"count must be between 1 and {MAX_ALLOCATION}")
-    ulns = [_allocate_one(purpose=purpose) for _ in range(count)]
+    ulns = ulns_issue(count, purpose=purpose)
     if purpose != "register":
         # Registration audits the learner it creates; a bare allocation audits itself.
         audit_record(

@@ -445,6 +445,16 @@ def credentials_issue(
         )
         IssuedCredential.objects.filter(pk__in=[p.pk for p in parts]).update(parent=clr)
         issued = [clr]
+    _audit_issued(actor, learner, issued, events)
+    return issued
+
+
+def _audit_issued(
+    actor: Requester,
+    learner: Learner,
+    issued: list[IssuedCredential],
+    events: Sequence[LearningEvent],
+) -> None:
     for credential in issued:
         audit_record(
             action="credential.issue",
@@ -459,7 +469,6 @@ def credentials_issue(
                 "by_learner": isinstance(actor, LearnerActor),
             },
         )
-    return issued
 
 
 # --- Revoking ------------------------------------------------------------------------------

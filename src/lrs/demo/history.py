@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from lrs.access import OrganisationType, Role
 from lrs.achievementfiles import AchievementRecord, make_header, write_achievements
+from lrs.audit.models import AuditEntry
 from lrs.audit.services import audit_record
 from lrs.batches.processing import process as process_batch
 from lrs.batches.services import batch_submit
@@ -86,7 +87,6 @@ def _quietly(call: object, *args: object, **kwargs: object) -> object:
 
 def demo_history(*, now: dt.datetime | None = None) -> int:
     """Create HISTORY_DAYS days of activity ending now; returns the audit entries added."""
-    from lrs.audit.models import AuditEntry
 
     now = now or timezone.now()
     before = AuditEntry.objects.count()

@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
+from base64 import b32decode
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django_otp.oath import hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lrs.demo import data
 from lrs.demo.history import demo_history
@@ -18,6 +22,7 @@ from lrs.publications.services import list_editions_publish_first
 from lrs.records.models import Qualification
 from lrs.records.services import EventValues, event_create, qualifications_import
 from lrs.synthetic import generate_learners
+from lrs.twofactor.services import two_factor_enrolled, two_factor_required
 from lrs.users.models import User
 from lrs.users.services import user_create
 
@@ -98,12 +103,6 @@ def demo_load(*, history: bool = True) -> DemoSummary:
 def _demo_two_factor() -> None:
     """Demo users who must use two-factor sign-in get the published demo key, so the
     README's sign-ins work with any authenticator app (or `lrs demo-code`)."""
-    from base64 import b32decode
-
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from lrs.twofactor.services import two_factor_enrolled, two_factor_required
-
     key = b32decode(data.DEMO_TWO_FACTOR_KEY).hex()
     for person in data.USERS:
         user = User.objects.select_related("organisation").get(username=person.username)
@@ -113,11 +112,6 @@ def _demo_two_factor() -> None:
 
 def demo_two_factor_code() -> str:
     """The code an authenticator app with the demo key shows now."""
-    import time
-    from base64 import b32decode
-
-    from django_otp.oath import hotp
-
     return f"{hotp(b32decode(data.DEMO_TWO_FACTOR_KEY), int(time.time()) // 30):06d}"
 
 

@@ -20,9 +20,8 @@ from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.audit.services import audit_record
-from lrs.batches.models import BatchRow
-from lrs.challenges.lifecycle import OPEN as OPEN_CHALLENGE_STATUSES
-from lrs.challenges.models import Challenge
+from lrs.batches.services import batch_rows_relabel, batch_rows_relabel_undo
+from lrs.challenges.services import challenges_relink, challenges_relink_undo
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.core.services import scheduled_run_claim
 from lrs.duplicates.models import (
@@ -34,9 +33,17 @@ from lrs.duplicates.models import (
     ScanStatus,
 )
 from lrs.duplicates.scan import PERSON_FIELDS
+from lrs.duplicates.signals import merge_undone, pairs_decided
+from lrs.duplicates.tasks import run_duplicate_scan
 from lrs.identifiers import uln as uln_rules
-from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
-from lrs.learners.services import learner_demographics
+from lrs.learners.models import Learner, LearnerAccess, LearnerStatus
+from lrs.learners.services import (
+    learner_access_copy,
+    learner_access_copy_undo,
+    learner_demographics,
+    learner_link,
+    learner_link_undo,
+)
 from lrs.matching import default_scorer
 from lrs.records.models import LearningEvent
 from lrs.records.services import event_move
@@ -61,20 +68,6 @@ def _reason(reason: str, field: str = "reason") -> str:
             [FieldProblem(field, f"The reason must be {MAX_REASON:,} characters or fewer")]
         )
     return reason
-
-
-def _bump(learner: Learner, *, actor: User, action: str, changes: dict[str, Any]) -> None:
-    learner.version_number += 1
-    learner.updated_at = timezone.now()
-    LearnerChange.objects.create(
-        learner=learner,
-        version_number=learner.version_number,
-        changed_at=learner.updated_at,
-        action=action,
-        actor=actor,
-        organisation=actor.organisation,
-        changes=changes,
-    )
 
 
 def _lock_learners(ulns: Sequence[str]) -> dict[str, Learner]:
@@ -121,24 +114,14 @@ def _check_merge(master_uln: str, other_ulns: Sequence[str]) -> tuple[str, list[
     return master_uln, others
 
 
-@transaction.atomic
-def learners_merge(
-    *,
-    actor: User,
-    master_uln: str,
-    other_ulns: Sequence[str],
-    reason: str,
-    pair: DuplicatePair | None = None,
-) -> LearnerMerge:
-    """Link ``other_ulns`` to the master ``master_uln``: one person, one record."""
-    _require(actor)
-    master_uln, others = _check_merge(master_uln, other_ulns)
-    reason = _reason(reason)
-    locked = _lock_learners([master_uln, *others])
-    missing = [u for u in [master_uln, *others] if u not in locked]
+def _check_mergeable(
+    locked: dict[str, Learner], wanted: Sequence[str], pair: DuplicatePair | None
+) -> DuplicatePair | None:
+    """Refuse a merge of missing, closed or already linked learners, or of a pair that
+    is not theirs; returns the pair, locked, if there is one."""
+    missing = [u for u in wanted if u not in locked]
     if missing:
         raise NotFound(f"No learner has the ULN {', '.join(missing)}")
-    master = locked[master_uln]
     if pair is not None:
         pair = _lock_open_pair(pair)
         if not {pair.first_id, pair.second_id} <= {lr.pk for lr in locked.values()}:
@@ -154,44 +137,73 @@ def learners_merge(
                 f"{learner.uln} is already linked to another master; "
                 "undo that merge first, or merge into its master",
             )
-    linked = [locked[u] for u in others]
-    linked_ids = [learner.pk for learner in linked]
-    now = timezone.now()
-    merge = LearnerMerge.objects.create(
-        master=master, merged_at=now, merged_by=actor, reason=reason
-    )
-    before: dict[str, Any] = {"learners": [], "events": [], "challenges": [], "batch_rows": []}
+    return pair
 
+
+def _decide_pairs(
+    *, actor: User, merge: LearnerMerge, moved_ids: list[int], reason: str
+) -> list[DuplicatePair]:
+    """Open pairs with a learner now linked are decided: merged when both are in the
+    group, no longer applying when the other is someone else (a scan compares that
+    person with the master instead). Pairs of the master alone stay open: the master
+    is still a learner in its own right."""
+    group = {merge.master_id, *moved_ids}
+    pairs = list(
+        DuplicatePair.objects.select_for_update()
+        .filter(Q(first_id__in=moved_ids) | Q(second_id__in=moved_ids), status=PairStatus.OPEN)
+        .order_by("pk")
+    )
+    for p in pairs:
+        inside = p.first_id in group and p.second_id in group
+        p.status = PairStatus.MERGED if inside else PairStatus.SUPERSEDED
+        p.decided_at = merge.merged_at
+        p.decided_by = actor
+        p.decision_reason = reason
+        p.merge = merge
+        p.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "merge"])
+    _tell_reporters(actor, pairs, merge)
+    return pairs
+
+
+@transaction.atomic
+def learners_merge(
+    *,
+    actor: User,
+    master_uln: str,
+    other_ulns: Sequence[str],
+    reason: str,
+    pair: DuplicatePair | None = None,
+) -> LearnerMerge:
+    """Link ``other_ulns`` to the master ``master_uln``: one person, one record.
+
+    Each app moves what it owns (the learners, their events, open challenges, batch
+    results and access); what each returns is kept in ``LearnerMerge.before`` for the
+    undo, and the merge is audited as one.
+    """
+    _require(actor)
+    master_uln, others = _check_merge(master_uln, other_ulns)
+    reason = _reason(reason)
+    locked = _lock_learners([master_uln, *others])
+    pair = _check_mergeable(locked, [master_uln, *others], pair)
+    master = locked[master_uln]
+    linked_ids = [locked[u].pk for u in others]
+    merge = LearnerMerge.objects.create(
+        master=master, merged_at=timezone.now(), merged_by=actor, reason=reason
+    )
     # A linked learner that was itself a master: its own linked learners now follow the
     # new master too, so that no query ever lands on a linked record.
     followers = list(
         Learner.objects.select_for_update().filter(master_id__in=linked_ids).order_by("uln")
     )
-    for learner in [*linked, *followers]:
-        before["learners"].append(
-            {
-                "id": learner.pk,
-                "uln": learner.uln,
-                "status": learner.status,
-                "master_id": learner.master_id,
-            }
-        )
-        old_master = learner.master.uln if learner.master_id and learner.master else None
-        learner.status = LearnerStatus.LINKED
-        learner.master = master
-        _bump(
-            learner,
-            actor=actor,
-            action="merge",
-            changes={
-                "status": [before["learners"][-1]["status"], LearnerStatus.LINKED.value],
-                "master": [old_master, master.uln],
-            },
-        )
-        learner.save(update_fields=["status", "master", "version_number", "updated_at"])
+    before: dict[str, Any] = {
+        "learners": [
+            learner_link(actor=actor, learner=learner, master=master)
+            for learner in [*(locked[u] for u in others), *followers]
+        ]
+    }
     moved_ids = [entry["id"] for entry in before["learners"]]
     moved_ulns = [entry["uln"] for entry in before["learners"]]
-
+    before["events"] = []
     for event in (
         LearningEvent.objects.select_for_update().filter(learner_id__in=moved_ids).order_by("pk")
     ):
@@ -199,65 +211,13 @@ def learners_merge(
         event_move(
             actor=actor, event=event, learner=master, reason=f"Learners merged: {reason}"[:255]
         )
-
-    challenges = Challenge.objects.select_for_update().filter(
-        learner_id__in=moved_ids, status__in=[s.value for s in OPEN_CHALLENGE_STATUSES]
+    before["challenges"] = challenges_relink(learner_ids=moved_ids, to_learner_id=master.pk)
+    before["batch_rows"] = batch_rows_relabel(ulns=moved_ulns, to_uln=master.uln)
+    before["access"] = learner_access_copy(
+        from_learner_ids=moved_ids, to_learner=master, now=merge.merged_at
     )
-    for challenge in challenges:
-        before["challenges"].append([challenge.pk, challenge.learner_id])
-    Challenge.objects.filter(pk__in=[c for c, _ in before["challenges"]]).update(learner=master)
-
-    rows = list(BatchRow.objects.filter(uln__in=moved_ulns).order_by("pk").values_list("pk", "uln"))
-    before["batch_rows"] = [list(row) for row in rows]
-    for part in _chunks([pk for pk, _ in rows]):
-        BatchRow.objects.filter(pk__in=part).update(uln=master.uln)
-
-    # Organisations that had found a linked learner may open the master: a query on the
-    # linked ULN answers with the master anyway (WSRC0022).
-    seen_by = set(
-        LearnerAccess.objects.filter(learner_id__in=moved_ids).values_list(
-            "organisation_id", flat=True
-        )
-    )
-    already = set(
-        LearnerAccess.objects.filter(learner=master, organisation_id__in=seen_by).values_list(
-            "organisation_id", flat=True
-        )
-    )
-    granted = sorted(seen_by - already)
-    # A find by one of these organisations may record the same access meanwhile: that
-    # must not fail the merge.
-    LearnerAccess.objects.bulk_create(
-        [LearnerAccess(organisation_id=org, learner=master, first_seen_at=now) for org in granted],
-        ignore_conflicts=True,
-    )
-    before["access"] = sorted(
-        LearnerAccess.objects.filter(learner=master, organisation_id__in=granted).values_list(
-            "pk", flat=True
-        )
-    )
-
-    # Open pairs with a learner now linked are decided: merged when both are in the
-    # group, no longer applying when the other is someone else (a scan compares that
-    # person with the master instead). Pairs of the master alone stay open: the master
-    # is still a learner in its own right.
-    group = {master.pk, *moved_ids}
-    pairs = list(
-        DuplicatePair.objects.select_for_update()
-        .filter(Q(first_id__in=moved_ids) | Q(second_id__in=moved_ids), status=PairStatus.OPEN)
-        .order_by("pk")
-    )
-    before["pairs"] = [[p.pk, p.status] for p in pairs]
-    for p in pairs:
-        inside = p.first_id in group and p.second_id in group
-        p.status = PairStatus.MERGED if inside else PairStatus.SUPERSEDED
-        p.decided_at = now
-        p.decided_by = actor
-        p.decision_reason = reason
-        p.merge = merge
-        p.save(update_fields=["status", "decided_at", "decided_by", "decision_reason", "merge"])
-    _tell_reporters(actor, pairs, merge)
-
+    pairs = _decide_pairs(actor=actor, merge=merge, moved_ids=moved_ids, reason=reason)
+    before["pairs"] = [[p.pk, PairStatus.OPEN.value] for p in pairs]
     merge.before = before
     merge.save(update_fields=["before"])
     audit_record(
@@ -280,21 +240,9 @@ def learners_merge(
     return merge
 
 
-@transaction.atomic
-def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> LearnerMerge:
-    """Put back exactly what ``merge`` changed.
-
-    Refused while a later merge builds on this one (the master was itself merged since,
-    or a linked learner was moved on): undo the later one first.
-    """
-    _require(actor)
-    reason = _reason(reason)
-    merge = LearnerMerge.objects.select_for_update().get(pk=merge.pk)
-    if merge.is_undone:
-        raise Conflict("already_unmerged", "This merge has already been undone")
-    before = merge.before
-    entries = before.get("learners", [])
-    ids = [entry["id"] for entry in entries]
+def _lock_merged(merge: LearnerMerge, ids: list[int]) -> tuple[Learner, dict[int, Learner]]:
+    """The master and the learners ``merge`` linked, locked; refused while a later merge
+    builds on this one."""
     # All in ULN order, as a merge locks them, so that a merge and an unmerge of the same
     # learners wait for each other rather than deadlock.
     learners = {
@@ -312,25 +260,15 @@ def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> Learne
             "merge_superseded",
             "A later merge involves these learners; undo the later merge first",
         )
-    now = timezone.now()
-    uln_of = {learner.pk: learner.uln for learner in learners.values()}
-    for entry in entries:
-        learner = learners[entry["id"]]
-        learner.status = entry["status"]
-        learner.master_id = entry["master_id"]
-        _bump(
-            learner,
-            actor=actor,
-            action="unmerge",
-            changes={
-                "status": [LearnerStatus.LINKED.value, entry["status"]],
-                "master": [master.uln, uln_of.get(entry["master_id"])],
-            },
-        )
-        learner.save(update_fields=["status", "master", "version_number", "updated_at"])
+    return master, learners
 
-    # Events go back only if they are still where the merge put them: one a challenge has
-    # since moved to another learner stays there (and is reported in the audit entry).
+
+def _events_back(
+    *, actor: User, master: Learner, learners: dict[int, Learner], before: Any, reason: str
+) -> tuple[dict[int, list[int]], list[str]]:
+    """Events go back only if they are still where the merge put them: one a challenge
+    has since moved to another learner stays there (and is reported in the audit entry).
+    Returns the events returned, by learner id, and the public ids of those left alone."""
     back = {int(event_id): int(learner_id) for event_id, learner_id in before.get("events", [])}
     left_alone = []
     returned: dict[int, list[int]] = {}
@@ -345,22 +283,41 @@ def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> Learne
             reason=f"Merge undone: {reason}"[:255],
         )
         returned.setdefault(back[event.pk], []).append(event.pk)
-    for challenge_id, learner_id in before.get("challenges", []):
-        Challenge.objects.filter(pk=challenge_id, learner=master).update(learner_id=learner_id)
-    # A challenge raised against the master after the merge, about an event that now goes
-    # back, goes back with its event: a challenge is about the learner its event is on.
-    open_statuses = [s.value for s in OPEN_CHALLENGE_STATUSES]
-    for learner_id, event_ids in returned.items():
-        Challenge.objects.filter(
-            event_id__in=event_ids, learner=master, status__in=open_statuses
-        ).update(learner_id=learner_id)
-    rows_back: dict[str, list[int]] = {}
-    for row_id, uln in before.get("batch_rows", []):
-        rows_back.setdefault(uln, []).append(row_id)
-    for uln, row_ids in rows_back.items():
-        for part in _chunks(row_ids):
-            BatchRow.objects.filter(pk__in=part, uln=master.uln).update(uln=uln)
-    _withdraw_access(master, before.get("access", []))
+    return returned, left_alone
+
+
+@transaction.atomic
+def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> LearnerMerge:
+    """Put back exactly what ``merge`` changed.
+
+    Refused while a later merge builds on this one (the master was itself merged since,
+    or a linked learner was moved on): undo the later one first.
+    """
+    _require(actor)
+    reason = _reason(reason)
+    merge = LearnerMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.is_undone:
+        raise Conflict("already_unmerged", "This merge has already been undone")
+    before = merge.before
+    entries = before.get("learners", [])
+    master, learners = _lock_merged(merge, [entry["id"] for entry in entries])
+    uln_of = {learner.pk: learner.uln for learner in learners.values()}
+    for entry in entries:
+        learner_link_undo(
+            actor=actor,
+            learner=learners[entry["id"]],
+            master=master,
+            before=entry,
+            previous_master_uln=uln_of.get(entry["master_id"]),
+        )
+    returned, left_alone = _events_back(
+        actor=actor, master=master, learners=learners, before=before, reason=reason
+    )
+    challenges_relink_undo(
+        moved=before.get("challenges", []), master_id=master.pk, events_returned=returned
+    )
+    batch_rows_relabel_undo(rows=before.get("batch_rows", []), from_uln=master.uln)
+    learner_access_copy_undo(master=master, access_ids=before.get("access", []))
     reopened = []
     for pair_id, status in before.get("pairs", []):
         if DuplicatePair.objects.filter(pk=pair_id, merge=merge).update(
@@ -368,8 +325,7 @@ def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> Learne
         ):
             reopened.append(pair_id)
     _tell_reporters_merge_undone(actor, merge, reopened)
-
-    merge.unmerged_at = now
+    merge.unmerged_at = timezone.now()
     merge.unmerged_by = actor
     merge.unmerge_reason = reason
     merge.save(update_fields=["unmerged_at", "unmerged_by", "unmerge_reason"])
@@ -389,44 +345,14 @@ def learners_unmerge(*, actor: User, merge: LearnerMerge, reason: str) -> Learne
     return merge
 
 
-def _withdraw_access(master: Learner, access_ids: Sequence[int]) -> None:
-    """Remove the access to the master that a merge granted, except where another merge
-    still in force grants it too: an organisation that has found another learner still
-    linked to the master keeps it."""
-    granted = list(
-        LearnerAccess.objects.filter(pk__in=list(access_ids), learner=master).values_list(
-            "pk", "organisation_id"
-        )
-    )
-    if not granted:
-        return
-    still_linked = Learner.objects.filter(master=master, status=LearnerStatus.LINKED)
-    keep = set(
-        LearnerAccess.objects.filter(
-            learner__in=still_linked, organisation_id__in=[org for _, org in granted]
-        ).values_list("organisation_id", flat=True)
-    )
-    LearnerAccess.objects.filter(pk__in=[pk for pk, org in granted if org not in keep]).delete()
-
-
 def _tell_reporters(
     actor: User, pairs: Sequence[DuplicatePair], merge: LearnerMerge | None
 ) -> None:
-    # Imported here: lrs.support.services uses this module to propose reported pairs.
-    from lrs.support.services import support_requests_pairs_decided
-
-    support_requests_pairs_decided(actor=actor, pairs=pairs, merge=merge)
+    pairs_decided.send(sender=DuplicatePair, actor=actor, pairs=pairs, merge=merge)
 
 
 def _tell_reporters_merge_undone(actor: User, merge: LearnerMerge, pair_ids: list[int]) -> None:
-    from lrs.support.services import support_requests_merge_undone
-
-    support_requests_merge_undone(actor=actor, merge=merge, pair_ids=pair_ids)
-
-
-def _chunks(values: Sequence[int], size: int = 900) -> list[Sequence[int]]:
-    # Every backend takes an IN list of this size; SQLite builds may stop at 999.
-    return [values[start : start + size] for start in range(0, len(values), size)]
+    merge_undone.send(sender=LearnerMerge, actor=actor, merge=merge, pair_ids=pair_ids)
 
 
 # --- Proposed pairs ---------------------------------------------------------------------
@@ -553,8 +479,6 @@ DUPLICATE_SCAN = "duplicate_scan"
 
 
 def _enqueue(scan: DuplicateScan) -> None:
-    from lrs.duplicates.tasks import run_duplicate_scan
-
     transaction.on_commit(lambda: run_duplicate_scan.enqueue(scan.pk))
 
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from lrs.duplicates.scan import scan_run
+
 
 @task()
 def run_duplicate_scan(scan_id: int) -> str:
-    from lrs.duplicates.scan import scan_run
-
     return scan_run(scan_id)

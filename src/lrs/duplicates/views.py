@@ -43,8 +43,8 @@ from lrs.duplicates.services import (
 from lrs.learners import selectors as learner_selectors
 from lrs.learners.forms import FIELD_LABELS
 from lrs.learners.models import Learner, LearnerStatus
-from lrs.learners.views import (
-    _EXPLANATION_LABELS,
+from lrs.learners.presenters import (
+    EXPLANATION_LABELS,
     FIELD_GROUPS,
     display_value,
     score_percent,
@@ -211,7 +211,7 @@ def _compared(first: Learner, second: Learner) -> list[dict[str, Any]]:
 def _explanation(pair: DuplicatePair) -> list[dict[str, str]]:
     return [
         {
-            "label": _EXPLANATION_LABELS.get(
+            "label": EXPLANATION_LABELS.get(
                 entry["field"], entry["field"].replace("_", " ").capitalize()
             ),
             "level": entry["level"][:1].upper() + entry["level"][1:],

@@ -30,6 +30,7 @@ from lrs.batchfiles.validation import MIS_IDENTIFIER_MAX, VERIFY_MANDATORY
 from lrs.batchfiles.writers import LRB_OUTPUT_EXTRA, VERIFY_OUTPUT_EXTRA
 from lrs.challenges import lifecycle
 from lrs.learners import codes as learner_codes
+from lrs.soap import codes as soap_codes
 from lrs.soapwire import faults
 from lrs.validation import learner as learner_rules
 
@@ -130,16 +131,11 @@ _ACH_KIND_SUMMARIES = {
 def _soap_codes() -> tuple[dict[str, str], dict[str, str]]:
     """The web service's own codes (WSRC and WSEC) that lrs.learners.codes does not
     hold, with their descriptions where the code gives one (else "")."""
-    # Imported here: these modules load Django models.
-    from lrs.soap import views as soap_views
-    from lrs.soap.handlers import batches as soap_batches
-    from lrs.soap.handlers import r9 as soap_r9
-
     responses = {
-        **soap_batches.DESCRIPTIONS,
-        soap_r9.CHALLENGE_OK: soap_r9.CHALLENGE_OK_DESCRIPTION,
+        **soap_codes.BATCH_DESCRIPTIONS,
+        soap_codes.CHALLENGE_OK: soap_codes.CHALLENGE_OK_DESCRIPTION,
     }
-    return responses, dict(soap_views.DESCRIPTIONS)
+    return responses, dict(soap_codes.FAULT_DESCRIPTIONS)
 
 
 def _meaning(code: str, *descriptions: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from lrs.api.auth import api_user
@@ -14,7 +14,6 @@ from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import (
     Candidate,
-    LearnerError,
     learner_find,
     learner_lookup,
     learner_register,
@@ -160,19 +159,6 @@ def _candidate(c: Candidate) -> CandidateOut:
 
 def _given(payload: Schema) -> dict[str, Any]:
     return payload.dict(exclude_unset=True)
-
-
-def refusal(request: HttpRequest, exc: LearnerError) -> HttpResponse:
-    from lrs.api.urls import api
-
-    body = {
-        "code": exc.response_code,
-        "response_code": exc.response_code,
-        "message": exc.message,
-        "errors": [{"field": p.field, "rule": p.rule} for p in exc.problems],
-        "candidates": [_candidate(c).dict() for c in exc.candidates],
-    }
-    return api.create_response(request, body, status=exc.status)
 
 
 @router.post(

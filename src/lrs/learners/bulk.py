@@ -22,9 +22,7 @@ from django.utils import timezone
 from lrs.access import Capability
 from lrs.audit.services import audit_record
 from lrs.core.errors import FieldProblem, NotPermitted
-from lrs.core.models import AllocatedUln
-from lrs.core.services import UlnSpaceExhausted
-from lrs.identifiers.uln import random_ulns
+from lrs.core.services import ulns_issue
 from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, demographics_key, learner_demographics
@@ -38,8 +36,6 @@ __all__ = ["BULK_LOAD_PURPOSE", "DEFAULT_BATCH_SIZE", "learners_bulk_load"]
 DEFAULT_BATCH_SIZE = 10_000
 # AllocatedUln.purpose of the ULNs a bulk load issues.
 BULK_LOAD_PURPOSE = "bulk_load"
-# Rounds of redrawing ULNs that collided with issued ones before giving up.
-_ULN_ROUNDS = 20
 _FIELDS = frozenset(ALL_FIELDS)
 _MANDATORY = MANDATORY[Purpose.REGISTER]
 # SQLite page cache while loading (KiB): index inserts land all over the file.
@@ -112,59 +108,6 @@ class _RowBuilder:
         return row
 
 
-def _insert_allocated(ulns: Sequence[str], *, allocated_at: Any) -> set[str]:
-    """Record ``ulns`` as issued; returns those that were not already recorded."""
-    quote = connection.ops.quote_name
-    table = quote(AllocatedUln._meta.db_table)
-    insert = f"INSERT INTO {table} ({quote('uln')}, {quote('allocated_at')}, {quote('purpose')})"
-    returning = f"ON CONFLICT DO NOTHING RETURNING {quote('uln')}"
-    inserted: set[str] = set()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array parameter: a statement with tens of thousands of placeholders
-            # costs more to compose than to run.
-            cursor.execute(
-                f"{insert} SELECT u, %s, %s FROM unnest(%s::varchar[]) AS u {returning}",  # noqa: S608
-                [allocated_at, BULK_LOAD_PURPOSE, list(ulns)],
-            )
-            return {uln for (uln,) in cursor.fetchall()}
-        stamp = connection.ops.adapt_datetimefield_value(allocated_at)
-        # SQLite accepts 999 parameters per statement.
-        per_statement = (connection.features.max_query_params or 999) // 3
-        for start in range(0, len(ulns), per_statement):
-            chunk = ulns[start : start + per_statement]
-            cursor.execute(
-                f"{insert} VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))} {returning}",
-                [p for uln in chunk for p in (uln, stamp, BULK_LOAD_PURPOSE)],
-            )
-            inserted.update(uln for (uln,) in cursor.fetchall())
-    return inserted
-
-
-def _issue_ulns(count: int, *, allocated_at: Any) -> list[str]:
-    """``count`` new random valid ULNs, recorded in AllocatedUln.
-
-    A drawn ULN that is already recorded is skipped by the insert (ON CONFLICT DO NOTHING)
-    and another is drawn in its place, so a collision with an issued ULN, even one issued
-    by a concurrent registration, never fails the load.
-    """
-    issued: list[str] = []
-    taken: set[str] = set()
-    for _ in range(_ULN_ROUNDS):
-        wanted = count - len(issued)
-        if not wanted:
-            return issued
-        drawn = [uln for uln in random_ulns(wanted) if uln not in taken]
-        fresh = _insert_allocated(drawn, allocated_at=allocated_at)
-        for uln in drawn:
-            if uln in fresh:
-                issued.append(uln)
-                taken.add(uln)
-    if len(issued) < count:
-        raise UlnSpaceExhausted("Could not find unused ULNs; the register may be nearly full")
-    return issued
-
-
 def _column_list(builder: _RowBuilder) -> str:
     return ", ".join(connection.ops.quote_name(column) for _, column, _ in builder.columns)
 
@@ -179,7 +122,7 @@ def _load_batch_sqlite(
     ]
     if not rows:
         return []
-    ulns = _issue_ulns(len(rows), allocated_at=now)
+    ulns = ulns_issue(len(rows), purpose=BULK_LOAD_PURPOSE, allocated_at=now)
     for row, uln in zip(rows, ulns, strict=True):
         row[builder.uln_position] = uln
     table = connection.ops.quote_name(Learner._meta.db_table)
@@ -200,7 +143,7 @@ def _load_batch_copy(
     batch = list(itertools.islice(records, size))
     if not batch:
         return []
-    ulns = _issue_ulns(len(batch), allocated_at=now)
+    ulns = ulns_issue(len(batch), purpose=BULK_LOAD_PURPOSE, allocated_at=now)
     table = connection.ops.quote_name(Learner._meta.db_table)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor, for COPY

@@ -19,7 +19,6 @@ import datetime as dt
 import json
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -29,8 +28,16 @@ from django.utils import timezone
 from lrs.audit.services import audit_record
 from lrs.core.services import scheduled_run_claim
 from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.parameters import (
+    ACTIVE_FILE,
+    SHIPPED,
+    active_version,
+    active_weights,
+    parameter_path,
+    parameters_folder,
+)
 from lrs.learners.scoring import register_scorer_reset
-from lrs.matching import Demographics, Weights, default_weights, prepare
+from lrs.matching import Demographics, default_weights, prepare
 from lrs.matching.learn import count_random_pairs, weights_from_register
 
 __all__ = [
@@ -42,8 +49,6 @@ __all__ = [
     "matching_parameters_list",
 ]
 
-SHIPPED = "shipped"
-_ACTIVE_FILE = "active.txt"
 SCHEDULE_NAME = "matching-calibrate"
 
 
@@ -58,46 +63,10 @@ class ParameterSet:
     active: bool = False
 
 
-def _folder() -> Path | None:
-    folder = getattr(settings, "LRS_MATCHING_DIR", None)
-    return Path(folder) if folder else None
-
-
-def _active_version() -> str:
-    folder = _folder()
-    if folder is None:
-        return SHIPPED
-    try:
-        return (folder / _ACTIVE_FILE).read_text("utf-8").strip() or SHIPPED
-    except FileNotFoundError:
-        return SHIPPED
-
-
-def _path(version: str) -> Path:
-    folder = _folder()
-    if folder is None:
-        raise ValueError("LRS_MATCHING_DIR is not set")
-    if not version.replace("-", "").replace("T", "").replace("Z", "").isalnum():
-        raise ValueError(f"{version!r} is not a parameter set version")
-    return folder / f"parameters-{version}.json"
-
-
-def active_weights() -> Weights | None:
-    """The weights of the active parameter set, or None for the shipped defaults."""
-    version = _active_version()
-    if version == SHIPPED:
-        return None
-    try:
-        data = json.loads(_path(version).read_text("utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    return Weights.from_json(data["weights"])
-
-
 def matching_parameters_list() -> list[ParameterSet]:
     """Every parameter set made, newest first (the shipped defaults are always there)."""
-    folder = _folder()
-    active = _active_version()
+    folder = parameters_folder()
+    active = active_version()
     sets = []
     if folder is not None and folder.exists():
         for path in sorted(folder.glob("parameters-*.json"), reverse=True):
@@ -117,19 +86,19 @@ def matching_parameters_list() -> list[ParameterSet]:
 
 
 def _write_active(version: str) -> None:
-    folder = _folder()
+    folder = parameters_folder()
     if folder is None:
         raise ValueError("LRS_MATCHING_DIR is not set")
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{_ACTIVE_FILE}.tmp"
+    temporary = folder / f".{ACTIVE_FILE}.tmp"
     temporary.write_text(version + "\n", "utf-8")
-    temporary.replace(folder / _ACTIVE_FILE)
+    temporary.replace(folder / ACTIVE_FILE)
     register_scorer_reset()
 
 
 def matching_parameters_activate(*, version: str) -> None:
     """Make an earlier parameter set, or ``"shipped"``, the one finds use (roll back)."""
-    if version != SHIPPED and not _path(version).exists():
+    if version != SHIPPED and not parameter_path(version).exists():
         raise ValueError(f"There is no parameter set {version}")
     with transaction.atomic():
         audit_record(
@@ -137,7 +106,7 @@ def matching_parameters_activate(*, version: str) -> None:
             object_type="matching_parameters",
             object_id=version,
             actor_label="lrs matching",
-            detail={"previous": _active_version()},
+            detail={"previous": active_version()},
         )
     _write_active(version)
 
@@ -194,7 +163,7 @@ def matching_calibrate(
         "changes": changes,
         "weights": learnt.weights.to_json(),
     }
-    path = _path(version)
+    path = parameter_path(version)
     path.parent.mkdir(parents=True, exist_ok=True)
     with transaction.atomic():
         audit_record(
@@ -212,7 +181,7 @@ def matching_calibrate(
 def matching_calibrate_if_due(*, now: dt.datetime | None = None) -> ParameterSet | None:
     """Called by every worker with each heartbeat: recalibrate when due."""
     hours = settings.LRS_MATCHING_CALIBRATE_HOURS
-    if hours <= 0 or _folder() is None:
+    if hours <= 0 or parameters_folder() is None:
         return None
     if Learner.objects.count() < settings.LRS_MATCHING_MIN_REGISTER:
         return None

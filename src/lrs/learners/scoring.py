@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import Count
 
 from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.parameters import active_weights
 from lrs.matching import FrequencyTable, Scorer
 from lrs.matching.normalise import name_compact
 
@@ -46,8 +47,6 @@ def build_register_scorer() -> Scorer:
     given = _counts("given_name")
     family = _counts("family_name")
     size = sum(given.values())
-    from lrs.learners.calibration import active_weights
-
     return Scorer(active_weights(), FrequencyTable.from_counts(given, family), register_size=size)
 
 

@@ -1,20 +1,46 @@
-"""Reads of the learner register for the portal, each scoped by what the caller may do.
+"""Reads of the learner register.
 
+For the portal and the API, each is scoped by what the caller may do. At the end, the
+reads other apps' services build on (a batch chunk's candidates, the learner a ULN speaks
+for): they take no actor, because the service calling them has checked its caller.
 Finding, registering and updating are services (lrs.learners.services); these only read,
 and never audit: the find that led a person to a learner has been audited already.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Mapping
 from functools import cache
+from typing import Any
 
 from django.db import connection
 
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
-from lrs.learners.models import Learner, LearnerAccess, LearnerChange
+from lrs.core.sql import IN_BATCH as _IN_BATCH
+from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
+from lrs.matching import KEY_COLUMNS
 from lrs.users.models import User
+
+# What a find reads of each candidate learner (and returns of the ones it matched).
+FIND_RESULT_FIELDS = (
+    "id",
+    "uln",
+    "status",
+    "master_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "gender",
+    "last_known_postcode",
+    "previous_family_name",
+    "preferred_given_name",
+    "middle_other_name",
+    "school_at_16",
+    "place_of_birth",
+    "email_address",
+)
 
 
 def _require_any(actor: User, *capabilities: Capability) -> None:
@@ -113,3 +139,116 @@ def learners_linked(*, actor: User, master: Learner) -> list[Learner]:
     """The learners merged into ``master``, to list on the master's record."""
     _require_any(actor, Capability.FIND_LEARNER)
     return list(Learner.objects.filter(master=master).order_by("uln"))
+
+
+# --- Reads for other apps' services (no actor: the calling service has checked) -------
+
+
+def learner_resolve_uln(uln: str) -> tuple[Learner | None, bool]:
+    """The learner a ULN speaks for now, and whether a master was substituted."""
+    learner = Learner.objects.select_related("master").filter(uln=uln).first()
+    if learner is None:
+        return None, False
+    if learner.master_id is not None and learner.master is not None:
+        return learner.master, True
+    return learner, False
+
+
+def learner_resolve_ulns(ulns: Iterable[str]) -> dict[str, tuple[Learner | None, bool]]:
+    """``learner_resolve_uln`` for many ULNs with one query: each ULN's answer, by ULN."""
+    wanted = sorted(set(ulns))
+    found: dict[str, Learner] = {}
+    for start in range(0, len(wanted), _IN_BATCH):
+        for learner in Learner.objects.select_related("master").filter(
+            uln__in=wanted[start : start + _IN_BATCH]
+        ):
+            found[learner.uln] = learner
+    answers: dict[str, tuple[Learner | None, bool]] = {}
+    for uln in wanted:
+        held = found.get(uln)
+        if held is not None and held.master_id is not None and held.master is not None:
+            answers[uln] = (held.master, True)
+        else:
+            answers[uln] = (held, False)
+    return answers
+
+
+# What ``learner_candidates`` returns of each learner: what a find scores, and the key
+# columns, so that a caller can share out the rows among many finds in memory.
+CANDIDATE_FIELDS: tuple[str, ...] = (*FIND_RESULT_FIELDS, *KEY_COLUMNS)
+
+
+def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
+    """Every learner who is not closed and whose key column holds one of the values given
+    for that column, once each, as a dict of ``CANDIDATE_FIELDS``.
+
+    Pass the ``query_keys`` of many finds merged column by column: the candidates of each
+    find are then exactly the rows whose key columns hold one of its own query keys, the
+    rows ``learner_match`` would have fetched for it, with a few queries for all of them.
+    The ids come first from the key indexes alone, then each row once by its id.
+    """
+    quote = connection.ops.quote_name
+    table = quote(Learner._meta.db_table)
+    columns = ", ".join(quote(f) for f in CANDIDATE_FIELDS)
+    dob = CANDIDATE_FIELDS.index("date_of_birth")
+    closed = LearnerStatus.CLOSED.value
+    ids: set[int] = set()
+    rows: list[dict[str, Any]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array parameter per column: a statement with thousands of placeholders
+            # costs more to compose and plan than to run.
+            for column in KEY_COLUMNS:
+                values = sorted({v for v in keys.get(column, ()) if v})
+                if values:
+                    cursor.execute(
+                        f"SELECT {quote('id')} FROM {table} "  # noqa: S608
+                        f"WHERE {quote(column)} = ANY(%s::varchar[])",
+                        [values],
+                    )
+                    ids.update(ident for (ident,) in cursor.fetchall())
+            if ids:
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} "  # noqa: S608
+                    f"WHERE {quote('id')} = ANY(%s::bigint[]) AND {quote('status')} <> %s",
+                    [sorted(ids), closed],
+                )
+                rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor]
+            return rows
+        for column in KEY_COLUMNS:
+            values = sorted({v for v in keys.get(column, ()) if v})
+            for start in range(0, len(values), _IN_BATCH):
+                part = values[start : start + _IN_BATCH]
+                cursor.execute(
+                    f"SELECT {quote('id')} FROM {table} "  # noqa: S608
+                    f"WHERE {quote(column)} IN ({', '.join(['%s'] * len(part))})",
+                    part,
+                )
+                ids.update(ident for (ident,) in cursor.fetchall())
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), _IN_BATCH):
+            some = wanted[start : start + _IN_BATCH]
+            cursor.execute(
+                f"SELECT {columns} FROM {table} "  # noqa: S608
+                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(some))}) "
+                f"AND {quote('status')} <> %s",
+                [*some, closed],
+            )
+            for found in cursor.fetchall():
+                row = dict(zip(CANDIDATE_FIELDS, found, strict=True))
+                if isinstance(found[dob], str):  # SQLite keeps dates as text
+                    row["date_of_birth"] = dt.date.fromisoformat(found[dob])
+                rows.append(row)
+    return rows
+
+
+def learner_linked_ulns(*, learner: Learner) -> list[str]:
+    """The ULNs merged into ``learner``, in ULN order (a record's LinkedULNs)."""
+    return list(
+        Learner.objects.filter(master_id=learner.pk).order_by("uln").values_list("uln", flat=True)
+    )
+
+
+def learner_with_uln(uln: str) -> Learner | None:
+    """The learner holding ``uln`` itself (never its master), or None."""
+    return Learner.objects.filter(uln=uln).first()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,13 +21,15 @@ from lrs.access import Capability
 from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
 from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
-from lrs.core.models import AllocatedUln
 from lrs.core.observability import FINDS
-from lrs.core.services import UlnSpaceExhausted, uln_allocate
+from lrs.core.services import uln_allocate, ulns_issue
+from lrs.core.sql import IN_BATCH as _IN_BATCH
+from lrs.core.sql import insert_rows
 from lrs.identifiers import uln as uln_rules
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
 from lrs.learners.scoring import register_scorer
+from lrs.learners.selectors import FIND_RESULT_FIELDS, learner_resolve_uln
 from lrs.matching import (
     HELD_BACK_REASONS,
     KEY_COLUMNS,
@@ -55,24 +57,6 @@ from lrs.validation.learner import (
     validate_learner,
 )
 
-FIND_RESULT_FIELDS = (
-    "id",
-    "uln",
-    "status",
-    "master_id",
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "gender",
-    "last_known_postcode",
-    "previous_family_name",
-    "preferred_given_name",
-    "middle_other_name",
-    "school_at_16",
-    "place_of_birth",
-    "email_address",
-)
-
 
 class LearnerError(ServiceError):
     """A refusal carrying the real service's response code."""
@@ -86,11 +70,18 @@ class LearnerError(ServiceError):
         problems: list[FieldProblem] | None = None,
         candidates: list[Candidate] | None = None,
     ) -> None:
-        super().__init__(
-            code=response_code, message=message, problems=problems or [], status=status
-        )
         self.response_code = response_code
         self.candidates = candidates or []
+        super().__init__(
+            code=response_code,
+            message=message,
+            problems=problems or [],
+            status=status,
+            extra={
+                "response_code": response_code,
+                "candidates": [c.shown() for c in self.candidates],
+            },
+        )
 
 
 def _invalid(problems: list[Any]) -> LearnerError:
@@ -108,6 +99,10 @@ class LearnerAccessDenied(NotPermitted):
 
     response_code = codes.INSUFFICIENT_ACCESS
     candidates: list[Candidate] = []
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.extra = {"response_code": self.response_code}
 
 
 def _require(actor: User, capability: Capability) -> None:
@@ -133,6 +128,19 @@ class Candidate:
     # threshold and a safety rule kept it possible: the rule's code and its words.
     held_back_by: str = ""
     held_back_reason: str = ""
+
+    def shown(self) -> dict[str, Any]:
+        """The candidate as every channel shows it: never the internal id."""
+        return {
+            "uln": self.uln,
+            "score": self.score,
+            "master_substituted": self.master_substituted,
+            "explanation": [
+                {"field": e.field, "level": e.level, "weight": e.weight} for e in self.explanation
+            ],
+            "held_back_by": self.held_back_by,
+            "held_back_reason": self.held_back_reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -489,78 +497,6 @@ def learner_match(values: Mapping[str, Any]) -> FindResult:
 
 # --- Many finds and registrations at once (batch files) --------------------------------
 
-# What ``learner_candidates`` returns of each learner: what a find scores, and the key
-# columns, so that a caller can share out the rows among many finds in memory.
-CANDIDATE_FIELDS: tuple[str, ...] = (*FIND_RESULT_FIELDS, *KEY_COLUMNS)
-# Values per IN list: well inside every backend's limit on parameters.
-_IN_BATCH = 900
-# Rounds of redrawing ULNs that someone else issued meanwhile, before giving up.
-_ULN_ROUNDS = 20
-
-
-def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
-    """Every learner who is not closed and whose key column holds one of the values given
-    for that column, once each, as a dict of ``CANDIDATE_FIELDS``.
-
-    Pass the ``query_keys`` of many finds merged column by column: the candidates of each
-    find are then exactly the rows whose key columns hold one of its own query keys, the
-    rows ``learner_match`` would have fetched for it, with a few queries for all of them.
-    The ids come first from the key indexes alone, then each row once by its id.
-    """
-    quote = connection.ops.quote_name
-    table = quote(Learner._meta.db_table)
-    columns = ", ".join(quote(f) for f in CANDIDATE_FIELDS)
-    dob = CANDIDATE_FIELDS.index("date_of_birth")
-    closed = LearnerStatus.CLOSED.value
-    ids: set[int] = set()
-    rows: list[dict[str, Any]] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array parameter per column: a statement with thousands of placeholders
-            # costs more to compose and plan than to run.
-            for column in KEY_COLUMNS:
-                values = sorted({v for v in keys.get(column, ()) if v})
-                if values:
-                    cursor.execute(
-                        f"SELECT {quote('id')} FROM {table} "  # noqa: S608
-                        f"WHERE {quote(column)} = ANY(%s::varchar[])",
-                        [values],
-                    )
-                    ids.update(ident for (ident,) in cursor.fetchall())
-            if ids:
-                cursor.execute(
-                    f"SELECT {columns} FROM {table} "  # noqa: S608
-                    f"WHERE {quote('id')} = ANY(%s::bigint[]) AND {quote('status')} <> %s",
-                    [sorted(ids), closed],
-                )
-                rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor]
-            return rows
-        for column in KEY_COLUMNS:
-            values = sorted({v for v in keys.get(column, ()) if v})
-            for start in range(0, len(values), _IN_BATCH):
-                part = values[start : start + _IN_BATCH]
-                cursor.execute(
-                    f"SELECT {quote('id')} FROM {table} "  # noqa: S608
-                    f"WHERE {quote(column)} IN ({', '.join(['%s'] * len(part))})",
-                    part,
-                )
-                ids.update(ident for (ident,) in cursor.fetchall())
-        wanted = sorted(ids)
-        for start in range(0, len(wanted), _IN_BATCH):
-            some = wanted[start : start + _IN_BATCH]
-            cursor.execute(
-                f"SELECT {columns} FROM {table} "  # noqa: S608
-                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(some))}) "
-                f"AND {quote('status')} <> %s",
-                [*some, closed],
-            )
-            for found in cursor.fetchall():
-                row = dict(zip(CANDIDATE_FIELDS, found, strict=True))
-                if isinstance(found[dob], str):  # SQLite keeps dates as text
-                    row["date_of_birth"] = dt.date.fromisoformat(found[dob])
-                rows.append(row)
-    return rows
-
 
 def learner_match_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
     """``learner_match`` for a query whose candidate rows the caller has fetched already
@@ -600,7 +536,7 @@ def learners_insert_many(
         columns_list = [learner_columns(values) for values in values_list]
     now = timezone.now()
     organisation_id = actor.organisation_id
-    ulns = _allocate_ulns(len(values_list), allocated_at=now)
+    ulns = ulns_issue(len(values_list), purpose="register", allocated_at=now)
     insert_rows(
         Learner,
         [
@@ -639,110 +575,6 @@ def learners_insert_many(
         ],
     )
     return ulns
-
-
-def insert_rows(model: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows`` (by attribute name) of ``model``: one ``executemany``, or on
-    PostgreSQL one ``COPY``.
-
-    Every concrete column but the primary key is written: a value missing from a row
-    takes the field's default, as the ORM would, and dates, times and JSON are adapted
-    for the database as the ORM adapts them. ``bulk_create`` does the same work through
-    every field's preparation, at ten times the cost per row.
-    """
-    ops = connection.ops
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    adapters: list[Any] = []
-    defaults: list[Any] = []
-    for f in fields:
-        kind = f.get_internal_type()
-        if kind == "DateTimeField":
-            adapters.append(ops.adapt_datetimefield_value)
-        elif kind == "DateField":
-            adapters.append(ops.adapt_datefield_value)
-        elif kind == "JSONField":
-            adapters.append(lambda value, f=f: f.get_db_prep_save(value, connection))
-        else:
-            adapters.append(None)
-        defaults.append(f.get_default() if f.has_default() else (None if f.null else ""))
-    names = [f.attname for f in fields]
-    params = []
-    for row in rows:
-        values = []
-        for name, adapt, default in zip(names, adapters, defaults, strict=True):
-            value = row.get(name, default)
-            values.append(adapt(value) if adapt is not None and value is not None else value)
-        params.append(values)
-    columns = ", ".join(ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            raw = cursor.cursor  # the psycopg cursor, for COPY
-            table = ops.quote_name(model._meta.db_table)
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for values in params:
-                    copy.write_row(values)
-            return
-        cursor.executemany(
-            f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) "  # noqa: S608
-            f"VALUES ({marks})",
-            params,
-        )
-
-
-def _allocate_ulns(count: int, *, allocated_at: Any) -> list[str]:
-    """``count`` new random valid ULNs recorded in ``AllocatedUln`` as ``uln_allocate``
-    records them (purpose ``register``), with a few statements instead of a savepoint and
-    an insert for each. Drawn numbers already issued are drawn again; if another process
-    issues one of them between the check and the insert, the round is drawn again."""
-    issued: list[str] = []
-    for _ in range(_ULN_ROUNDS):
-        wanted = count - len(issued)
-        if not wanted:
-            return issued
-        already = set(issued)
-        drawn = [uln for uln in uln_rules.random_ulns(wanted) if uln not in already]
-        taken: set[str] = set()
-        for start in range(0, len(drawn), _IN_BATCH):
-            taken.update(
-                AllocatedUln.objects.filter(uln__in=drawn[start : start + _IN_BATCH]).values_list(
-                    "uln", flat=True
-                )
-            )
-        fresh = [uln for uln in drawn if uln not in taken]
-        try:
-            with transaction.atomic():
-                AllocatedUln.objects.bulk_create(
-                    [
-                        AllocatedUln(uln=uln, allocated_at=allocated_at, purpose="register")
-                        for uln in fresh
-                    ]
-                )
-        except IntegrityError:
-            continue
-        issued.extend(fresh)
-    if len(issued) < count:
-        raise UlnSpaceExhausted("Could not find unused ULNs; the register may be nearly full")
-    return issued
-
-
-def resolve_ulns(ulns: Iterable[str]) -> dict[str, tuple[Learner | None, bool]]:
-    """``resolve_uln`` for many ULNs with one query: each ULN's answer, by ULN."""
-    wanted = sorted(set(ulns))
-    found: dict[str, Learner] = {}
-    for start in range(0, len(wanted), _IN_BATCH):
-        for learner in Learner.objects.select_related("master").filter(
-            uln__in=wanted[start : start + _IN_BATCH]
-        ):
-            found[learner.uln] = learner
-    answers: dict[str, tuple[Learner | None, bool]] = {}
-    for uln in wanted:
-        held = found.get(uln)
-        if held is not None and held.master_id is not None and held.master is not None:
-            answers[uln] = (held.master, True)
-        else:
-            answers[uln] = (held, False)
-    return answers
 
 
 _NULLABLE_FIELDS = frozenset({"date_of_address_capture"})
@@ -831,18 +663,7 @@ def learner_update(
     for f in diff:
         setattr(learner, f, _storable(f, values[f]))
     learner_refresh_keys(learner)
-    learner.version_number += 1
-    learner.updated_at = timezone.now()
-    learner.save()
-    LearnerChange.objects.create(
-        learner=learner,
-        version_number=learner.version_number,
-        changed_at=learner.updated_at,
-        action="update",
-        actor=actor,
-        organisation=actor.organisation,
-        changes=diff,
-    )
+    learner_change_save(learner, actor=actor, action="update", changes=diff)
     audit_record(
         action="learner.update",
         actor=actor,
@@ -851,6 +672,92 @@ def learner_update(
         detail={"response_code": codes.UPDATED, "fields": sorted(diff)},
     )
     return UpdateResult(codes.UPDATED, learner)
+
+
+@transaction.atomic(savepoint=False)
+def learner_change_save(
+    learner: Learner,
+    *,
+    actor: User,
+    action: str,
+    changes: Mapping[str, Any],
+    fields: Sequence[str] | None = None,
+) -> None:
+    """Save a change already made to ``learner`` as its next version, with the history
+    row (``LearnerChange``) that says who changed what.
+
+    The one place a learner's version moves on: an update, a batch's address, a merge
+    and its undo. ``fields`` limits the save to those columns (with the version and
+    time); the caller audits the operation it belongs to.
+    """
+    learner.version_number += 1
+    learner.updated_at = timezone.now()
+    if fields is None:
+        learner.save()
+    else:
+        learner.save(update_fields=[*fields, "version_number", "updated_at"])
+    LearnerChange.objects.create(
+        learner=learner,
+        version_number=learner.version_number,
+        changed_at=learner.updated_at,
+        action=action,
+        actor=actor,
+        organisation=actor.organisation,
+        changes=dict(changes),
+    )
+
+
+# The address fields a batch file may bring up to date (with the date it was captured).
+ADDRESS_FIELDS = (
+    "last_known_address_line1",
+    "last_known_address_line2",
+    "last_known_address_town",
+    "last_known_address_county_or_city",
+    "last_known_postcode",
+    "date_of_address_capture",
+)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+@transaction.atomic(savepoint=False)
+def learner_address_update(
+    *, actor: User, learner: Learner, address: Mapping[str, Any], action: str
+) -> bool:
+    """Bring ``learner``'s address up to date when ``address`` (``ADDRESS_FIELDS``) was
+    captured later than the one held; True if it changed.
+
+    For a batch record that names the learner by ULN: an address that is invalid, has no
+    capture date or is no newer is ignored, never refused. No audit entry of its own:
+    the batch that carried it is audited, and the history row says who changed what.
+    """
+    if not address.get("date_of_address_capture") or not address.get("last_known_postcode"):
+        return False
+    values, problems = validate_learner(
+        {f: address.get(f) for f in ADDRESS_FIELDS}, purpose=Purpose.UPDATE
+    )
+    captured = values.get("date_of_address_capture")
+    if problems or not isinstance(captured, dt.date):
+        return False
+    if learner.date_of_address_capture and captured <= learner.date_of_address_capture:
+        return False
+    changes = {
+        f: [_text(getattr(learner, f)), _text(values.get(f))]
+        for f in ADDRESS_FIELDS
+        if _text(getattr(learner, f)) != _text(values.get(f))
+    }
+    if not changes:
+        return False
+    for f in ADDRESS_FIELDS:
+        value = values.get(f)
+        setattr(learner, f, value if value is not None or f.startswith("date") else "")
+    learner_refresh_keys(learner)
+    learner_change_save(learner, actor=actor, action=action, changes=changes)
+    return True
 
 
 @transaction.atomic
@@ -871,16 +778,6 @@ class VerifyResult:
     outcome: str
     failure_flags: list[str] = field(default_factory=list)
     found_uln: str = ""
-
-
-def resolve_uln(uln: str) -> tuple[Learner | None, bool]:
-    """The learner a ULN speaks for now, and whether a master was substituted."""
-    learner = Learner.objects.select_related("master").filter(uln=uln).first()
-    if learner is None:
-        return None, False
-    if learner.master_id is not None and learner.master is not None:
-        return learner.master, True
-    return learner, False
 
 
 def uln_kind(response_code: str) -> str:
@@ -905,7 +802,7 @@ def verify_one(item: Mapping[str, Any]) -> VerifyResult:
             dob = parse_date(dob)
         except ValueError as exc:
             return VerifyResult(uln, codes.INVALID_REQUEST, f"date_of_birth: {exc}")
-    learner, linked = resolve_uln(uln)
+    learner, linked = learner_resolve_uln(uln)
     if learner is None or learner.status == LearnerStatus.CLOSED:
         return VerifyResult(
             uln, codes.VERIFY_ULN_NOT_FOUND, codes.DESCRIPTIONS[codes.VERIFY_ULN_NOT_FOUND]
@@ -1098,3 +995,115 @@ def learners_retrieve(*, actor: User, ulns: list[str]) -> list[RetrievedUln]:
             actor=actor, touched=[(r.uln, uln_kind(r.response_code)) for r in results]
         )
     return results
+
+
+# --- Merging: what a merge of learners changes in the register ----------------------
+# Composed by lrs.duplicates.services (learners_merge, learners_unmerge), which locks the
+# learners, keeps what each of these returns for the undo, and audits the whole merge.
+
+
+@transaction.atomic(savepoint=False)
+def learner_link(*, actor: User, learner: Learner, master: Learner) -> dict[str, Any]:
+    """Link ``learner`` to ``master``: one person, one record. Returns what it was."""
+    before = {
+        "id": learner.pk,
+        "uln": learner.uln,
+        "status": learner.status,
+        "master_id": learner.master_id,
+    }
+    old_master = learner.master.uln if learner.master_id and learner.master else None
+    learner.status = LearnerStatus.LINKED
+    learner.master = master
+    learner_change_save(
+        learner,
+        actor=actor,
+        action="merge",
+        changes={
+            "status": [before["status"], LearnerStatus.LINKED.value],
+            "master": [old_master, master.uln],
+        },
+        fields=["status", "master"],
+    )
+    return before
+
+
+@transaction.atomic(savepoint=False)
+def learner_link_undo(
+    *,
+    actor: User,
+    learner: Learner,
+    master: Learner,
+    before: Mapping[str, Any],
+    previous_master_uln: str | None,
+) -> None:
+    """Put back the status and master ``learner_link`` returned as ``before``."""
+    learner.status = before["status"]
+    learner.master_id = before["master_id"]
+    learner_change_save(
+        learner,
+        actor=actor,
+        action="unmerge",
+        changes={
+            "status": [LearnerStatus.LINKED.value, before["status"]],
+            "master": [master.uln, previous_master_uln],
+        },
+        fields=["status", "master"],
+    )
+
+
+@transaction.atomic(savepoint=False)
+def learner_access_copy(
+    *, from_learner_ids: Sequence[int], to_learner: Learner, now: dt.datetime
+) -> list[int]:
+    """Let every organisation that has seen one of ``from_learner_ids`` see
+    ``to_learner`` too; returns the ids of the access rows this made, for the undo.
+
+    Organisations that had found a linked learner may open the master: a query on the
+    linked ULN answers with the master anyway (WSRC0022).
+    """
+    seen_by = set(
+        LearnerAccess.objects.filter(learner_id__in=from_learner_ids).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    already = set(
+        LearnerAccess.objects.filter(learner=to_learner, organisation_id__in=seen_by).values_list(
+            "organisation_id", flat=True
+        )
+    )
+    granted = sorted(seen_by - already)
+    # A find by one of these organisations may record the same access meanwhile: that
+    # must not fail the merge.
+    LearnerAccess.objects.bulk_create(
+        [
+            LearnerAccess(organisation_id=org, learner=to_learner, first_seen_at=now)
+            for org in granted
+        ],
+        ignore_conflicts=True,
+    )
+    return sorted(
+        LearnerAccess.objects.filter(learner=to_learner, organisation_id__in=granted).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+@transaction.atomic(savepoint=False)
+def learner_access_copy_undo(*, master: Learner, access_ids: Sequence[int]) -> None:
+    """Remove the access to the master that ``learner_access_copy`` granted, except where
+    another merge still in force grants it too: an organisation that has found another
+    learner still linked to the master keeps it."""
+    granted = list(
+        LearnerAccess.objects.filter(pk__in=list(access_ids), learner=master).values_list(
+            "pk", "organisation_id"
+        )
+    )
+    if not granted:
+        return
+    still_linked = Learner.objects.filter(master=master, status=LearnerStatus.LINKED)
+    keep = set(
+        LearnerAccess.objects.filter(
+            learner__in=still_linked, organisation_id__in=[org for _, org in granted]
+        ).values_list("organisation_id", flat=True)
+    )
+    LearnerAccess.objects.filter(pk__in=[pk for pk, org in granted if org not in keep]).delete()

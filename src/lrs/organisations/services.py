@@ -278,6 +278,75 @@ def _clean_or_none(validator: Callable[[str], str], value: str | None) -> str | 
         return None
 
 
+_NOT_THE_SERVICE_DESK = "The LRS service desk cannot be applied for: choose your type"
+
+
+def _check_application_details(
+    *,
+    ico_number: str,
+    companies_house_number: str,
+    purpose: str,
+    expected_volumes: str,
+    problems: list[FieldProblem],
+) -> tuple[str, str, str]:
+    """Check an application's registrations, purpose and volumes, adding to
+    ``problems``; returns the ICO and Companies House numbers and the purpose, tidied."""
+    ico_number = _compact(ico_number)
+    if not ico_number:
+        problems.append(FieldProblem("ico_number", "Enter your ICO registration number"))
+    elif not _ICO_NUMBER.fullmatch(ico_number):
+        problems.append(FieldProblem("ico_number", ICO_NUMBER_RULE))
+    companies_house_number = _compact(companies_house_number)
+    if companies_house_number and not _COMPANIES_HOUSE_NUMBER.fullmatch(companies_house_number):
+        problems.append(FieldProblem("companies_house_number", COMPANIES_HOUSE_NUMBER_RULE))
+    purpose = (purpose or "").strip()
+    if not purpose:
+        problems.append(FieldProblem("purpose", "Tell us what you will use LRS for"))
+    elif len(purpose) > PURPOSE_MAX:
+        problems.append(
+            FieldProblem("purpose", f"The purpose must be {PURPOSE_MAX:,} characters or fewer")
+        )
+    if expected_volumes not in ExpectedVolume.values:
+        problems.append(
+            FieldProblem(
+                "expected_volumes", "Select how many learners a year you expect to work with"
+            )
+        )
+    return ico_number, companies_house_number, purpose
+
+
+def _application_create(clean: OrganisationFields, **details: str) -> OrganisationApplication:
+    try:
+        # A savepoint: a simultaneous application for the same UKPRN or URN breaks the
+        # pending-uniqueness constraint, and the transaction must stay usable to say so.
+        with transaction.atomic():
+            application = OrganisationApplication.objects.create(
+                reference=_new_reference(),
+                status=ApplicationStatus.SUBMITTED,
+                submitted_at=timezone.now(),
+                name=clean.name,
+                type=clean.type,
+                ukprn=clean.ukprn,
+                urn=clean.urn,
+                la_code=clean.la_code,
+                **details,
+            )
+    except IntegrityError:
+        # The other application has committed by now, so the usual checks name the field.
+        problems: list[FieldProblem] = []
+        _refuse_duplicates(ukprn=clean.ukprn, urn=clean.urn, problems=problems)
+        raise ValidationFailed(
+            problems
+            or [
+                FieldProblem(
+                    "ukprn",
+                    f"An application for UKPRN {clean.ukprn} is already waiting for a decision",
+                )
+            ]
+        ) from None
+    return application
+
+
 @transaction.atomic
 def organisation_application_submit(
     *,
@@ -316,37 +385,19 @@ def organisation_application_submit(
     if not type:
         problems.append(FieldProblem("type", "Select the type of organisation"))
     elif type == OrganisationType.SERVICE_DESK:
-        problems.append(
-            FieldProblem("type", "The LRS service desk cannot be applied for: choose your type")
-        )
+        problems.append(FieldProblem("type", _NOT_THE_SERVICE_DESK))
     _refuse_duplicates(
         ukprn=_clean_or_none(validate_ukprn, ukprn),
         urn=_clean_or_none(validate_urn, urn) if urn else None,
         problems=problems,
     )
-
-    ico_number = _compact(ico_number)
-    if not ico_number:
-        problems.append(FieldProblem("ico_number", "Enter your ICO registration number"))
-    elif not _ICO_NUMBER.fullmatch(ico_number):
-        problems.append(FieldProblem("ico_number", ICO_NUMBER_RULE))
-    companies_house_number = _compact(companies_house_number)
-    if companies_house_number and not _COMPANIES_HOUSE_NUMBER.fullmatch(companies_house_number):
-        problems.append(FieldProblem("companies_house_number", COMPANIES_HOUSE_NUMBER_RULE))
-
-    purpose = (purpose or "").strip()
-    if not purpose:
-        problems.append(FieldProblem("purpose", "Tell us what you will use LRS for"))
-    elif len(purpose) > PURPOSE_MAX:
-        problems.append(
-            FieldProblem("purpose", f"The purpose must be {PURPOSE_MAX:,} characters or fewer")
-        )
-    if expected_volumes not in ExpectedVolume.values:
-        problems.append(
-            FieldProblem(
-                "expected_volumes", "Select how many learners a year you expect to work with"
-            )
-        )
+    ico_number, companies_house_number, purpose = _check_application_details(
+        ico_number=ico_number,
+        companies_house_number=companies_house_number,
+        purpose=purpose,
+        expected_volumes=expected_volumes,
+        problems=problems,
+    )
     contact_name, contact_job_title, contact_email, contact_telephone = _validate_contact(
         name=contact_name,
         job_title=contact_job_title,
@@ -357,40 +408,17 @@ def organisation_application_submit(
     if problems or clean is None:
         raise ValidationFailed(problems)
 
-    try:
-        # A savepoint: a simultaneous application for the same UKPRN or URN breaks the
-        # pending-uniqueness constraint, and the transaction must stay usable to say so.
-        with transaction.atomic():
-            application = OrganisationApplication.objects.create(
-                reference=_new_reference(),
-                status=ApplicationStatus.SUBMITTED,
-                submitted_at=timezone.now(),
-                name=clean.name,
-                type=clean.type,
-                ukprn=clean.ukprn,
-                urn=clean.urn,
-                la_code=clean.la_code,
-                ico_number=ico_number,
-                companies_house_number=companies_house_number,
-                purpose=purpose,
-                expected_volumes=expected_volumes,
-                contact_name=contact_name,
-                contact_job_title=contact_job_title,
-                contact_email=contact_email,
-                contact_telephone=contact_telephone,
-            )
-    except IntegrityError:
-        # The other application has committed by now, so the usual checks name the field.
-        _refuse_duplicates(ukprn=clean.ukprn, urn=clean.urn, problems=problems)
-        raise ValidationFailed(
-            problems
-            or [
-                FieldProblem(
-                    "ukprn",
-                    f"An application for UKPRN {clean.ukprn} is already waiting for a decision",
-                )
-            ]
-        ) from None
+    application = _application_create(
+        clean,
+        ico_number=ico_number,
+        companies_house_number=companies_house_number,
+        purpose=purpose,
+        expected_volumes=expected_volumes,
+        contact_name=contact_name,
+        contact_job_title=contact_job_title,
+        contact_email=contact_email,
+        contact_telephone=contact_telephone,
+    )
     audit_record(
         action="organisation_application.submit",
         object_type="organisation_application",

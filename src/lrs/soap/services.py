@@ -259,6 +259,21 @@ def _count_failure(key: str) -> None:
         cache.add(key, 1, timeout=timeout)
 
 
+def _caller(key: str, username: str) -> tuple[User | None, Organisation | None]:
+    """The active user named, with their organisation, in one query; else the
+    organisation alone, so that the refusals can be told apart."""
+    user = (
+        User.objects.select_related("organisation", "organisation__ws_credential")
+        .filter(organisation__ukprn=key, username=username, is_active=True)
+        .first()
+        if username
+        else None
+    )
+    if user is not None:
+        return user, user.organisation
+    return None, Organisation.objects.select_related("ws_credential").filter(ukprn=key).first()
+
+
 def soap_authenticate(*, credentials: Credentials, capability: Capability | None = None) -> User:
     """The user a SOAP call speaks for, or a SoapFault (WSEC0003/0005/0006), audited.
 
@@ -269,18 +284,7 @@ def soap_authenticate(*, credentials: Credentials, capability: Capability | None
     """
     key = _organisation_key(credentials)
     username = (credentials.username or "").strip()
-    user = (
-        User.objects.select_related("organisation", "organisation__ws_credential")
-        .filter(organisation__ukprn=key, username=username, is_active=True)
-        .first()
-        if username
-        else None
-    )
-    organisation = (
-        user.organisation
-        if user is not None
-        else Organisation.objects.select_related("ws_credential").filter(ukprn=key).first()
-    )
+    user, organisation = _caller(key, username)
     if organisation is None or not organisation.is_active:
         raise _refuse(
             SoapFault.unknown_organisation(),

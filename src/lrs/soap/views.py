@@ -44,7 +44,9 @@ from django.views.decorators.csrf import csrf_exempt
 from lrs.access import Capability
 from lrs.core import context
 from lrs.core.errors import NotPermitted, ServiceError, ValidationFailed
+from lrs.core.throttling import API_THROTTLE
 from lrs.learners.services import LearnerError
+from lrs.soap.codes import FAULT_DESCRIPTIONS, INTERNAL_ERROR, RATE_LIMITED
 from lrs.soap.handlers import Handler
 from lrs.soap.services import soap_authenticate
 from lrs.soapwire import learner_service as learner_service_wire
@@ -57,12 +59,6 @@ logger = logging.getLogger(__name__)
 
 LEARNER_SERVICE = "LearnerService"
 LEARNER_SERVICE_R9 = "LearnerServiceR9"
-INTERNAL_ERROR = "WSEC0000"
-RATE_LIMITED = "WSEC0004"
-DESCRIPTIONS = {
-    INTERNAL_ERROR: "Internal error, or time limit exceeded",
-    RATE_LIMITED: "Service not available, Too many requests; try again later.",
-}
 
 _HANDLER_MODULES = {
     LEARNER_SERVICE: ("lrs.soap.handlers.learner_service", "lrs.soap.handlers.batches"),
@@ -118,8 +114,6 @@ def _translate(error: ServiceError) -> SoapFault:
 
 
 def _throttled(request: HttpRequest, user: Any) -> bool:
-    from lrs.api.urls import API_THROTTLE
-
     request.auth = user  # type: ignore[attr-defined]
     return not API_THROTTLE.allow_request(request)
 
@@ -237,7 +231,7 @@ def _serve(request: HttpRequest, service: str) -> HttpResponse:
                 raise SoapFault(
                     RATE_LIMITED,
                     "Too many requests for this user; slow down and try again later.",
-                    description=DESCRIPTIONS[RATE_LIMITED],
+                    description=FAULT_DESCRIPTIONS[RATE_LIMITED],
                 )
             return _xml(handler(call, user))
     except SoapFault as fault:

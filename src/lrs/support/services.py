@@ -438,9 +438,9 @@ def _pair_line(pair: DuplicatePair, merges: dict[int, LearnerMerge]) -> str:
 def support_requests_pairs_decided(
     *, actor: User, pairs: Sequence[DuplicatePair], merge: LearnerMerge | None = None
 ) -> list[SupportRequest]:
-    """Called by lrs.duplicates.services once reported pairs are decided (merged, not the
-    same person, or no longer applying): each active request that reported them hears
-    about it, and is resolved once none of its pairs is waiting any more."""
+    """Run on lrs.duplicates' ``pairs_decided`` once reported pairs are decided (merged,
+    not the same person, or no longer applying): each active request that reported them
+    hears about it, and is resolved once none of its pairs is waiting any more."""
     pair_ids = [p.pk for p in pairs]
     if not pair_ids:
         return []
@@ -493,10 +493,10 @@ def support_requests_pairs_decided(
 def support_requests_merge_undone(
     *, actor: User, merge: LearnerMerge, pair_ids: Sequence[int]
 ) -> list[SupportRequest]:
-    """Called by lrs.duplicates.services when the service desk undoes a merge that decided
-    reported pairs (their pairs are open again): each report the merge resolved is
-    reopened, in progress with the service desk, and its raiser is told. A request the
-    user has closed stays closed."""
+    """Run on lrs.duplicates' ``merge_undone`` when the service desk undoes a merge that
+    decided reported pairs (their pairs are open again): each report the merge resolved
+    is reopened, in progress with the service desk, and its raiser is told. A request
+    the user has closed stays closed."""
     if not pair_ids:
         return []
     ids = set(

@@ -8,6 +8,7 @@ from ninja import Router, Schema, Status
 from lrs.access import Capability
 from lrs.api.auth import api_user, require
 from lrs.api.schemas import responses
+from lrs.core.errors import NotFound
 from lrs.users import selectors, services
 from lrs.users.models import User
 
@@ -76,8 +77,6 @@ def _find(actor: User, username: str) -> User:
     users = selectors.user_list_for_organisation(actor=actor)
     user = users.select_related("organisation").filter(username__iexact=username).first()
     if user is None:
-        from lrs.core.errors import NotFound
-
         raise NotFound(f"No user '{username}' in your organisation")
     return user
 

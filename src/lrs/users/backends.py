@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 
 from lrs.access import OrganisationStatus
+from lrs.users.models import User
 
 
 class OrganisationAwareBackend(ModelBackend):
@@ -21,8 +22,6 @@ class OrganisationAwareBackend(ModelBackend):
         return organisation is not None and organisation.status == OrganisationStatus.ACTIVE
 
     def get_user(self, user_id: Any) -> Any:
-        from lrs.users.models import User
-
         try:
             user = User.objects.select_related("organisation").get(pk=user_id)
         except User.DoesNotExist:

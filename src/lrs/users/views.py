@@ -23,9 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
+from lrs.oidc.providers import is_configured
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.portal.forms import ConfirmForm, add_service_error
 from lrs.portal.text import with_article
+from lrs.twofactor import services as two_factor
+from lrs.twofactor.views import start_second_step
 from lrs.users import selectors, services
 from lrs.users.forms import (
     ApiTokenCreateForm,
@@ -52,8 +55,6 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from lrs.oidc.providers import is_configured
-
         return {
             **super().get_context_data(**kwargs),
             "failure_limit": settings.AXES_FAILURE_LIMIT,
@@ -63,9 +64,6 @@ class SignInView(LoginView):
     def form_valid(self, form: Any) -> HttpResponse:
         # The password was right. Someone who has, or must have, a second factor is not
         # signed in yet: the code (or setting up an app) comes first.
-        from lrs.twofactor import services as two_factor
-        from lrs.twofactor.views import start_second_step
-
         user = form.get_user()
         if two_factor.two_factor_required(user=user) or two_factor.two_factor_enrolled(user=user):
             return start_second_step(

@@ -32,25 +32,18 @@ from lrs.batchfiles import (
     Layout,
     write_batch,
 )
+from lrs.soap.codes import (
+    FAILED,
+    INCOMPLETE,
+    RECORD_COUNT_INCORRECT,
+    SUBMITTED,
+    SUCCESSFUL,
+    UNKNOWN_JOB,
+)
 from lrs.soap.handlers import Handler
 from lrs.soapwire import learner_service as wire
 from lrs.soapwire.faults import SoapFault
 from lrs.users.models import User
-
-SUBMITTED = "WSRC0007"
-INCOMPLETE = "WSRC0008"
-SUCCESSFUL = "WSRC0009"
-FAILED = "WSRC0010"
-RECORD_COUNT_INCORRECT = "WSRC0017"
-UNKNOWN_JOB = "WSRC0018"
-DESCRIPTIONS = {
-    SUBMITTED: "Batch submitted",
-    INCOMPLETE: "Batch incomplete",
-    SUCCESSFUL: "Batch successful",
-    FAILED: "Batch failed",
-    RECORD_COUNT_INCORRECT: "Record count incorrect",
-    UNKNOWN_JOB: "Unknown job",
-}
 
 XS_LONG_MIN, XS_LONG_MAX = -(2**63), 2**63 - 1
 

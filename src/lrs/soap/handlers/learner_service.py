@@ -31,7 +31,7 @@ from django.utils import timezone
 from lrs.access import Capability
 from lrs.learners import codes
 from lrs.learners.models import Learner
-from lrs.learners.selectors import learners_with_linked
+from lrs.learners.selectors import learner_linked_ulns, learner_with_uln, learners_with_linked
 from lrs.learners.services import (
     LearnerError,
     learner_find,
@@ -120,13 +120,7 @@ def learner_record(
         ULN=learner.uln,
         MasterSubstituted="Y" if master_substituted else None,
         LearnerStatus=learner.status,
-        LinkedULNs=linked
-        if linked is not None
-        else list(
-            Learner.objects.filter(master_id=learner.pk)
-            .order_by("uln")
-            .values_list("uln", flat=True)
-        ),
+        LinkedULNs=linked if linked is not None else learner_linked_ulns(learner=learner),
         VersionNumber=learner.version_number,
     )
     return record
@@ -274,7 +268,7 @@ def verify(request: wire.VerifyLearnerRequest, user: User) -> bytes:
         "FailureFlag": list(result.failure_flags),
     }
     if result.response_code in _MATCHED and result.found_uln:
-        found = Learner.objects.filter(uln=result.found_uln).first()
+        found = learner_with_uln(result.found_uln)
         if found is not None:
             verified["ULN"] = found.uln
             if learners_visible_ids(actor=user, learner_ids=[found.pk]):

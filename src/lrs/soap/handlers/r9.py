@@ -19,24 +19,21 @@ from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.challenges.models import Challenge
-from lrs.challenges.selectors import challenge_get, challenge_list
+from lrs.challenges.selectors import ChallengeFilter, challenge_get, challenge_list
 from lrs.challenges.services import challenge_raise, challenge_withdraw
 from lrs.core.errors import FieldProblem, NotFound, ValidationFailed
 from lrs.learners import codes
 from lrs.learners.models import Learner
-from lrs.learners.selectors import learners_linked
-from lrs.learners.services import LearnerError, learner_lookup, learner_update, resolve_uln
+from lrs.learners.selectors import learner_resolve_uln, learners_linked
+from lrs.learners.services import LearnerError, learner_lookup, learner_update
 from lrs.records.models import LearningEvent
 from lrs.records.selectors import plr_viewers
 from lrs.records.services import PlrDetail, plr_get
+from lrs.soap.codes import CHALLENGE_OK, CHALLENGE_OK_DESCRIPTION
 from lrs.soap.handlers import Handler
 from lrs.soapwire import r9 as wire
 from lrs.soapwire.faults import SoapFault
 from lrs.users.models import User
-
-# The challenge operations have no published codes: WSRC0000 is this service's "done".
-CHALLENGE_OK = "WSRC0000"
-CHALLENGE_OK_DESCRIPTION = "Data challenge submitted"
 
 # Refusals of a PLR request that the R9 result carries as its ResponseCode.
 _PLR_REFUSALS = frozenset({codes.NOT_SHARED, codes.NOT_VERIFIED, codes.INVALID_ULN})
@@ -147,7 +144,7 @@ def get_learner_learning_events(request: wire.GetLearnerLearningEventsRequest, u
         found = ""
         if exc.response_code == codes.NOT_SHARED:
             # plr_get has verified the names by now: the learner it found may be named.
-            learner, _ = resolve_uln(incoming)
+            learner, _ = learner_resolve_uln(incoming)
             found = learner.uln if learner else ""
         return wire.get_learner_learning_events_response(
             response_code=exc.response_code,
@@ -279,7 +276,10 @@ def update_learner_subset_fields(
             data[name] = value
     try:
         result = learner_update(
-            actor=user, uln=(request.uln or "").strip(), version_number=version, data=data
+            actor=user,
+            uln=(request.uln or "").strip(),
+            version_number=version,
+            data=data,
         )
     except LearnerError as exc:
         if exc.response_code == codes.INVALID_REQUEST:
@@ -407,13 +407,12 @@ def _challenge_item(challenge: Challenge) -> dict[str, Any]:
 def list_data_challenge(request: wire.ListDataChallengeRequest, user: User) -> bytes:
     start = _date(request.date_created_start, "dateCreatedStart")
     end = _date(request.date_created_end, "dateCreatedEnd")
-    found = challenge_list(actor=user)
-    if request.uln:
-        found = found.filter(learner__uln=request.uln.strip())
-    if start:
-        found = found.filter(created_at__date__gte=start)
-    if end:
-        found = found.filter(created_at__date__lte=end)
+    found = challenge_list(
+        actor=user,
+        filters=ChallengeFilter(
+            uln=request.uln.strip() if request.uln else None, created_from=start, created_to=end
+        ),
+    )
     return wire.list_data_challenge_response(
         response_code=CHALLENGE_OK,
         data_challenges=[_challenge_item(c) for c in found],

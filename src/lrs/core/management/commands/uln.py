@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lrs.core.context import call_context
+from lrs.core.services import uln_allocate
 from lrs.identifiers import uln as uln_rules
 
 
@@ -26,8 +28,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['number']} is not a valid ULN: {result.reason}")
             self.stdout.write(f"{options['number']} is a valid ULN")
             return
-        from lrs.core.context import call_context
-        from lrs.core.services import uln_allocate
 
         try:
             with call_context(channel="cli"):

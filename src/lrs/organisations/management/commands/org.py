@@ -7,6 +7,7 @@ from django.core.management.base import CommandParser
 from lrs.access import OrganisationStatus, OrganisationType
 from lrs.core.commands import ServiceCommand
 from lrs.organisations import selectors, services
+from lrs.organisations.models import Organisation
 
 
 class Command(ServiceCommand):
@@ -50,7 +51,5 @@ class Command(ServiceCommand):
             )
             self.stdout.write(f"{org.name} ({org.ukprn}) is now {org.status}")
         else:
-            from lrs.organisations.models import Organisation
-
             for org in Organisation.objects.order_by("ukprn"):
                 self.stdout.write(f"{org.ukprn}  {org.status:<9}  {org.type:<27}  {org.name}")
