@@ -103,3 +103,31 @@ def test_the_register_names_count_as_known_given_names():
     names = GivenNames(["ZZYZXIA"])
     assert "ZZYZXIA" in names
     assert not names.is_unambiguous_typo("ZZYZXIA", "ZZYZXIO")
+
+
+def test_a_one_digit_slip_in_the_day_of_birth_is_exact_when_everything_else_agrees(
+    person, register_scorer
+):
+    # Twins share a birthday, so a date one keystroke out cannot be the other twin.
+    slipped = replace(person, date_of_birth=person.date_of_birth.replace(day=19))
+    assert slipped.date_of_birth != person.date_of_birth
+    answer = match(slipped, [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_date_slip_in_the_decade_stays_possible_a_parent_of_the_same_name(
+    person, register_scorer
+):
+    year = person.date_of_birth.year
+    decade_slip = person.date_of_birth.replace(year=year - 10 if year % 100 >= 10 else year + 10)
+    answer = match(
+        replace(person, date_of_birth=decade_slip), [("p", person)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "date_of_birth_differs"
+
+
+def test_a_date_slip_together_with_a_move_stays_possible(person, register_scorer):
+    slipped = replace(person, date_of_birth=person.date_of_birth.replace(day=19), postcode="M1 1AE")
+    answer = match(slipped, [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE

@@ -106,6 +106,7 @@ def default_thresholds() -> Thresholds:
 
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
+_SAME_SECTOR = frozenset({cmp.P_UNIT, cmp.P_SECTOR})
 _NEAR_POSTCODE = frozenset({cmp.P_UNIT, cmp.P_SECTOR, cmp.P_DISTRICT})
 
 # Why a candidate that scored above the exact threshold was kept a possible match: the
@@ -155,11 +156,25 @@ def exact_block(result: MatchResult) -> str:
         # Not even with given name, date of birth and postcode exact: the independent
         # evaluation found strangers sharing all three in a local register.
         return "family_name_differs"
-    if dob not in _STRONG_DOB:
+    if dob not in _STRONG_DOB and not _is_lone_date_slip(result, given, family):
         return "date_of_birth_differs"
     if gender == cmp.G_DIFF:
         return "gender_differs"
     return ""
+
+
+def _is_lone_date_slip(result: MatchResult, given: int, family: int) -> bool:
+    # A date of birth one keystroke out cannot be a twin (twins share a birthday), and a
+    # sibling is not given the same name. The one look-alike it could be is a parent or
+    # child of the same name at the same address, decades apart: so the slip must leave
+    # the century and decade alone, and it must be the query's only error (names exact,
+    # the same postcode sector).
+    if result.swapped or given != cmp.N_EXACT or family not in (cmp.N_EXACT, cmp.N_PREVIOUS):
+        return False
+    if result.levels[2] != cmp.D_TYPO or result.levels[3] not in _SAME_SECTOR:
+        return False
+    a, b = result.query.dob_text, result.candidate.dob_text
+    return a[:3] == b[:3]
 
 
 def is_exact_candidate(result: MatchResult) -> bool:
