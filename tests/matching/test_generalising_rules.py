@@ -131,3 +131,42 @@ def test_a_date_slip_together_with_a_move_stays_possible(person, register_scorer
     slipped = replace(person, date_of_birth=person.date_of_birth.replace(day=19), postcode="M1 1AE")
     answer = match(slipped, [("p", person)], scorer=register_scorer)
     assert answer.outcome is Outcome.POSSIBLE
+
+
+def _million(**given_counts: int) -> Scorer:
+    counts = {"AMELIA": 1_000_000 - sum(given_counts.values()), **given_counts}
+    frequencies = FrequencyTable.from_counts(counts, {"HARTLEYSMITH": 40, "SMITH": 999_960})
+    return Scorer(frequencies=frequencies, register_size=1_000_000)
+
+
+def test_a_slip_into_a_real_name_nobody_in_a_million_has_is_exact(person):
+    # "Oliwia" is a real (Polish) name, but in a register of a million where nobody holds
+    # it, a twin of that name is far less likely than a slip of the keyboard.
+    scorer = _million(OLIVIA=9_000)
+    answer = match(replace(person, given_name="Oliwia"), [("p", person)], scorer=scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_slip_into_a_real_name_the_register_holds_stays_possible(person):
+    scorer = _million(OLIVIA=9_000, OLIWIA=200)
+    answer = match(replace(person, given_name="Oliwia"), [("p", person)], scorer=scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "given_name_is_another_name"
+
+
+def test_a_small_register_cannot_tell_a_rare_name_from_a_twin(person, register_scorer):
+    answer = match(replace(person, given_name="Oliwia"), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+
+
+def test_the_rare_name_share_follows_from_the_stated_twin_prior():
+    from lrs.matching import default_thresholds
+
+    t = default_thresholds()
+    assert t.rare_name_share == pytest.approx(
+        t.wrong_exact_rate
+        / (t.unregistered_twin_prior * t.twin_similar_name_factor * t.slip_neighbours)
+    )
+    # Stricter risk target, rarer names needed.
+    stricter = replace(t, wrong_exact_rate=t.wrong_exact_rate / 10)
+    assert stricter.rare_name_share < t.rare_name_share

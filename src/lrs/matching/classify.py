@@ -40,6 +40,7 @@ from functools import cache
 
 from lrs.matching import compare as cmp
 from lrs.matching.demographics import Demographics, Prepared
+from lrs.matching.names import edits1
 from lrs.matching.score import (
     FrequencyTable,
     MatchResult,
@@ -85,6 +86,30 @@ class Thresholds:
     # candidate 2**spread times less likely than another is no real alternative, and
     # keeping it would turn clear answers into "too many".
     spread: float = 12.0
+    # The risk an exact answer may carry, as wrong exact matches per find: the target the
+    # rare-name slip below is worked out from (one in a million finds).
+    wrong_exact_rate: float = 1e-6
+    # The stated prior on twins (docs/matching.md, "Twins as a prior"): the chance that a
+    # find is for the unregistered twin of a registered learner. About 1.5% of people
+    # are twins, and a school or college registers both in all but about one pair in
+    # twenty, so 0.015 * 0.05.
+    unregistered_twin_prior: float = 0.015 * 0.05
+    # How much likelier than chance twins are to be given names one letter apart, and
+    # how many such names a slip could have come from: both stated generously.
+    twin_similar_name_factor: float = 10.0
+    slip_neighbours: int = 3
+
+    @property
+    def rare_name_share(self) -> float:
+        """How rare a real given name must be for a one-letter slip into it to be exact.
+
+        A registered learner's unregistered twin given such a name would be found as the
+        learner: that happens in unregistered_twin_prior * twin_similar_name_factor *
+        slip_neighbours * share of finds, which this share keeps at wrong_exact_rate.
+        """
+        return self.wrong_exact_rate / (
+            self.unregistered_twin_prior * self.twin_similar_name_factor * self.slip_neighbours
+        )
 
     @property
     def possible_weight(self) -> float:
@@ -134,7 +159,32 @@ HELD_BACK_REASONS: dict[str, str] = {
 }
 
 
-def exact_block(result: MatchResult) -> str:
+def _is_rare_name_slip(result: MatchResult, thresholds: Thresholds) -> bool:
+    # The query's given name is a real name one letter from the candidate's, but so rare
+    # in a register this large (and so is every other real name one letter from it) that
+    # a slip explains it far better than a twin of that name: see Thresholds.rare_name_share.
+    table = result._scorer.frequencies
+    if table is None or not table.size:
+        return False
+    query, candidate = result.query.given, result.candidate.given
+    if len(query) < 4:
+        return False
+    limit = thresholds.rare_name_share * table.size
+    names = table.given_names
+    if _register_count(table, query) + 1 > limit:
+        return False
+    return all(
+        other == candidate or _register_count(table, other) + 1 <= limit
+        for other in edits1(query)
+        if other in names
+    )
+
+
+def _register_count(table: FrequencyTable, compact: str) -> float:
+    return table.given.get(compact, 0.0) * table.size
+
+
+def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> str:
     """Which field rule keeps this candidate from an exact match ("" when none does)."""
     given, family, dob, _postcode, gender = result.levels[:5]
     if result.swapped:
@@ -148,7 +198,7 @@ def exact_block(result: MatchResult) -> str:
             return "given_name_differs"
         if not frequencies.given_names.is_unambiguous_typo(
             result.query.given, result.candidate.given
-        ):
+        ) and not _is_rare_name_slip(result, thresholds or default_thresholds()):
             return "given_name_is_another_name"
     elif given != cmp.N_EXACT:
         return "given_name_differs"
@@ -241,7 +291,7 @@ def classify(
     possibles = [r for r in possibles if r.weight >= cutoff]
     held_back_by = ""
     if top.score >= t.exact:
-        held_back_by = exact_block(top)
+        held_back_by = exact_block(top, t)
         if not held_back_by and top.levels[0] != cmp.N_EXACT and _sibling_in_register(top, scored):
             held_back_by = "sibling_in_register"
         if not held_back_by:
