@@ -1,5 +1,6 @@
 """The rules that let more returning learners be exact without a wrong exact match."""
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -170,3 +171,21 @@ def test_the_rare_name_share_follows_from_the_stated_twin_prior():
     # Stricter risk target, rarer names needed.
     stricter = replace(t, wrong_exact_rate=t.wrong_exact_rate / 10)
     assert stricter.rare_name_share < t.rare_name_share
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"given_name": "Ollie", "postcode": "M1 1AE"},
+        {"family_name": "Hartley-Smyth", "postcode": "M1 1AE", "gender": "0"},
+        {"date_of_birth": dt.date(1990, 1, 1)},
+        {"given_name": "Oliwia", "family_name": "Hartly-Smith", "postcode": "M1 1AE"},
+    ],
+)
+def test_every_possible_answer_names_the_rule_that_kept_it_from_exact(
+    person, register_scorer, changes
+):
+    answer = match(replace(person, **changes), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by in HELD_BACK_REASONS
+    assert answer.held_back_reason

@@ -22,8 +22,9 @@ top of a score (the posterior probability, given the register's size) of 1 - 2**
 * no second candidate that also qualifies, and the runner-up at least ``margin`` weight
   behind.
 
-When the best candidate scores above the exact threshold but one of these rules keeps it
-possible, the classification names the rule (``held_back_by``) so people see why.
+Every possible answer names the rule that kept it from exact (``held_back_by``): one of
+these safety rules when the best candidate scored above the exact threshold, otherwise
+``evidence_too_weak``; candidates behind the best are ``better_candidate``.
 
 A possible match needs a weight of at least ``possible_weight`` bits and evidence beyond
 a shared given name and date of birth: an agreeing family name (any level but
@@ -156,6 +157,11 @@ HELD_BACK_REASONS: dict[str, str] = {
     "gender_differs": "The genders differ.",
     "names_swapped": "The given and family names are swapped and do not both agree exactly.",
     "runner_up_close": "Another learner scores almost as well.",
+    "evidence_too_weak": (
+        "The details agree, but not closely enough to single out one learner in a "
+        "register of this size."
+    ),
+    "better_candidate": "Another learner found matches the details better.",
 }
 
 
@@ -303,6 +309,8 @@ def classify(
             if not contested:
                 return Classification(Outcome.EXACT, (top,), len(possibles))
             held_back_by = "runner_up_close"
+    else:
+        held_back_by = "evidence_too_weak"
     if len(possibles) > MAX_POSSIBLE:
         return Classification(Outcome.TOO_MANY, (), len(possibles), held_back_by)
     return Classification(Outcome.POSSIBLE, tuple(possibles), len(possibles), held_back_by)
