@@ -189,3 +189,20 @@ def test_every_possible_answer_names_the_rule_that_kept_it_from_exact(
     assert answer.outcome is Outcome.POSSIBLE
     assert answer.held_back_by in HELD_BACK_REASONS
     assert answer.held_back_reason
+
+
+def test_a_gender_recorded_the_other_way_is_exact_when_it_is_the_only_difference(
+    person, register_scorer
+):
+    answer = match(replace(person, gender="1"), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_gender_recorded_the_other_way_with_a_given_name_typo_stays_possible(
+    person, register_scorer
+):
+    answer = match(
+        replace(person, gender="1", given_name="Olivvia"), [("p", person)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "gender_differs"

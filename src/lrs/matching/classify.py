@@ -214,7 +214,16 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
         return "family_name_differs"
     if dob not in _STRONG_DOB and not _is_lone_date_slip(result, given, family):
         return "date_of_birth_differs"
-    if gender == cmp.G_DIFF:
+    if gender == cmp.G_DIFF and not (
+        given == cmp.N_EXACT
+        and family in (cmp.N_EXACT, cmp.N_PREVIOUS)
+        and dob in _STRONG_DOB
+        and not result.swapped
+    ):
+        # A gender recorded the other way is a slip of the form when it is the only
+        # difference: someone else with the same given and family names and birthday is
+        # no twin (twins are given different names), and a namesake stranger is what
+        # the score and the runner-up margin already weigh.
         return "gender_differs"
     return ""
 
