@@ -81,6 +81,19 @@ def evaluate(
     registered_total = found = blocked = exact_found = 0
     reachable_total = reachable_found = 0
     absent_total = absent_exact = absent_possible = 0
+    # Unregistered people whose twin is registered: for them a possible answer is the
+    # honest one (nothing but the given name tells them apart), so the share of possibles
+    # among everyone else is reported too.
+    twin_of_registered = {
+        p.person_id
+        for p in population
+        if not p.registered and p.twin_of is not None and by_id[p.twin_of].registered
+    } | {
+        p.twin_of
+        for p in population
+        if p.registered and p.twin_of is not None and not by_id[p.twin_of].registered
+    }
+    other_absent_total = other_absent_possible = 0
     twin_false_exact = 0
     candidate_counts: list[int] = []
     block_times: list[float] = []
@@ -133,6 +146,9 @@ def evaluate(
             absent_total += 1
             absent_exact += answer.outcome is Outcome.EXACT
             absent_possible += answer.outcome in (Outcome.POSSIBLE, Outcome.TOO_MANY)
+            if labelled.source_id not in twin_of_registered:
+                other_absent_total += 1
+                other_absent_possible += answer.outcome in (Outcome.POSSIBLE, Outcome.TOO_MANY)
             continue
         registered_total += 1
         blocked += labelled.true_id in refs
@@ -178,6 +194,11 @@ def evaluate(
     print(
         f"  possible, people not registered    {absent_possible / max(1, absent_total):.2%}"
         f"  {absent_possible} of {absent_total:,}"
+    )
+    print(
+        "    leaving out unregistered twins   "
+        f"{other_absent_possible / max(1, other_absent_total):.2%}"
+        f"  {other_absent_possible} of {other_absent_total:,}"
     )
     print(f"  twin false exact matches           {twin_false_exact}  (must be 0)")
     print(f"  outcomes                           {dict(outcomes)}")

@@ -53,6 +53,21 @@ def test_a_high_score_kept_possible_names_the_rule_and_never_claims_certainty(cl
     assert best["score"] <= 0.5
 
 
+def test_a_possible_with_too_little_evidence_says_so(client, headers):
+    assert post(client, "/api/v1/learners", person(), headers).status_code == 201
+    # A slip in the decade of birth and a move: the learner, perhaps, but no more.
+    found = post(
+        client,
+        "/api/v1/learners/search",
+        person(date_of_birth="2018-03-14", last_known_postcode="B15 2TT"),
+        headers,
+    ).json()
+    assert found["response_code"] == codes.POSSIBLE
+    assert found["held_back_by"] in ("evidence_too_weak", "date_of_birth_differs")
+    assert found["held_back_reason"]
+    assert found["candidates"][0]["held_back_reason"] == found["held_back_reason"]
+
+
 def test_a_stranger_sharing_only_given_name_and_birthday_is_no_match(client, headers):
     assert post(client, "/api/v1/learners", person(), headers).status_code == 201
     found = post(

@@ -1,5 +1,6 @@
 """The rules that let more returning learners be exact without a wrong exact match."""
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -103,3 +104,105 @@ def test_the_register_names_count_as_known_given_names():
     names = GivenNames(["ZZYZXIA"])
     assert "ZZYZXIA" in names
     assert not names.is_unambiguous_typo("ZZYZXIA", "ZZYZXIO")
+
+
+def test_a_one_digit_slip_in_the_day_of_birth_is_exact_when_everything_else_agrees(
+    person, register_scorer
+):
+    # Twins share a birthday, so a date one keystroke out cannot be the other twin.
+    slipped = replace(person, date_of_birth=person.date_of_birth.replace(day=19))
+    assert slipped.date_of_birth != person.date_of_birth
+    answer = match(slipped, [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_date_slip_in_the_decade_stays_possible_a_parent_of_the_same_name(
+    person, register_scorer
+):
+    year = person.date_of_birth.year
+    decade_slip = person.date_of_birth.replace(year=year - 10 if year % 100 >= 10 else year + 10)
+    answer = match(
+        replace(person, date_of_birth=decade_slip), [("p", person)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "date_of_birth_differs"
+
+
+def test_a_date_slip_together_with_a_move_stays_possible(person, register_scorer):
+    slipped = replace(person, date_of_birth=person.date_of_birth.replace(day=19), postcode="M1 1AE")
+    answer = match(slipped, [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+
+
+def _million(**given_counts: int) -> Scorer:
+    counts = {"AMELIA": 1_000_000 - sum(given_counts.values()), **given_counts}
+    frequencies = FrequencyTable.from_counts(counts, {"HARTLEYSMITH": 40, "SMITH": 999_960})
+    return Scorer(frequencies=frequencies, register_size=1_000_000)
+
+
+def test_a_slip_into_a_real_name_nobody_in_a_million_has_is_exact(person):
+    # "Oliwia" is a real (Polish) name, but in a register of a million where nobody holds
+    # it, a twin of that name is far less likely than a slip of the keyboard.
+    scorer = _million(OLIVIA=9_000)
+    answer = match(replace(person, given_name="Oliwia"), [("p", person)], scorer=scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_slip_into_a_real_name_the_register_holds_stays_possible(person):
+    scorer = _million(OLIVIA=9_000, OLIWIA=200)
+    answer = match(replace(person, given_name="Oliwia"), [("p", person)], scorer=scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "given_name_is_another_name"
+
+
+def test_a_small_register_cannot_tell_a_rare_name_from_a_twin(person, register_scorer):
+    answer = match(replace(person, given_name="Oliwia"), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+
+
+def test_the_rare_name_share_follows_from_the_stated_twin_prior():
+    from lrs.matching import default_thresholds
+
+    t = default_thresholds()
+    assert t.rare_name_share == pytest.approx(
+        t.wrong_exact_rate
+        / (t.unregistered_twin_prior * t.twin_similar_name_factor * t.slip_neighbours)
+    )
+    # Stricter risk target, rarer names needed.
+    stricter = replace(t, wrong_exact_rate=t.wrong_exact_rate / 10)
+    assert stricter.rare_name_share < t.rare_name_share
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"given_name": "Ollie", "postcode": "M1 1AE"},
+        {"family_name": "Hartley-Smyth", "postcode": "M1 1AE", "gender": "0"},
+        {"date_of_birth": dt.date(1990, 1, 1)},
+        {"given_name": "Oliwia", "family_name": "Hartly-Smith", "postcode": "M1 1AE"},
+    ],
+)
+def test_every_possible_answer_names_the_rule_that_kept_it_from_exact(
+    person, register_scorer, changes
+):
+    answer = match(replace(person, **changes), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by in HELD_BACK_REASONS
+    assert answer.held_back_reason
+
+
+def test_a_gender_recorded_the_other_way_is_exact_when_it_is_the_only_difference(
+    person, register_scorer
+):
+    answer = match(replace(person, gender="1"), [("p", person)], scorer=register_scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_gender_recorded_the_other_way_with_a_given_name_typo_stays_possible(
+    person, register_scorer
+):
+    answer = match(
+        replace(person, gender="1", given_name="Olivvia"), [("p", person)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "gender_differs"

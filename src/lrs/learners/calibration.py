@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import random
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -40,12 +40,17 @@ from lrs.learners.scoring import register_scorer_reset
 from lrs.matching import Demographics, default_weights, prepare
 from lrs.matching.learn import count_random_pairs, weights_from_register
 
+if TYPE_CHECKING:
+    from lrs.users.models import User
+
 __all__ = [
+    "SHIPPED",
     "ParameterSet",
     "active_weights",
     "matching_calibrate",
     "matching_calibrate_if_due",
     "matching_parameters_activate",
+    "matching_parameters_active_version",
     "matching_parameters_list",
 ]
 
@@ -61,6 +66,11 @@ class ParameterSet:
     pairs: int
     changes: list[dict[str, Any]]
     active: bool = False
+
+
+def matching_parameters_active_version() -> str:
+    """The version finds use now (``SHIPPED`` for the shipped defaults)."""
+    return active_version()
 
 
 def matching_parameters_list() -> list[ParameterSet]:
@@ -96,19 +106,26 @@ def _write_active(version: str) -> None:
     register_scorer_reset()
 
 
-def matching_parameters_activate(*, version: str) -> None:
-    """Make an earlier parameter set, or ``"shipped"``, the one finds use (roll back)."""
+def matching_parameters_activate(*, version: str, actor: User | None = None) -> None:
+    """Make an earlier parameter set, or ``"shipped"``, the one finds use (roll back).
+
+    ``actor`` is the service desk user who chose it (None from the command line).
+    """
     if version != SHIPPED and not parameter_path(version).exists():
         raise ValueError(f"There is no parameter set {version}")
+    # The audit entry and the switch stand or fall together: the entry is written in a
+    # transaction that only commits once the active file has been replaced (atomically,
+    # by rename), so a failed switch leaves no entry and a failed entry no switch.
     with transaction.atomic():
         audit_record(
             action="matching.parameters_activate",
+            actor=actor,
             object_type="matching_parameters",
             object_id=version,
-            actor_label="lrs matching",
+            actor_label="" if actor else "lrs matching",
             detail={"previous": active_version()},
         )
-    _write_active(version)
+        _write_active(version)
 
 
 def _sample(size: int, seed: int) -> list[Demographics]:

@@ -240,7 +240,13 @@ def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -
         if target_id in seen:
             continue
         seen.add(target_id)
-        held_back = result.held_back_by if match is result.matches[0] else ""
+        held_back = (
+            result.held_back_by
+            if match is result.matches[0]
+            else "better_candidate"
+            if result.outcome is MatchOutcome.POSSIBLE
+            else ""
+        )
         found.append(
             Candidate(
                 learner_id=target_id,

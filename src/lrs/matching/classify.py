@@ -22,8 +22,9 @@ top of a score (the posterior probability, given the register's size) of 1 - 2**
 * no second candidate that also qualifies, and the runner-up at least ``margin`` weight
   behind.
 
-When the best candidate scores above the exact threshold but one of these rules keeps it
-possible, the classification names the rule (``held_back_by``) so people see why.
+Every possible answer names the rule that kept it from exact (``held_back_by``): one of
+these safety rules when the best candidate scored above the exact threshold, otherwise
+``evidence_too_weak``; candidates behind the best are ``better_candidate``.
 
 A possible match needs a weight of at least ``possible_weight`` bits and evidence beyond
 a shared given name and date of birth: an agreeing family name (any level but
@@ -40,6 +41,7 @@ from functools import cache
 
 from lrs.matching import compare as cmp
 from lrs.matching.demographics import Demographics, Prepared
+from lrs.matching.names import edits1
 from lrs.matching.score import (
     FrequencyTable,
     MatchResult,
@@ -85,6 +87,30 @@ class Thresholds:
     # candidate 2**spread times less likely than another is no real alternative, and
     # keeping it would turn clear answers into "too many".
     spread: float = 12.0
+    # The risk an exact answer may carry, as wrong exact matches per find: the target the
+    # rare-name slip below is worked out from (one in a million finds).
+    wrong_exact_rate: float = 1e-6
+    # The stated prior on twins (docs/matching.md, "Twins as a prior"): the chance that a
+    # find is for the unregistered twin of a registered learner. About 1.5% of people
+    # are twins, and a school or college registers both in all but about one pair in
+    # twenty, so 0.015 * 0.05.
+    unregistered_twin_prior: float = 0.015 * 0.05
+    # How much likelier than chance twins are to be given names one letter apart, and
+    # how many such names a slip could have come from: both stated generously.
+    twin_similar_name_factor: float = 10.0
+    slip_neighbours: int = 3
+
+    @property
+    def rare_name_share(self) -> float:
+        """How rare a real given name must be for a one-letter slip into it to be exact.
+
+        A registered learner's unregistered twin given such a name would be found as the
+        learner: that happens in unregistered_twin_prior * twin_similar_name_factor *
+        slip_neighbours * share of finds, which this share keeps at wrong_exact_rate.
+        """
+        return self.wrong_exact_rate / (
+            self.unregistered_twin_prior * self.twin_similar_name_factor * self.slip_neighbours
+        )
 
     @property
     def possible_weight(self) -> float:
@@ -106,6 +132,7 @@ def default_thresholds() -> Thresholds:
 
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
+_SAME_SECTOR = frozenset({cmp.P_UNIT, cmp.P_SECTOR})
 _NEAR_POSTCODE = frozenset({cmp.P_UNIT, cmp.P_SECTOR, cmp.P_DISTRICT})
 
 # Why a candidate that scored above the exact threshold was kept a possible match: the
@@ -130,10 +157,40 @@ HELD_BACK_REASONS: dict[str, str] = {
     "gender_differs": "The genders differ.",
     "names_swapped": "The given and family names are swapped and do not both agree exactly.",
     "runner_up_close": "Another learner scores almost as well.",
+    "evidence_too_weak": (
+        "The details agree, but not closely enough to single out one learner in a "
+        "register of this size."
+    ),
+    "better_candidate": "Another learner found matches the details better.",
 }
 
 
-def exact_block(result: MatchResult) -> str:
+def _is_rare_name_slip(result: MatchResult, thresholds: Thresholds) -> bool:
+    # The query's given name is a real name one letter from the candidate's, but so rare
+    # in a register this large (and so is every other real name one letter from it) that
+    # a slip explains it far better than a twin of that name: see Thresholds.rare_name_share.
+    table = result._scorer.frequencies
+    if table is None or not table.size:
+        return False
+    query, candidate = result.query.given, result.candidate.given
+    if len(query) < 4:
+        return False
+    limit = thresholds.rare_name_share * table.size
+    names = table.given_names
+    if _register_count(table, query) + 1 > limit:
+        return False
+    return all(
+        other == candidate or _register_count(table, other) + 1 <= limit
+        for other in edits1(query)
+        if other in names
+    )
+
+
+def _register_count(table: FrequencyTable, compact: str) -> float:
+    return table.given.get(compact, 0.0) * table.size
+
+
+def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> str:
     """Which field rule keeps this candidate from an exact match ("" when none does)."""
     given, family, dob, _postcode, gender = result.levels[:5]
     if result.swapped:
@@ -147,7 +204,7 @@ def exact_block(result: MatchResult) -> str:
             return "given_name_differs"
         if not frequencies.given_names.is_unambiguous_typo(
             result.query.given, result.candidate.given
-        ):
+        ) and not _is_rare_name_slip(result, thresholds or default_thresholds()):
             return "given_name_is_another_name"
     elif given != cmp.N_EXACT:
         return "given_name_differs"
@@ -155,11 +212,34 @@ def exact_block(result: MatchResult) -> str:
         # Not even with given name, date of birth and postcode exact: the independent
         # evaluation found strangers sharing all three in a local register.
         return "family_name_differs"
-    if dob not in _STRONG_DOB:
+    if dob not in _STRONG_DOB and not _is_lone_date_slip(result, given, family):
         return "date_of_birth_differs"
-    if gender == cmp.G_DIFF:
+    if gender == cmp.G_DIFF and not (
+        given == cmp.N_EXACT
+        and family in (cmp.N_EXACT, cmp.N_PREVIOUS)
+        and dob in _STRONG_DOB
+        and not result.swapped
+    ):
+        # A gender recorded the other way is a slip of the form when it is the only
+        # difference: someone else with the same given and family names and birthday is
+        # no twin (twins are given different names), and a namesake stranger is what
+        # the score and the runner-up margin already weigh.
         return "gender_differs"
     return ""
+
+
+def _is_lone_date_slip(result: MatchResult, given: int, family: int) -> bool:
+    # A date of birth one keystroke out cannot be a twin (twins share a birthday), and a
+    # sibling is not given the same name. The one look-alike it could be is a parent or
+    # child of the same name at the same address, decades apart: so the slip must leave
+    # the century and decade alone, and it must be the query's only error (names exact,
+    # the same postcode sector).
+    if result.swapped or given != cmp.N_EXACT or family not in (cmp.N_EXACT, cmp.N_PREVIOUS):
+        return False
+    if result.levels[2] != cmp.D_TYPO or result.levels[3] not in _SAME_SECTOR:
+        return False
+    a, b = result.query.dob_text, result.candidate.dob_text
+    return a[:3] == b[:3]
 
 
 def is_exact_candidate(result: MatchResult) -> bool:
@@ -226,7 +306,7 @@ def classify(
     possibles = [r for r in possibles if r.weight >= cutoff]
     held_back_by = ""
     if top.score >= t.exact:
-        held_back_by = exact_block(top)
+        held_back_by = exact_block(top, t)
         if not held_back_by and top.levels[0] != cmp.N_EXACT and _sibling_in_register(top, scored):
             held_back_by = "sibling_in_register"
         if not held_back_by:
@@ -238,6 +318,8 @@ def classify(
             if not contested:
                 return Classification(Outcome.EXACT, (top,), len(possibles))
             held_back_by = "runner_up_close"
+    else:
+        held_back_by = "evidence_too_weak"
     if len(possibles) > MAX_POSSIBLE:
         return Classification(Outcome.TOO_MANY, (), len(possibles), held_back_by)
     return Classification(Outcome.POSSIBLE, tuple(possibles), len(possibles), held_back_by)

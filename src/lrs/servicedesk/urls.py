@@ -6,4 +6,9 @@ from lrs.servicedesk import views
 
 urlpatterns = [
     path("service-desk/", views.dashboard, name="service-desk"),
+    path(
+        "service-desk/matching-parameters",
+        views.matching_parameters,
+        name="service-desk-matching-parameters",
+    ),
 ]

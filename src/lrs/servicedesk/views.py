@@ -5,12 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
+from lrs.learners.calibration import (
+    SHIPPED,
+    matching_parameters_activate,
+    matching_parameters_active_version,
+    matching_parameters_list,
+)
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.servicedesk import selectors
 from lrs.servicedesk.charts import Chart, bar_chart, column_chart
@@ -125,4 +133,35 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "backlog_chart": _backlog_chart(board.backlog),
             "support": support_desk_summary(actor=actor),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.APPROVE_ORGANISATIONS)
+def matching_parameters(request: HttpRequest) -> HttpResponse:
+    """The matching parameter sets: which one finds use, what each changed, roll back."""
+    actor = signed_in_user(request)
+    error = ""
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+        try:
+            matching_parameters_activate(version=version, actor=actor)
+        except ValueError:
+            error = "That parameter set no longer exists: choose one from the list"
+        else:
+            name = "the shipped defaults" if version == SHIPPED else f"parameter set {version}"
+            messages.success(request, f"Finds now use {name}")
+            return redirect("portal:service-desk-matching-parameters")
+    return render(
+        request,
+        "servicedesk/matching_parameters.html",
+        {
+            "sets": matching_parameters_list(),
+            "active": matching_parameters_active_version(),
+            "shipped": SHIPPED,
+            "kept": bool(getattr(settings, "LRS_MATCHING_DIR", None)),
+            "min_register": settings.LRS_MATCHING_MIN_REGISTER,
+            "error": error,
+        },
+        status=400 if error else 200,
     )
