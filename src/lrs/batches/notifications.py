@@ -3,14 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 
 from lrs.batches.models import Batch, BatchStatus
-from lrs.core.tasks import send_email
+from lrs.core.filejobs import uploader_email
 
 
 def notify_uploader(batch: Batch) -> None:
     """Tell the uploader their file is done. Never any personal data in the email."""
-    user = batch.uploaded_by
-    if not user.email:
-        return
     if batch.status == BatchStatus.COMPLETE:
         subject = f"LRS: batch file {batch.file_name} has been processed"
         body = (
@@ -30,7 +27,7 @@ def notify_uploader(batch: Batch) -> None:
             "Sign in to LRS to see every problem found, then correct the file and upload it "
             "again."
         )
-    send_email.enqueue(to=[user.email], subject=subject, body=body + _footer(), kind="batch_result")
+    uploader_email(batch, subject=subject, body=body + _footer(), kind="batch_result")
 
 
 def _footer() -> str:
