@@ -15,6 +15,7 @@ FRAMEWORK_FREE = [
     "validation",
     "batchfiles",
     "achievementfiles",
+    "tabular",
     "workingdays",
     "soapwire",
     "vc",

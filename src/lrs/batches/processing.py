@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -28,7 +27,6 @@ from lrs.batches.notifications import notify_uploader
 from lrs.batchfiles import (
     BatchFileError,
     BatchRecord,
-    Limits,
     VerifyRecord,
     read_registration_batch,
     read_verify_batch,
@@ -96,12 +94,6 @@ ADDRESS_FIELDS = (
     "last_known_postcode",
     "date_of_address_capture",
 )
-
-
-def limits() -> Limits:
-    return Limits(
-        max_records=settings.LRS_BATCH_MAX_RECORDS, max_bytes=settings.LRS_BATCH_MAX_BYTES
-    )
 
 
 def candidates_json(result: Any) -> list[dict[str, Any]]:
@@ -480,7 +472,7 @@ class BatchRunner(filejobs.FileJobRunner[Batch]):
             path,
             filename=job.file_name,
             expected_ukprn=job.organisation.ukprn,
-            limits=limits(),
+            limits=filejobs.file_limits(),
             kind=job.kind,
         )
 
@@ -553,7 +545,7 @@ def process(batch_id: int) -> str:
 
 def _records(batch: Batch, path: Path) -> Iterator[BatchRecord | VerifyRecord]:
     reader = read_verify_batch if batch.kind == BatchKind.VERIFY else read_registration_batch
-    with reader(path, filename=batch.file_name, limits=limits()) as opened:
+    with reader(path, filename=batch.file_name, limits=filejobs.file_limits()) as opened:
         yield from opened
 
 

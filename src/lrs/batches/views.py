@@ -41,7 +41,6 @@ from lrs.batches.forms import (
     ValidateForm,
 )
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
-from lrs.batches.processing import limits
 from lrs.batchfiles import BatchProblem, validate_file
 from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, BatchHeader, Layout
 from lrs.batchfiles.return_codes import (
@@ -52,6 +51,7 @@ from lrs.batchfiles.return_codes import (
 )
 from lrs.batchfiles.writers import write_batch
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ServiceError, ValidationFailed
+from lrs.core.filejobs import file_limits
 from lrs.learners import selectors as learner_selectors
 from lrs.learners.forms import FIELD_LABELS
 from lrs.learners.views import (
@@ -727,7 +727,7 @@ def batch_validate(request: HttpRequest) -> HttpResponse:
             path,
             filename=file_name,
             expected_ukprn=actor.organisation.ukprn if actor.organisation else None,
-            limits=limits(),
+            limits=file_limits(),
         )
     record_problems = [
         ProblemView(

@@ -46,6 +46,7 @@ from django_tasks import task
 from lrs.core.errors import FieldProblem, ValidationFailed
 from lrs.core.models import FileJob, storage_join
 from lrs.core.tasks import send_email
+from lrs.tabular import Limits
 
 # --- Where the files are kept -----------------------------------------------------------
 
@@ -228,6 +229,13 @@ def requeue_stalled(model: type[M], *, running: Q, enqueue: Callable[[int], Any]
                 enqueue(job_id)
                 resumed += 1
     return resumed
+
+
+def file_limits() -> Limits:
+    """How many records and bytes one file job's file may hold."""
+    return Limits(
+        max_records=settings.LRS_BATCH_MAX_RECORDS, max_bytes=settings.LRS_BATCH_MAX_BYTES
+    )
 
 
 def chunks(records: Iterable[Any], *, after_row: int) -> Iterator[list[Any]]:

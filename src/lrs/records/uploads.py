@@ -16,7 +16,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
@@ -37,7 +36,6 @@ from lrs.achievementfiles import (
 )
 from lrs.achievementfiles import parse_record as parse_achievement
 from lrs.audit.services import audit_record
-from lrs.batchfiles import Limits
 from lrs.core import filejobs
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.matching.normalise import name_compact
@@ -86,12 +84,6 @@ ERROR_COUNTER = {
     ErrorKind.LEARNER: "learner_errors",
     ErrorKind.BUSINESS: "business_errors",
 }
-
-
-def limits() -> Limits:
-    return Limits(
-        max_records=settings.LRS_BATCH_MAX_RECORDS, max_bytes=settings.LRS_BATCH_MAX_BYTES
-    )
 
 
 def _problem(row: int, field: str, code: ErrorCode, rule: str) -> AchievementProblem:
@@ -609,7 +601,9 @@ def _validate(path: Path, job: AchievementJob, today: dt.date) -> AchievementRep
     rules: only the file's own problems (name, header, structure, RecordCount) decide
     whether the file is accepted, and processing checks every row's fields anyway."""
     try:
-        opened = read_achievements(path, filename=job.file_name, limits=limits(), check=False)
+        opened = read_achievements(
+            path, filename=job.file_name, limits=filejobs.file_limits(), check=False
+        )
     except BatchFileError:
         # Unreadable: the full validator reports it (cheaply: there is nothing to read).
         return validate_achievement_file(
@@ -617,7 +611,7 @@ def _validate(path: Path, job: AchievementJob, today: dt.date) -> AchievementRep
             filename=job.file_name,
             expected_ukprn=job.organisation.ukprn,
             today=today,
-            limits=limits(),
+            limits=filejobs.file_limits(),
             business_rules=False,
         )
     with opened:
@@ -688,7 +682,7 @@ class AchievementRunner(filejobs.FileJobRunner[AchievementJob]):
             created_keys=set(),
         )
         with read_achievements(
-            path, filename=job.file_name, limits=limits(), check=False
+            path, filename=job.file_name, limits=filejobs.file_limits(), check=False
         ) as opened:
             for chunk in filejobs.chunks(opened, after_row=job.last_row):
                 with transaction.atomic():
