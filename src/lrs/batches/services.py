@@ -27,6 +27,7 @@ from lrs.core.filejobs import (
     file_job_enqueue,
     file_jobs_requeue_stalled,
     file_move,
+    file_remove,
     file_storage,
     file_store,
     file_upload_name,
@@ -154,7 +155,7 @@ def batch_submit(
                 earlier_at=earlier.created_at,
             )
         else:
-            file_storage().delete(stored)
+            file_remove(stored)
         raise DuplicateFile(
             f"This file was already uploaded on {when} as {earlier.file_name}. Upload it again "
             "only if you mean to process it twice (confirm_duplicate).",
@@ -195,7 +196,7 @@ def batch_submit_pending(*, actor: User, pending: PendingFile) -> Batch:
 
 def batch_pending_discard(*, pending: PendingFile) -> None:
     """Its sender decided not to process the duplicate: nothing of it is kept."""
-    file_storage().delete(_pending_name(pending.token))
+    file_remove(_pending_name(pending.token))
 
 
 def _create(

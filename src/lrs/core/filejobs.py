@@ -98,6 +98,11 @@ def local_path(name: str) -> Iterator[Path]:
         yield copy
 
 
+def file_remove(name: str) -> None:
+    """Remove a stored file (nothing happens if it is not there)."""
+    file_storage().delete(name)
+
+
 def file_move(source: str, target: str) -> str:
     """Move a stored file to another name of the same storage; returns the name it got."""
     storage = file_storage()
