@@ -80,15 +80,12 @@ def file_storage() -> Storage:
 def local_path(name: str) -> Iterator[Path]:
     """A path on this machine holding the stored file ``name``, for the file readers.
 
-    On disk that is the file itself; from an object store, a temporary copy removed
-    afterwards. A missing file gives a path that does not exist: the readers report it."""
+    On disk that is the file itself; from any other storage (an object store), a
+    temporary copy removed afterwards. A missing file gives a path that does not exist:
+    the readers report it."""
     storage = file_storage()
-    try:
-        path = Path(storage.path(name))
-    except NotImplementedError:
-        pass
-    else:
-        yield path
+    if isinstance(storage, FileSystemStorage):
+        yield Path(storage.path(name))
         return
     with tempfile.TemporaryDirectory(prefix="lrs-file-job-") as folder:
         copy = Path(folder) / Path(name).name
