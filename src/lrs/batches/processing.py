@@ -459,9 +459,6 @@ class BatchRunner(filejobs.FileJobRunner[Batch]):
     def load(self, pk: int) -> Batch:
         return Batch.objects.select_related("uploaded_by__organisation", "organisation").get(pk=pk)
 
-    def touch(self, job: Batch, token: str, **fields: Any) -> None:
-        _touch(job, token, **fields)
-
     def start(self, job: Batch, token: str) -> None:
         if job.started_at is None:
             _touch(job, token, started_at=timezone.now())

@@ -305,11 +305,6 @@ class FileJobRunner(Generic[J]):
     def load(self, pk: int) -> J:
         return self.model._default_manager.get(pk=pk)
 
-    def touch(self, job: J, token: str, **fields: Any) -> None:
-        touch(job, token, **fields)
-        for name, value in fields.items():
-            setattr(job, name, value)
-
     def start(self, job: J, token: str) -> None:
         raise NotImplementedError
 

@@ -635,9 +635,6 @@ class AchievementRunner(filejobs.FileJobRunner[AchievementJob]):
     def load(self, pk: int) -> AchievementJob:
         return AchievementJob.objects.select_related("organisation", "submitted_by").get(pk=pk)
 
-    def touch(self, job: AchievementJob, token: str, **fields: Any) -> None:
-        _touch(job, token, **fields)
-
     def start(self, job: AchievementJob, token: str) -> None:
         if job.started_at is None:
             _touch(job, token, started_at=timezone.now(), status=JobStatus.IN_PROGRESS)
