@@ -181,7 +181,7 @@ def batch_submit_pending(*, actor: User, pending: PendingFile) -> Batch:
     source = _pending_name(pending.token)
     if not file_storage().exists(source):
         raise NotFound("The file is no longer kept: upload it again")
-    stored = file_move(source, Path(source).name)
+    stored = Path(file_move(source, Path(source).name)).name
     return _create(
         actor,
         BatchKind.VERIFY if kind == BatchKind.VERIFY else BatchKind.REGISTRATION,
