@@ -45,7 +45,6 @@ from django_tasks import task
 
 from lrs.core.errors import FieldProblem, ValidationFailed
 from lrs.core.models import FileJob, storage_join
-from lrs.core.tasks import send_email
 from lrs.tabular import Limits
 
 # --- Where the files are kept -----------------------------------------------------------
@@ -274,12 +273,12 @@ def sqlite_page_cache(kib: int = 64 * 1024) -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
-def uploader_email(job: FileJob, *, subject: str, body: str, kind: str) -> None:
-    """Tell the uploader how their file went. Never any personal data in the email."""
-    user = job.uploader
-    if not user.email:
-        return
-    send_email.enqueue(to=[user.email], subject=subject, body=body, kind=kind)
+def uploader_addresses(job: FileJob) -> list[str]:
+    """Whom to tell how a file went: its uploader, if they have an email address. The
+    email itself is the app's (``send_email.enqueue`` with its kind); never any personal
+    data in it."""
+    email = job.uploader.email
+    return [email] if email else []
 
 
 # --- The runner -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from lrs.achievementfiles import (
 from lrs.achievementfiles import parse_record as parse_achievement
 from lrs.audit.services import audit_record
 from lrs.core import filejobs
+from lrs.core.tasks import send_email
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.matching.normalise import name_compact
 from lrs.matching.verify import NameAgreement, StoredPerson, verify_person
@@ -701,6 +702,9 @@ class AchievementRunner(filejobs.FileJobRunner[AchievementJob]):
         )
 
     def notify(self, job: AchievementJob) -> None:
+        to = filejobs.uploader_addresses(job)
+        if not to:
+            return
         if job.status == JobStatus.SUCCESSFUL:
             body = (
                 f"Your achievement file {job.file_name} has been processed: {job.records} "
@@ -710,8 +714,8 @@ class AchievementRunner(filejobs.FileJobRunner[AchievementJob]):
             )
         else:
             body = f"Your achievement file {job.file_name} was refused: {job.rejection_reason}"
-        filejobs.uploader_email(
-            job,
+        send_email.enqueue(
+            to=to,
             subject=f"LRS: achievement file {job.file_name}",
             body=body + "\n\nSign in to LRS to see the result and download the errors.",
             kind="achievement_file_result",
