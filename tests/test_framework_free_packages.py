@@ -26,6 +26,7 @@ FRAMEWORK_FREE: dict[str, frozenset[str]] = {
     "validation": frozenset(),
     "batchfiles": frozenset({"defusedxml", "openpyxl"}),
     "achievementfiles": frozenset(),
+    "tabular": frozenset({"defusedxml", "openpyxl"}),
     "workingdays": frozenset({"holidays"}),
     "soapwire": frozenset({"lxml"}),
     "vc": frozenset({"base58", "cryptography", "pyld"}),

@@ -18,12 +18,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 # Cycles known and being removed elsewhere. Each must still exist (so the entry is
-# deleted when its cycle goes); emptied when issue 17's parts are merged.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # Achievement files: services -> tasks -> uploads -> services (issue 17, the file-job
-    # spine, rebuilds this machinery).
-    frozenset({"lrs.records.services", "lrs.records.tasks", "lrs.records.uploads"}),
-}
+# deleted when its cycle goes). Empty: keep it so.
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _modules() -> dict[str, Path]:

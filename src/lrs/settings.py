@@ -383,6 +383,19 @@ LRS_METRICS_ALLOWED_NETWORKS = env_list("LRS_METRICS_ALLOWED_NETWORKS")
 
 # --- Batch files -----------------------------------------------------------------------
 LRS_UPLOADS_DIR = Path(os.environ.get("LRS_UPLOADS_DIR", DATA_DIR / "uploads"))
+# Where file jobs (batch and achievement files) keep their files: an alias of STORAGES.
+# The "file_jobs" backend is a private folder on disk (LRS_UPLOADS_DIR) unless
+# LRS_FILE_STORAGE_BACKEND names another (an object store, with its options as JSON in
+# LRS_FILE_STORAGE_OPTIONS).
+LRS_FILE_STORAGE = os.environ.get("LRS_FILE_STORAGE", "file_jobs")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "file_jobs": {
+        "BACKEND": os.environ.get("LRS_FILE_STORAGE_BACKEND", "lrs.core.filejobs.UploadsStorage"),
+        "OPTIONS": json.loads(os.environ.get("LRS_FILE_STORAGE_OPTIONS", "{}")),
+    },
+}
 LRS_BATCH_MAX_RECORDS = int(os.environ.get("LRS_BATCH_MAX_RECORDS", "100000"))
 LRS_BATCH_MAX_BYTES = int(os.environ.get("LRS_BATCH_MAX_MB", "50")) * 1024 * 1024
 LRS_BATCH_CHUNK_SIZE = int(os.environ.get("LRS_BATCH_CHUNK_SIZE", "1000"))

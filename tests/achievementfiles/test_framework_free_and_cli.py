@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "lrs" / "achievementfiles"
 ALLOWED_LRS = (
     "lrs.achievementfiles",
-    "lrs.batchfiles",
+    "lrs.tabular",
     "lrs.validation",
     "lrs.identifiers",
     "lrs.matching.normalise",

@@ -168,7 +168,7 @@ def test_a_batch_still_queued_shows_a_progress_bar_that_polls_and_a_refresh_link
     assert '<progress class="govuk-!-width-full" id="batch-progress"' in html
     assert 'aria-live="polite"' in html
     assert f'data-progress-url="/batches/{batch.public_id}/progress.json"' in html
-    assert '<script type="module" src="/static/batches/progress.js">' in html
+    assert '<script type="module" src="/static/filejobs/progress.js">' in html
     assert (
         f'<a class="govuk-link" href="/batches/{batch.public_id}/">Refresh this page</a> to see '
         "the latest progress" in html
@@ -180,7 +180,7 @@ def test_a_batch_still_queued_shows_a_progress_bar_that_polls_and_a_refresh_link
     assert "output.csv" not in html
     assert signed_in.get(f"/batches/{batch.public_id}/output.csv").status_code == 404
     # The script is served.
-    assert signed_in.get("/static/batches/progress.js").status_code == 200
+    assert signed_in.get("/static/filejobs/progress.js").status_code == 200
 
 
 def test_progress_json_reports_status_progress_and_counts(signed_in, batch_user):

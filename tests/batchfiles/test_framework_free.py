@@ -6,7 +6,13 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "lrs" / "batchfiles"
-ALLOWED_LRS = ("lrs.batchfiles", "lrs.validation", "lrs.identifiers", "lrs.matching.normalise")
+ALLOWED_LRS = (
+    "lrs.batchfiles",
+    "lrs.tabular",
+    "lrs.validation",
+    "lrs.identifiers",
+    "lrs.matching.normalise",
+)
 
 
 def _imports(path: Path):

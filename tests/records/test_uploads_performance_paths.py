@@ -22,10 +22,11 @@ from lrs.achievementfiles import (
     validate_achievement_file,
     write_achievements,
 )
+from lrs.core.filejobs import file_storage
 from lrs.learners.models import Learner
 from lrs.matching.verify import StoredPerson, verify_person
 from lrs.records.models import AchievementJob, JobStatus, LearningEvent, LearningEventChange
-from lrs.records.services import EventValues, achievement_job_submit, event_create, uploads_dir
+from lrs.records.services import EventValues, achievement_job_submit, event_create
 from lrs.records.uploads import _learner_problems, process
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +165,7 @@ def test_rejected_rows_carry_the_problems_a_checking_reader_gives(
     job = _submit(ao_user, records, fmt=fmt)
     assert (job.status, job.created, job.field_errors) == (JobStatus.SUCCESSFUL, 1, 5)
     report = validate_achievement_file(
-        uploads_dir() / job.stored_path, filename=job.file_name, business_rules=False
+        file_storage().path(job.stored_name), filename=job.file_name, business_rules=False
     )
     expected = {
         outcome.row: [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from lxml import etree
 
@@ -240,9 +242,9 @@ def test_failed_job_is_wsrc0010(batch_user):
     job_id = int(submit(batch_user, [ANN]).findtext("JobID"))
     # The stored file is replaced, as if it had been damaged on disk.
     batch = Batch.objects.get(pk=job_id)
-    from lrs.batches.processing import uploads_dir
+    from lrs.core.filejobs import file_storage
 
-    (uploads_dir() / batch.stored_path).write_bytes(b"not a batch file")
+    Path(file_storage().path(batch.stored_name)).write_bytes(b"not a batch file")
     process(job_id)
     assert Batch.objects.get(pk=job_id).status == BatchStatus.FAILED
     answer = output(batch_user, job_id)

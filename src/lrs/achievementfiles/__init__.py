@@ -2,7 +2,7 @@
 
 An awarding organisation reports achievements (create, update, withdraw, reinstate,
 promote provisional to final) in ``ACH_<UKPRN>_<DDMMYYYYHHMM>.CSV|XML|XLSX`` files.
-This package reads them as they stream (with the machinery of ``lrs.batchfiles``),
+This package reads them as they stream (with the machinery of ``lrs.tabular``),
 checks every field's format, and writes error files. Learner data and business rules
 that need the database are applied by the service, with the codes of ``errors``.
 Nothing here imports Django: ``python -m lrs.achievementfiles.validate FILE`` runs
@@ -63,7 +63,7 @@ from lrs.achievementfiles.writers import (
     write_achievements,
     write_errors,
 )
-from lrs.batchfiles.records import DEFAULT_LIMITS, BatchFileError, Limits
+from lrs.tabular.layout import DEFAULT_LIMITS, BatchFileError, Limits
 
 SCHEMAS = ("achievements.xsd", "achievement-errors.xsd")
 

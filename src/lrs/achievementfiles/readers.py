@@ -1,6 +1,6 @@
 """Streaming reader of achievement files: CSV, XML and XLSX.
 
-``read_achievements`` opens a file with the readers of ``lrs.batchfiles`` (hardened XML
+``read_achievements`` opens a file with the readers of ``lrs.tabular`` (hardened XML
 parsing, CSV and XLSX streaming, limits, formula quotes removed) in the achievement
 layout, and checks each row's fields as it is read: every ``AchievementRecord`` comes
 with its field data problems in ``format_problems``.
@@ -15,12 +15,12 @@ from typing import cast
 from lrs.achievementfiles.errors import AchievementProblem, ErrorCode
 from lrs.achievementfiles.records import ACH_LAYOUT, AchievementHeader, AchievementRecord
 from lrs.achievementfiles.rules import check_fields
-from lrs.batchfiles.readers import Batch, Source, read_batch
-from lrs.batchfiles.records import DEFAULT_LIMITS, BatchFileError, BatchProblem, Limits
+from lrs.tabular.layout import DEFAULT_LIMITS, BatchFileError, BatchProblem, Limits
+from lrs.tabular.readers import Source, TabularFile, read_tabular
 
 
 def file_problem(problem: BatchProblem, code: ErrorCode) -> AchievementProblem:
-    """A problem of ``lrs.batchfiles`` as an achievement file problem with ``code``."""
+    """A problem of ``lrs.tabular`` as an achievement file problem with ``code``."""
     return AchievementProblem(problem.row, problem.field, problem.rule, code, problem.line)
 
 
@@ -34,7 +34,7 @@ class AchievementFile:
     validator files it as FL02). Use it as a context manager to close the file.
     """
 
-    def __init__(self, batch: Batch[AchievementRecord], *, check: bool = True) -> None:
+    def __init__(self, batch: TabularFile[AchievementRecord], *, check: bool = True) -> None:
         self._batch = batch
         self._check = check
         self.format: str = batch.format
@@ -84,8 +84,8 @@ def read_achievements(
     (the records then carry only the reader's FD01 problems). Raises
     ``BatchFileError`` when the file cannot be read at all.
     """
-    batch = read_batch(source, filename=filename, limits=limits, layout=ACH_LAYOUT)
-    return AchievementFile(cast(Batch[AchievementRecord], batch), check=check)
+    batch = read_tabular(source, layout=ACH_LAYOUT, filename=filename, limits=limits)
+    return AchievementFile(cast(TabularFile[AchievementRecord], batch), check=check)
 
 
 __all__ = ["AchievementFile", "BatchFileError", "file_problem", "read_achievements"]

@@ -1,7 +1,7 @@
 """What an achievement file holds: its header, its records and its layout.
 
 An awarding organisation's achievement file (``ACH_<UKPRN>_<DDMMYYYYHHMM>.<EXT>``)
-shares the shape of the batch files of ``lrs.batchfiles`` (a header of four fields,
+shares the shape of the batch files (``lrs.tabular``) (a header of four fields,
 then records) and its readers and writers: this module only describes the layout.
 Every value is kept as the text that was in the file (``""`` when absent).
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from lrs.achievementfiles.errors import AchievementProblem, ErrorCode
-from lrs.batchfiles.records import BatchHeader, BatchProblem, Column, Layout
+from lrs.tabular.layout import BatchHeader, BatchProblem, Column, Layout
 
 ACH_NAMESPACE = "urn:lrs:achievements:1"
 ACH_ERRORS_NAMESPACE = "urn:lrs:achievements:errors:1"
@@ -20,7 +20,7 @@ ACH_FILE_VERSION = "1"
 ACH_PREFIX = "ACH"
 
 # The header is that of the batch files, with RecordCount for LearnerRecordCount; it
-# is read into lrs.batchfiles' BatchHeader (``header.record_count``).
+# is read into lrs.tabular's BatchHeader (``header.record_count``).
 AchievementHeader = BatchHeader
 
 ACH_HEADER_COLUMNS: tuple[Column, ...] = (

@@ -28,10 +28,10 @@ from lrs.achievementfiles.actions import (
 )
 from lrs.achievementfiles.errors import AchievementProblem, ErrorCode
 from lrs.achievementfiles.records import AchievementRecord, heading_of
-from lrs.batchfiles.validation import EXCEL_DATE_FIX, explain_date
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 from lrs.identifiers.qualification import REFERENCE_RULE, reference_kind
 from lrs.matching.normalise import InvalidPostcodeError, normalise_postcode
+from lrs.tabular.validation import EXCEL_DATE_FIX, explain_date
 from lrs.validation.learner import GENDERS, check_name, parse_date, validate_uln
 
 NAME_MAX = 35

@@ -18,9 +18,9 @@ from pathlib import Path
 from lrs.achievementfiles.readers import read_achievements
 from lrs.achievementfiles.validation import validate_achievement_file
 from lrs.achievementfiles.writers import error_header, rejected_rows, write_errors
-from lrs.batchfiles.readers import format_of
-from lrs.batchfiles.records import BatchFileError
-from lrs.batchfiles.validation import counted
+from lrs.tabular.layout import BatchFileError
+from lrs.tabular.readers import format_of
+from lrs.tabular.validation import counted
 
 
 def _date(text: str) -> dt.date:

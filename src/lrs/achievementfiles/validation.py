@@ -12,23 +12,23 @@ import datetime as dt
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
 from lrs.achievementfiles.errors import AchievementProblem, ErrorCode, ErrorKind
 from lrs.achievementfiles.readers import AchievementFile, file_problem, read_achievements
-from lrs.achievementfiles.records import ACH_LAYOUT, AchievementHeader
+from lrs.achievementfiles.records import ACH_LAYOUT, AchievementHeader, AchievementRecord
 from lrs.achievementfiles.rules import check_award_date, has_spreadsheet_dates
-from lrs.batchfiles.readers import format_of
-from lrs.batchfiles.records import DEFAULT_LIMITS, BatchFileError, Limits
-from lrs.batchfiles.validation import (
-    EXCEL_DATE_FIX,
+from lrs.identifiers.organisation import IdentifierError, validate_ukprn
+from lrs.tabular.layout import DEFAULT_LIMITS, BatchProblem, Limits
+from lrs.tabular.validation import (
     FileVerdict,
     check_file_name,
     check_header,
+    count_row,
     counted,
+    validate_records,
+    validate_source,
 )
-from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 
 
 @dataclass(frozen=True)
@@ -155,41 +155,31 @@ def validate_achievements(
         file.header, file.file_name, file.format, expected_ukprn
     )
     excel_rows = 0
-    try:
-        for record in file:
-            problems = list(record.format_problems)
-            if business_rules:
-                problems += check_award_date(record, today)
-            if problems:
-                excel_rows += has_spreadsheet_dates(problems)
-                report.rejected.append(
-                    RowOutcome(record.row, record.mis_identifier.strip(), tuple(problems))
-                )
-    except BatchFileError as exc:
-        report.records = file.records_read
-        report.file_problems.append(file_problem(exc.problem, ErrorCode.FL02))
-        report.file_problems += file.problems
-        return report
-    report.records = file.records_read
-    report.completed = True
-    report.file_problems += file.problems
-    declared = file.header.record_count
-    if declared is not None and declared != file.records_read:
-        report.file_problems.append(
-            AchievementProblem(
-                None if file.format == "XML" else 2,
-                "RecordCount",
-                f"RecordCount says {declared} but the file holds "
-                f"{counted(file.records_read, 'achievement record')}",
-                ErrorCode.FL05,
-            )
-        )
-    if excel_rows:
-        report.notes.append(
-            f"{counted(excel_rows, 'row')} {'has' if excel_rows == 1 else 'have'} dates written "
-            f"like DD/MM/YYYY: the file was probably opened and saved in Excel. {EXCEL_DATE_FIX}"
-        )
-    return report
+
+    def check(record: AchievementRecord) -> RowOutcome | None:
+        nonlocal excel_rows
+        problems = list(record.format_problems)
+        if business_rules:
+            problems += check_award_date(record, today)
+        if not problems:
+            return None
+        excel_rows += has_spreadsheet_dates(problems)
+        return RowOutcome(record.row, record.mis_identifier.strip(), tuple(problems))
+
+    return validate_records(
+        file,
+        report,
+        check,
+        read_fault=lambda problem: file_problem(problem, ErrorCode.FL02),
+        count_problem=lambda declared, read: AchievementProblem(
+            count_row(file.format),
+            "RecordCount",
+            f"RecordCount says {declared} but the file holds {counted(read, 'achievement record')}",
+            ErrorCode.FL05,
+        ),
+        excel_rows=lambda: excel_rows,
+        noun="row",
+    )
 
 
 def validate_achievement_file(
@@ -208,25 +198,23 @@ def validate_achievement_file(
     (FL04 when the file's differs). ``today`` dates the award date rule (BR06). Never
     raises for a bad file: every fault is in the report.
     """
-    if filename is None:
-        if not isinstance(path, str | os.PathLike):
-            raise TypeError("validate_achievement_file needs filename= when given a file object")
-        filename = Path(path).name
-    try:
-        fmt: str | None = format_of(filename)
-    except BatchFileError:
-        fmt = None
-    try:
-        file = read_achievements(path, filename=filename, limits=limits)
-    except BatchFileError as exc:
-        report = AchievementReport(file_name=filename, format=fmt)
-        report.file_problems, report.notes = check_achievement_file_name(filename)
-        report.file_problems.append(file_problem(exc.problem, ErrorCode.FL02))
+
+    def unreadable(name: str, fmt: str | None, problem: BatchProblem) -> AchievementReport:
+        report = AchievementReport(file_name=name, format=fmt)
+        report.file_problems, report.notes = check_achievement_file_name(name)
+        report.file_problems.append(file_problem(problem, ErrorCode.FL02))
         return report
-    with file:
-        return validate_achievements(
+
+    return validate_source(
+        path,
+        filename=filename,
+        caller="validate_achievement_file",
+        open_file=lambda name: read_achievements(path, filename=name, limits=limits),
+        unreadable=unreadable,
+        validate=lambda file: validate_achievements(
             file, expected_ukprn=expected_ukprn, today=today, business_rules=business_rules
-        )
+        ),
+    )
 
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Streaming writers: achievement files and their error files.
 
-Both use the writers of ``lrs.batchfiles``: CSV and XLSX values that a spreadsheet
+Both use the writers of ``lrs.tabular``: CSV and XLSX values that a spreadsheet
 would run (starting ``=``, ``+``, ``-``, ``@``, tab or CR) get a leading ``'``; XLSX is
 written with openpyxl's write-only workbook; XML element by element.
 """
@@ -22,12 +22,12 @@ from lrs.achievementfiles.records import (
     AchievementRecord,
 )
 from lrs.achievementfiles.rules import check_award_date
-from lrs.batchfiles.records import BatchHeader
-from lrs.batchfiles.writers import (
+from lrs.tabular.layout import BatchHeader
+from lrs.tabular.writers import (
     Target,
     XmlWriter,
     check_format,
-    write_batch,
+    write_layout,
     write_tabular,
     write_xml,
 )
@@ -50,7 +50,7 @@ def write_achievements(
     XML leaves out empty fields. For tests, examples and synthetic data: awarding
     organisations make their own files.
     """
-    return write_batch(target, header, records, fmt=fmt, layout=ACH_LAYOUT, bom=bom)
+    return write_layout(target, header, records, fmt=fmt, layout=ACH_LAYOUT, bom=bom)
 
 
 def error_file_name(input_name: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
+from typing import ClassVar
 
 from django.db import models
+
+from lrs.core.models import FileJob
 
 
 class BatchKind(models.TextChoices):
@@ -20,25 +22,21 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class Batch(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+class Batch(FileJob):
+    upload_folder: ClassVar[str] = ""
+    uploader_field: ClassVar[str] = "uploaded_by"
+    runner: ClassVar[str] = "lrs.batches.processing.BatchRunner"
+
     kind = models.CharField(max_length=3, choices=BatchKind.choices)
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="batches"
     )
     uploaded_by = models.ForeignKey("users.User", on_delete=models.PROTECT, related_name="+")
-    file_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=4)
-    file_size = models.PositiveBigIntegerField()
-    file_sha256 = models.CharField(max_length=64, db_index=True)
-    # Relative to settings.LRS_UPLOADS_DIR; never served to anyone directly.
-    stored_path = models.CharField(max_length=255)
     status = models.CharField(
         max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED, db_index=True
     )
     declared_count = models.PositiveIntegerField(null=True)
     total_records = models.PositiveIntegerField(default=0)
-    processed_records = models.PositiveIntegerField(default=0)
     # The web-service batch answer's counts.
     new_learners = models.PositiveIntegerField(default=0)
     existing_learners = models.PositiveIntegerField(default=0)
@@ -48,14 +46,8 @@ class Batch(models.Model):
     failure_reason = models.TextField(blank=True)
     problems = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True)
     finished_at = models.DateTimeField(null=True)
-    # Touched as chunks complete, so a batch whose worker died can be found and resumed.
-    progressed_at = models.DateTimeField(null=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
-    # Which run of the worker owns the batch; a run that loses it stops at its next chunk.
-    worker_token = models.CharField(max_length=32, blank=True)
-    requeued_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.conf import settings
 
 from lrs.batches.models import Batch, BatchStatus
+from lrs.core.filejobs import uploader_addresses
 from lrs.core.tasks import send_email
 
 
 def notify_uploader(batch: Batch) -> None:
     """Tell the uploader their file is done. Never any personal data in the email."""
-    user = batch.uploaded_by
-    if not user.email:
+    to = uploader_addresses(batch)
+    if not to:
         return
     if batch.status == BatchStatus.COMPLETE:
         subject = f"LRS: batch file {batch.file_name} has been processed"
@@ -30,7 +31,7 @@ def notify_uploader(batch: Batch) -> None:
             "Sign in to LRS to see every problem found, then correct the file and upload it "
             "again."
         )
-    send_email.enqueue(to=[user.email], subject=subject, body=body + _footer(), kind="batch_result")
+    send_email.enqueue(to=to, subject=subject, body=body + _footer(), kind="batch_result")
 
 
 def _footer() -> str:

@@ -1,40 +1,38 @@
 """What happens to each record of a batch file, in the background worker.
 
-A batch is read twice, streaming: once to validate the whole file (a file-level fault
-refuses all of it before anything is stored), then again to process its records in
-chunks. Each chunk (its learners, its rows and the batch's counts) commits in one
-transaction, so a worker killed mid-file leaves whole chunks behind and the next worker
-resumes after the last one: no record is lost and no ULN is issued twice.
+A batch runs on the file-job spine (lrs.core.filejobs): its file is read twice,
+streaming: once to validate the whole file (a file-level fault refuses all of it before
+anything is stored), then again to process its records in chunks. Each chunk (its
+learners, its rows and the batch's counts) commits in one transaction, so a worker killed
+mid-file leaves whole chunks behind and the next worker resumes after the last one: no
+record is lost and no ULN is issued twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from lrs.audit.services import audit_record
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
+from lrs.batches.notifications import notify_uploader
 from lrs.batchfiles import (
     BatchFileError,
     BatchRecord,
-    Limits,
     VerifyRecord,
     read_registration_batch,
     read_verify_batch,
     validate_file,
 )
 from lrs.batchfiles.return_codes import ReturnCode as RC
-from lrs.core import resumable
+from lrs.core import filejobs
 from lrs.core.sql import insert_rows
 from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
@@ -85,22 +83,6 @@ COUNTER_OF: dict[str, str] = {
     codes.INVALID_REQUEST: "rejected",
 }
 EXCEPTION_CODES = frozenset({RC.RC007, RC.RC008, RC.RC010})
-
-
-# SQLite page cache while processing (KiB).
-_SQLITE_CACHE_KIB = 64 * 1024
-
-
-def uploads_dir() -> Path:
-    path = Path(settings.LRS_UPLOADS_DIR)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def limits() -> Limits:
-    return Limits(
-        max_records=settings.LRS_BATCH_MAX_RECORDS, max_bytes=settings.LRS_BATCH_MAX_BYTES
-    )
 
 
 def candidates_json(result: Any) -> list[dict[str, Any]]:
@@ -402,127 +384,114 @@ def _verify_outcome(record: VerifyRecord, rejected: dict[int, Any]) -> Outcome:
     return Outcome(result.response_code, uln=result.found_uln, failure_flags=result.failure_flags)
 
 
-def _claim(batch_id: int, token: str) -> Batch | None:
-    """Take the batch for this run unless a live worker holds it."""
-    claimable = Q(status=BatchStatus.QUEUED) | Q(
-        status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING],
-        progressed_at__lt=resumable.stalled_since(),
-    )
-    if not resumable.claim(
-        Batch, batch_id, claimable=claimable, token=token, attempts=F("attempts") + 1
-    ):
-        return None
-    return Batch.objects.select_related("uploaded_by__organisation", "organisation").get(
-        pk=batch_id
-    )
-
-
 def _touch(batch: Batch, token: str, **fields: Any) -> None:
-    resumable.touch(batch, token, **fields)
+    filejobs.touch(batch, token, **fields)
     for name, value in fields.items():
         setattr(batch, name, value)
 
 
-def process(batch_id: int) -> str:
-    """Validate then process a batch; safe to call again after a crash."""
-    token = uuid.uuid4().hex
-    batch = _claim(batch_id, token)
-    if batch is None:
-        return "not claimed"
-    path = uploads_dir() / batch.stored_path
-    if batch.started_at is None:
-        _touch(batch, token, started_at=timezone.now())
-    _touch(batch, token, status=BatchStatus.VALIDATING)
-    report = validate_file(
-        path,
-        filename=batch.file_name,
-        expected_ukprn=batch.organisation.ukprn,
-        limits=limits(),
-        kind=batch.kind,
-    )
-    if not report.file_accepted:
+class BatchRunner(filejobs.FileJobRunner[Batch]):
+    """A batch file's run on the file-job spine: validated whole, then its records."""
+
+    model = Batch
+
+    def claimable(self) -> Q:
+        """Queued, or running with a worker that has stalled."""
+        return Q(status=BatchStatus.QUEUED) | Q(
+            status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING],
+            progressed_at__lt=filejobs.stalled_since(),
+        )
+
+    def claim_fields(self) -> dict[str, Any]:
+        return {"attempts": F("attempts") + 1}
+
+    def load(self, pk: int) -> Batch:
+        return Batch.objects.select_related("uploaded_by__organisation", "organisation").get(pk=pk)
+
+    def start(self, job: Batch, token: str) -> None:
+        if job.started_at is None:
+            _touch(job, token, started_at=timezone.now())
+        _touch(job, token, status=BatchStatus.VALIDATING)
+
+    def validate(self, job: Batch, token: str, path: Path) -> Any:
+        return validate_file(
+            path,
+            filename=job.file_name,
+            expected_ukprn=job.organisation.ukprn,
+            limits=filejobs.file_limits(),
+            kind=job.kind,
+        )
+
+    def refuse(self, job: Batch, token: str, report: Any) -> None:
         problems = [
             {"row": p.row, "field": p.field or "", "rule": p.rule, "code": p.code}
             for p in report.file_problems
         ]
         reason = problems[0]["rule"] if problems else "The file could not be read"
-        with transaction.atomic():
-            _touch(
-                batch,
-                token,
-                status=BatchStatus.FAILED,
-                failure_reason=reason,
-                problems=problems,
-                declared_count=report.header.learner_record_count if report.header else None,
-                total_records=report.records,
-                finished_at=timezone.now(),
-            )
-            audit_record(
-                action="batch.reject",
-                actor=batch.uploaded_by,
-                object_type="batch",
-                object_id=str(batch.public_id),
-                outcome="refused",
-                detail={"reason": reason, "codes": sorted({p["code"] for p in problems})},
-            )
-        _notify(batch)
-        return "failed"
-    _touch(
-        batch,
-        token,
-        status=BatchStatus.PROCESSING,
-        total_records=report.records,
-        declared_count=report.header.learner_record_count if report.header else None,
-    )
-    rejected = {outcome.row: outcome for outcome in report.rejected}
-    done = BatchRow.objects.filter(batch=batch).aggregate(last=Max("row_number"))["last"] or 0
-    try:
-        with _sqlite_cache():
-            _process_records(batch, token, path, rejected, after_row=done)
-    except BatchFileError as exc:  # the file changed on disk between the two reads
         _touch(
-            batch,
+            job,
             token,
             status=BatchStatus.FAILED,
-            failure_reason=exc.problem.rule,
+            failure_reason=reason,
+            problems=problems,
+            declared_count=report.header.learner_record_count if report.header else None,
+            total_records=report.records,
             finished_at=timezone.now(),
         )
-        _notify(batch)
-        return "failed"
-    with transaction.atomic():
-        _touch(batch, token, status=BatchStatus.COMPLETE, finished_at=timezone.now())
+        audit_record(
+            action="batch.reject",
+            actor=job.uploaded_by,
+            object_type="batch",
+            object_id=str(job.public_id),
+            outcome="refused",
+            detail={"reason": reason, "codes": sorted({p["code"] for p in problems})},
+        )
+
+    def process(self, job: Batch, token: str, path: Path, report: Any) -> str | None:
+        _touch(
+            job,
+            token,
+            status=BatchStatus.PROCESSING,
+            total_records=report.records,
+            declared_count=report.header.learner_record_count if report.header else None,
+        )
+        rejected = {outcome.row: outcome for outcome in report.rejected}
+        done = BatchRow.objects.filter(batch=job).aggregate(last=Max("row_number"))["last"] or 0
+        try:
+            _process_records(job, token, path, rejected, after_row=done)
+        except BatchFileError as exc:  # the file changed in storage between the two reads
+            _touch(
+                job,
+                token,
+                status=BatchStatus.FAILED,
+                failure_reason=exc.problem.rule,
+                finished_at=timezone.now(),
+            )
+            return "failed"
+        return None
+
+    def complete(self, job: Batch, token: str) -> None:
+        _touch(job, token, status=BatchStatus.COMPLETE, finished_at=timezone.now())
         audit_record(
             action="batch.complete",
-            actor=batch.uploaded_by,
+            actor=job.uploaded_by,
             object_type="batch",
-            object_id=str(batch.public_id),
-            detail=_counts(batch),
+            object_id=str(job.public_id),
+            detail=_counts(job),
         )
-    _notify(batch)
-    return "complete"
+
+    def notify(self, job: Batch) -> None:
+        notify_uploader(job)
 
 
-@contextlib.contextmanager
-def _sqlite_cache() -> Iterator[None]:
-    """On SQLite, a bigger page cache while processing: a chunk's finds read, and its new
-    learners write, index pages all over a big register (SQLite's default is 2 MB)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
+def process(batch_id: int) -> str:
+    """Validate then process a batch; safe to call again after a crash."""
+    return BatchRunner().run(batch_id)
 
 
 def _records(batch: Batch, path: Path) -> Iterator[BatchRecord | VerifyRecord]:
     reader = read_verify_batch if batch.kind == BatchKind.VERIFY else read_registration_batch
-    with reader(path, filename=batch.file_name, limits=limits()) as opened:
+    with reader(path, filename=batch.file_name, limits=filejobs.file_limits()) as opened:
         yield from opened
 
 
@@ -551,15 +520,7 @@ def _process_records(
         rejected=rejected,
         seen=_seen_in_file(batch) if registration and after_row else {},
     )
-    chunk: list[BatchRecord | VerifyRecord] = []
-    for record in _records(batch, path):
-        if record.row <= after_row:
-            continue
-        chunk.append(record)
-        if len(chunk) >= settings.LRS_BATCH_CHUNK_SIZE:
-            _process_chunk(batch, token, chunk, processor, rejected)
-            chunk = []
-    if chunk:
+    for chunk in filejobs.chunks(_records(batch, path), after_row=after_row):
         _process_chunk(batch, token, chunk, processor, rejected)
 
 
@@ -663,9 +624,3 @@ def _counts(batch: Batch) -> dict[str, int]:
             "rejected",
         )
     }
-
-
-def _notify(batch: Batch) -> None:
-    from lrs.batches.notifications import notify_uploader
-
-    notify_uploader(batch)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import hashlib
-import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -18,14 +16,22 @@ from django.utils import timezone
 from lrs.access import Capability
 from lrs.audit.services import audit_record
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
-from lrs.batches.processing import COUNTER_OF, candidates_json, uploads_dir
-from lrs.batches.tasks import process_batch
+from lrs.batches.processing import COUNTER_OF, candidates_json
 from lrs.batchfiles import BatchFileError, format_of
 from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, Layout
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.validation import check_file_name, kind_of
-from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
+from lrs.core.filejobs import (
+    Upload,
+    file_job_enqueue,
+    file_jobs_requeue_stalled,
+    file_move,
+    file_remove,
+    file_storage,
+    file_store,
+    file_upload_name,
+)
 from lrs.core.sql import IN_BATCH
 from lrs.learners import codes
 from lrs.learners.services import (
@@ -38,44 +44,13 @@ from lrs.users.models import User
 from lrs.validation.learner import Purpose, validate_learner
 
 
-class UploadedFile(Protocol):
-    name: str | None
-    size: int | None
-
-    def chunks(self, chunk_size: int | None = None) -> Any: ...
-
-
 def _required_capability(kind: str) -> Capability:
     return Capability.SUBMIT_VERIFY_BATCH if kind == BatchKind.VERIFY else Capability.SUBMIT_BATCH
 
 
-def _store(upload: UploadedFile, suffix: str) -> tuple[str, str, int]:
-    """Write the upload to private storage, hashing it on the way; never all in memory."""
-    name = f"{uuid.uuid4().hex}.{suffix.lower()}"
-    digest = hashlib.sha256()
-    size = 0
-    with (uploads_dir() / name).open("wb") as out:
-        for chunk in upload.chunks():
-            size += len(chunk)
-            if size > settings.LRS_BATCH_MAX_BYTES:
-                out.close()
-                (uploads_dir() / name).unlink(missing_ok=True)
-                raise ValidationFailed(
-                    [
-                        FieldProblem(
-                            "file",
-                            f"The file is larger than {_mb()} MB, the most one "
-                            "file may be: split it into smaller files",
-                        )
-                    ]
-                )
-            digest.update(chunk)
-            out.write(chunk)
-    return name, digest.hexdigest(), size
-
-
-def _mb() -> int:
-    return int(settings.LRS_BATCH_MAX_BYTES // (1024 * 1024))
+def _too_big() -> str:
+    mb = int(settings.LRS_BATCH_MAX_BYTES // (1024 * 1024))
+    return f"The file is larger than {mb} MB, the most one file may be: split it into smaller files"
 
 
 # Files kept while their sender decides whether to process a duplicate again.
@@ -104,18 +79,19 @@ class DuplicateFile(Conflict):
         self.pending = pending
 
 
-def _pending_dir() -> Path:
-    path = uploads_dir() / PENDING_FOLDER
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _forget_old_pending_files() -> None:
     """Pending files nobody decided about within a day are removed."""
-    cutoff = time.time() - PENDING_HOURS * 3600
-    for path in _pending_dir().iterdir():
-        if path.is_file() and path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+    storage = file_storage()
+    cutoff = timezone.now() - dt.timedelta(hours=PENDING_HOURS)
+    with contextlib.suppress(FileNotFoundError):
+        for name in storage.listdir(PENDING_FOLDER)[1]:
+            path = f"{PENDING_FOLDER}/{name}"
+            if storage.get_modified_time(path) < cutoff:
+                storage.delete(path)
+
+
+def _pending_name(token: str) -> str:
+    return f"{PENDING_FOLDER}/{Path(token).name}"
 
 
 def _name_problems(file_name: str, kind: str) -> list[FieldProblem]:
@@ -130,7 +106,7 @@ def _name_problems(file_name: str, kind: str) -> list[FieldProblem]:
 def batch_submit(
     *,
     actor: User,
-    upload: UploadedFile,
+    upload: Upload,
     confirm_duplicate: bool = False,
     keep_duplicate: bool = False,
 ) -> Batch:
@@ -140,7 +116,7 @@ def batch_submit(
     ``keep_duplicate`` it is kept meanwhile (DuplicateFile.pending), for
     ``batch_submit_pending`` once its sender confirms.
     """
-    file_name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    file_name = file_upload_name(upload)
     kind = BatchKind.VERIFY if kind_of(file_name) == BatchKind.VERIFY else BatchKind.REGISTRATION
     if not actor.can(_required_capability(kind)):
         raise NotPermitted(
@@ -155,24 +131,21 @@ def batch_submit(
     name_problems = _name_problems(file_name, kind)
     if name_problems:
         raise ValidationFailed(name_problems)
-    if (upload.size or 0) > settings.LRS_BATCH_MAX_BYTES:
-        raise ValidationFailed(
-            [
-                FieldProblem(
-                    "file",
-                    f"The file is larger than {_mb()} MB, the most one file "
-                    "may be: split it into smaller files",
-                )
-            ]
-        )
-    stored, sha256, size = _store(upload, fmt)
+    kept = file_store(
+        upload,
+        folder=Batch.upload_folder,
+        suffix=fmt,
+        max_bytes=settings.LRS_BATCH_MAX_BYTES,
+        too_big=_too_big(),
+    )
+    stored, sha256, size = kept.name, kept.sha256, kept.size
     earlier = _earlier(actor, sha256)
     if earlier is not None and not confirm_duplicate:
         when = govuk_datetime_text(earlier.created_at)
         pending = None
         if keep_duplicate:
             _forget_old_pending_files()
-            (uploads_dir() / stored).rename(_pending_dir() / stored)
+            file_move(stored, _pending_name(stored))
             pending = PendingFile(
                 token=stored,
                 file_name=file_name,
@@ -183,7 +156,7 @@ def batch_submit(
                 earlier_at=earlier.created_at,
             )
         else:
-            (uploads_dir() / stored).unlink(missing_ok=True)
+            file_remove(stored)
         raise DuplicateFile(
             f"This file was already uploaded on {when} as {earlier.file_name}. Upload it again "
             "only if you mean to process it twice (confirm_duplicate).",
@@ -206,10 +179,10 @@ def batch_submit_pending(*, actor: User, pending: PendingFile) -> Batch:
     kind = kind_of(pending.file_name)
     if not actor.can(_required_capability(kind)):
         raise NotPermitted("Your role may not submit this kind of batch file")
-    source = _pending_dir() / Path(pending.token).name
-    if not source.is_file():
+    source = _pending_name(pending.token)
+    if not file_storage().exists(source):
         raise NotFound("The file is no longer kept: upload it again")
-    source.rename(uploads_dir() / source.name)
+    stored = Path(file_move(source, Path(source).name)).name
     return _create(
         actor,
         BatchKind.VERIFY if kind == BatchKind.VERIFY else BatchKind.REGISTRATION,
@@ -217,14 +190,14 @@ def batch_submit_pending(*, actor: User, pending: PendingFile) -> Batch:
         pending.file_format,
         pending.size,
         pending.sha256,
-        source.name,
+        stored,
         _earlier(actor, pending.sha256),
     )
 
 
 def batch_pending_discard(*, pending: PendingFile) -> None:
     """Its sender decided not to process the duplicate: nothing of it is kept."""
-    (_pending_dir() / Path(pending.token).name).unlink(missing_ok=True)
+    file_remove(_pending_name(pending.token))
 
 
 def _create(
@@ -259,16 +232,14 @@ def _create(
             "duplicate_of": str(earlier.public_id) if earlier else None,
         },
     )
-    transaction.on_commit(lambda: process_batch.enqueue(batch.pk))
+    file_job_enqueue(batch)
     return batch
 
 
 def batches_resume_stalled() -> int:
     """Queue again every batch whose worker stopped mid-way (run by each worker)."""
-    return resumable.requeue_stalled(
-        Batch,
-        running=Q(status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING]),
-        enqueue=process_batch.enqueue,
+    return file_jobs_requeue_stalled(
+        Batch, running=Q(status__in=[BatchStatus.VALIDATING, BatchStatus.PROCESSING])
     )
 
 

@@ -41,7 +41,6 @@ from lrs.batches.forms import (
     ValidateForm,
 )
 from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
-from lrs.batches.processing import limits
 from lrs.batchfiles import BatchProblem, validate_file
 from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, BatchHeader, Layout
 from lrs.batchfiles.return_codes import (
@@ -52,6 +51,8 @@ from lrs.batchfiles.return_codes import (
 )
 from lrs.batchfiles.writers import write_batch
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ServiceError, ValidationFailed
+from lrs.core.filejob_pages import CodeView, ProblemView, problem_views, progress_response
+from lrs.core.filejobs import file_limits
 from lrs.learners import selectors as learner_selectors
 from lrs.learners.forms import FIELD_LABELS
 from lrs.learners.presenters import (
@@ -95,13 +96,6 @@ def batch_user_required(view: AnyView) -> AnyView:
 
 
 # --- Presenting codes, statuses and counts ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class CodeView:
-    code: str
-    text: str
-    colour: str
 
 
 _KIND_COLOURS = {
@@ -190,36 +184,9 @@ def _count_rows(batch: Batch) -> list[dict[str, Any]]:
     ]
 
 
-@dataclass(frozen=True)
-class ProblemView:
-    row: int | None
-    field: str
-    rule: str
-    code: CodeView
-    line: int | None = None
-
-
 def _problem_views(problems: list[dict[str, Any]] | list[BatchProblem]) -> list[ProblemView]:
-    views = []
-    for problem in problems:
-        if isinstance(problem, BatchProblem):
-            row, field_name, rule, code, line = (
-                problem.row,
-                problem.field or "",
-                problem.rule,
-                problem.code,
-                problem.line,
-            )
-        else:
-            row, field_name, rule, code, line = (
-                problem.get("row"),
-                problem.get("field") or "",
-                problem.get("rule", ""),
-                problem.get("code") or "FILE",
-                problem.get("line"),
-            )
-        views.append(ProblemView(row, field_name, rule, code_view(code), line))
-    return views
+    # A problem without a code is one of the whole file.
+    return problem_views(problems, lambda code: code_view(code or "FILE"))
 
 
 # --- Batch files: list, upload, one batch -------------------------------------------
@@ -445,15 +412,13 @@ def batch_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @batch_user_required
 def batch_progress(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     batch = _batch(signed_in_user(request), public_id)
-    return JsonResponse(
-        {
-            "status": batch.status,
-            "finished": batch.is_finished,
-            "processed": batch.processed_records,
-            "total": batch.total_records,
-            "progress": progress_text(batch),
-            "counts": _counts(batch),
-        }
+    return progress_response(
+        status=batch.status,
+        finished=batch.is_finished,
+        processed=batch.processed_records,
+        total=batch.total_records,
+        progress=progress_text(batch),
+        counts=_counts(batch),
     )
 
 
@@ -727,7 +692,7 @@ def batch_validate(request: HttpRequest) -> HttpResponse:
             path,
             filename=file_name,
             expected_ukprn=actor.organisation.ukprn if actor.organisation else None,
-            limits=limits(),
+            limits=file_limits(),
         )
     record_problems = [
         ProblemView(

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Any
 
-from lrs.batchfiles.readers import Batch, format_of, read_batch
+from lrs.batchfiles.readers import Batch, read_batch
 from lrs.batchfiles.records import (
     DEFAULT_LIMITS,
     LRB_LAYOUT,
     VERIFY_LAYOUT,
-    BatchFileError,
     BatchHeader,
     BatchProblem,
     BatchRecord,
@@ -32,7 +29,17 @@ from lrs.batchfiles.records import (
     VerifyRecord,
 )
 from lrs.batchfiles.return_codes import ReturnCode
-from lrs.identifiers.organisation import IdentifierError, validate_ukprn
+from lrs.tabular import validation as tabular_validation
+from lrs.tabular.validation import (
+    EXCEL_DATE_FIX,
+    FileVerdict,
+    check_header,
+    count_row,
+    counted,
+    explain_date,
+    validate_records,
+    validate_source,
+)
 from lrs.validation.learner import (
     MANDATORY,
     MAX_AGE,
@@ -54,15 +61,6 @@ VERIFY_MANDATORY = ("uln", "given_name", "family_name")
 # before the record repeats an earlier one (RC012).
 _PRECEDENCE = ("RC013", "RC006", "RC011", "RC012", "WSEC0136", "WSEC0001")
 
-_EXCEL_DATE = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?")
-_SERIAL_DATE = re.compile(r"\d{1,6}(\.\d+)?")
-EXCEL_DATE_FIX = (
-    "Excel rewrites YYYY-MM-DD dates as DD/MM/YYYY when it opens a CSV file and saves it "
-    "again. To fix: format the date columns as Text (or with the custom format YYYY-MM-DD) "
-    "before saving, or edit the file in a text editor, or send the .XLSX workbook instead"
-)
-_FILE_NAME = re.compile(r"(?P<prefix>[^_]*)_(?P<ukprn>[^_]*)_(?P<stamp>[^_.]*)\.(?P<ext>[^.]+)")
-
 
 @dataclass(frozen=True)
 class RecordOutcome:
@@ -72,44 +70,6 @@ class RecordOutcome:
     mis_identifier: str
     return_code: str
     problems: tuple[BatchProblem, ...]
-
-
-P = TypeVar("P")
-
-
-class FileVerdict(Generic[P]):
-    """What a report of a whole file says, given its rejected records and file problems.
-
-    Shared by batch and achievement file reports; the dataclass using it supplies
-    ``completed``, ``records``, ``rejected`` (each with ``problems``) and
-    ``file_problems``.
-    """
-
-    completed: bool
-    records: int
-    rejected: Sequence[Any]
-    file_problems: list[P]
-
-    @property
-    def file_accepted(self) -> bool:
-        """False when the whole file is refused (no record would be processed)."""
-        return self.completed and not self.file_problems
-
-    @property
-    def ok(self) -> bool:
-        return self.file_accepted and not self.rejected
-
-    @property
-    def valid_records(self) -> int:
-        return self.records - len(self.rejected)
-
-    @property
-    def record_problems(self) -> list[P]:
-        return [p for outcome in self.rejected for p in outcome.problems]
-
-    @property
-    def problems(self) -> list[P]:
-        return [*self.file_problems, *self.record_problems]
 
 
 @dataclass
@@ -157,31 +117,7 @@ class ValidationReport(FileVerdict[BatchProblem]):
         return out
 
 
-def counted(n: int, noun: str) -> str:
-    """ "1 record", "2 records": never "record(s)"."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
 # --- records -----------------------------------------------------------------------
-
-
-def explain_date(raw: str, rule: str, fmt: str) -> tuple[str, bool]:
-    """A date problem's rule, with how to fix a date Excel rewrote. (rule, excel?)"""
-    text = raw.strip()
-    if _EXCEL_DATE.fullmatch(text):
-        if "DD/MM/YYYY" not in rule:
-            rule = (
-                f"'{text}' looks like DD/MM/YYYY (as a spreadsheet writes it); dates must be "
-                "YYYY-MM-DD"
-            )
-        return f"{rule}. {EXCEL_DATE_FIX}", True
-    if fmt == "XLSX" and _SERIAL_DATE.fullmatch(text):
-        return (
-            f"{rule}: '{text}' looks like a spreadsheet date serial number. Format the cell "
-            "as a date, or as text holding YYYY-MM-DD",
-            False,
-        )
-    return rule, False
 
 
 class _RecordChecker:
@@ -359,89 +295,7 @@ def check_registration_record(
 
 def check_file_name(name: str, layout: Layout[Any] = LRB_LAYOUT) -> tuple[list[str], list[str]]:
     """(problems, notes) of a batch file's name: ``<PREFIX>_<UKPRN>_<DDMMYYYYHHMM>.<EXT>``."""
-    example = f"{layout.prefix}_10012345_010920241030.CSV"
-    pattern = f"{layout.prefix}_<UKPRN>_<DDMMYYYYHHMM>.CSV (or .XML, .XLSX)"
-    match = _FILE_NAME.fullmatch(name)
-    if not match:
-        return [f"The file name {name!r} does not follow the pattern {pattern}, like {example}"], []
-    problems: list[str] = []
-    notes: list[str] = []
-    if match["prefix"] != layout.prefix:
-        problems.append(
-            f"The file name must start {layout.prefix}_ (a {layout.name}), like "
-            f"{example}; it starts {match['prefix']}_"
-        )
-    try:
-        validate_ukprn(match["ukprn"])
-    except IdentifierError as exc:
-        problems.append(f"The UKPRN in the file name, {match['ukprn']!r}, is not valid: {exc.rule}")
-    stamp = match["stamp"]
-    try:
-        if not (len(stamp) == 12 and stamp.isascii() and stamp.isdigit()):
-            raise ValueError
-        dt.datetime.strptime(stamp, "%d%m%Y%H%M")
-    except ValueError:
-        problems.append(
-            f"{stamp!r} in the file name is not a real date and time written DDMMYYYYHHMM "
-            "(day, month, year, hours, minutes: 010920241030 is 1 September 2024 10:30)"
-        )
-    extension = match["ext"]
-    if extension.upper() not in ("CSV", "XML", "XLSX"):
-        problems.append(f"The extension .{extension} is not .CSV, .XML or .XLSX")
-    elif extension != extension.upper():
-        notes.append(
-            f"Official batch file names have the extension in upper case "
-            f"(.{extension.upper()}); .{extension} is accepted"
-        )
-    return problems, notes
-
-
-def check_header(
-    header: BatchHeader,
-    file_name: str,
-    fmt: str,
-    layout: Layout[Any],
-    expected_ukprn: str | None,
-) -> list[BatchProblem]:
-    """Problems of the header's FileVersion, FileName and UKPRN (row 2, or None in XML)."""
-    row = None if fmt == "XML" else 2
-    found: list[BatchProblem] = []
-
-    def add(field_name: str, rule: str) -> None:
-        found.append(BatchProblem(row=row, field=field_name, rule=rule))
-
-    if header.file_version != layout.file_version:
-        add(
-            "FileVersion",
-            f"FileVersion must be {layout.file_version!r}; found {header.file_version!r}",
-        )
-    if header.file_name != file_name:
-        if header.file_name.lower() == file_name.lower():
-            add(
-                "FileName",
-                f"FileName {header.file_name!r} must be the file's own name "
-                f"{file_name!r} exactly (the case differs)",
-            )
-        else:
-            add(
-                "FileName",
-                f"FileName {header.file_name!r} must be the file's own name {file_name!r}",
-            )
-    try:
-        ukprn = validate_ukprn(header.ukprn)
-    except IdentifierError as exc:
-        add("UKPRN", f"UKPRN {header.ukprn!r} is not valid: {exc.rule}")
-        return found
-    match = _FILE_NAME.fullmatch(file_name)
-    if match and match["ukprn"] != ukprn:
-        add("UKPRN", f"UKPRN {ukprn} differs from the UKPRN in the file name, {match['ukprn']}")
-    if expected_ukprn is not None and ukprn != expected_ukprn.strip():
-        add(
-            "UKPRN",
-            f"This file is for UKPRN {ukprn}, but it is being sent by UKPRN "
-            f"{expected_ukprn.strip()}: an organisation may send only its own files",
-        )
-    return found
+    return tabular_validation.check_file_name(name, layout)
 
 
 def validate_batch(
@@ -461,38 +315,21 @@ def validate_batch(
         batch.header, batch.file_name, batch.format, layout, expected_ukprn
     )
     checker = _RecordChecker(layout, batch.format, today or dt.date.today())
-    check = checker.verify if layout is VERIFY_LAYOUT else checker.registration
-    try:
-        for record in batch:
-            outcome = check(record)
-            if outcome:
-                report.rejected.append(outcome)
-    except BatchFileError as exc:
-        report.records = batch.records_read
-        report.file_problems.append(exc.problem)
-        report.file_problems += batch.problems
-        return report
-    report.records = batch.records_read
-    report.completed = True
-    report.file_problems += batch.problems
-    declared = batch.header.learner_record_count
-    if declared is not None and declared != batch.records_read:
-        report.file_problems.append(
-            BatchProblem(
-                row=None if batch.format == "XML" else 2,
-                field="LearnerRecordCount",
-                rule=f"LearnerRecordCount says {declared} but the file holds "
-                f"{counted(batch.records_read, 'learner record')}",
-                code="WSRC0017",
-            )
-        )
-    if checker.excel_dates:
-        report.notes.append(
-            f"{counted(checker.excel_dates, 'record')} "
-            f"{'has' if checker.excel_dates == 1 else 'have'} dates written like DD/MM/YYYY: the "
-            f"file was probably opened and saved in Excel. {EXCEL_DATE_FIX}"
-        )
-    return report
+    return validate_records(
+        batch,
+        report,
+        checker.verify if layout is VERIFY_LAYOUT else checker.registration,
+        read_fault=lambda problem: problem,
+        count_problem=lambda declared, read: BatchProblem(
+            row=count_row(batch.format),
+            field="LearnerRecordCount",
+            rule=f"LearnerRecordCount says {declared} but the file holds "
+            f"{counted(read, 'learner record')}",
+            code="WSRC0017",
+        ),
+        excel_rows=lambda: checker.excel_dates,
+        noun="record",
+    )
 
 
 def kind_of(filename: str) -> str:
@@ -515,26 +352,24 @@ def validate_file(
     for a file object). ``kind`` is LRB (registration) or LRV (verify); by default it
     follows the file name. Never raises for a bad file: every fault is in the report.
     """
-    if filename is None:
-        if not isinstance(path, str | os.PathLike):
-            raise TypeError("validate_file needs filename= when given a file object")
-        filename = Path(path).name
-    kind = kind or kind_of(filename)
-    layout: Layout[Any] = VERIFY_LAYOUT if kind == "LRV" else LRB_LAYOUT
-    try:
-        fmt: str | None = format_of(filename)
-    except BatchFileError:
-        fmt = None
-    try:
-        batch = read_batch(path, filename=filename, limits=limits, layout=layout)
-    except BatchFileError as exc:
-        report = ValidationReport(file_name=filename, kind=layout.prefix, format=fmt)
-        name_problems, report.notes = check_file_name(filename, layout)
+    named = filename or (Path(path).name if isinstance(path, str | os.PathLike) else "")
+    layout: Layout[Any] = VERIFY_LAYOUT if (kind or kind_of(named)) == "LRV" else LRB_LAYOUT
+
+    def unreadable(name: str, fmt: str | None, problem: BatchProblem) -> ValidationReport:
+        report = ValidationReport(file_name=name, kind=layout.prefix, format=fmt)
+        name_problems, report.notes = check_file_name(name, layout)
         report.file_problems += [BatchProblem(None, None, rule) for rule in name_problems]
-        report.file_problems.append(exc.problem)
+        report.file_problems.append(problem)
         return report
-    with batch:
-        return validate_batch(batch, expected_ukprn=expected_ukprn, today=today)
+
+    return validate_source(
+        path,
+        filename=filename,
+        caller="validate_file",
+        open_file=lambda name: read_batch(path, filename=name, limits=limits, layout=layout),
+        unreadable=unreadable,
+        validate=lambda batch: validate_batch(batch, expected_ukprn=expected_ukprn, today=today),
+    )
 
 
 def validate_verify_file(

@@ -1,4 +1,11 @@
+import uuid
+from typing import Any, ClassVar
+
 from django.db import models
+
+
+def storage_join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
 
 
 class WorkerHeartbeat(models.Model):
@@ -35,3 +42,41 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_run_at}"
+
+
+class FileJob(models.Model):
+    """The file and worker fields every file job has (a batch file, an achievement file)."""
+
+    # The folder of the file storage this kind of job keeps its files in.
+    upload_folder: ClassVar[str] = ""
+    # The field naming who uploaded the file (told the outcome by email).
+    uploader_field: ClassVar[str] = ""
+    # The dotted path of its lrs.core.filejobs.FileJobRunner, which the worker runs.
+    runner: ClassVar[str] = ""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file_name = models.CharField(max_length=255)
+    file_format = models.CharField(max_length=4)
+    file_size = models.PositiveBigIntegerField()
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    # Its name in upload_folder of the file storage; never served to anyone directly.
+    stored_path = models.CharField(max_length=255)
+    started_at = models.DateTimeField(null=True)
+    processed_records = models.PositiveIntegerField(default=0)
+    # Touched as chunks complete, so a job whose worker died can be found and resumed.
+    progressed_at = models.DateTimeField(null=True, db_index=True)
+    # Which run of the worker owns the job; a run that loses it stops at its next chunk.
+    worker_token = models.CharField(max_length=32, blank=True)
+    requeued_at = models.DateTimeField(null=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def stored_name(self) -> str:
+        """The file's name in the file storage."""
+        return storage_join(self.upload_folder, self.stored_path)
+
+    @property
+    def uploader(self) -> Any:
+        return getattr(self, self.uploader_field)

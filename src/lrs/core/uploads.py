@@ -1,13 +1,14 @@
 """Files people send with a challenge, a support request or a request for a paper copy:
 checked by their declared type, their size and their content (the bytes, not the name),
 then stored under a name of our own, never the sender's, in a private folder under
-LRS_UPLOADS_DIR."""
+LRS_UPLOADS_DIR. Read, hashed and limited in size as file jobs' uploads are
+(lrs.core.filejobs.spool), and checked before anything is stored."""
 
 from __future__ import annotations
 
 import codecs
-import hashlib
 import re
+import shutil
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 
 from lrs.core.errors import FieldProblem, ValidationFailed
+from lrs.core.filejobs import spool
 
 
 @dataclass(frozen=True)
@@ -164,30 +166,22 @@ def upload_store(*, upload: Any, folder: str, field: str, noun: str, each: str) 
     target = Path(settings.LRS_UPLOADS_DIR) / folder
     target.mkdir(parents=True, exist_ok=True)
     stored = f"{uuid.uuid4().hex}.bin"  # never the sender's name: it is not trusted
-    digest = hashlib.sha256()
     check = ContentCheck()
-    size = 0
-    with (target / stored).open("wb") as out:
-        for chunk in upload.chunks():
-            size += len(chunk)
-            if size > settings.LRS_EVIDENCE_MAX_BYTES:
-                out.close()
-                (target / stored).unlink(missing_ok=True)
-                raise ValidationFailed(
-                    [FieldProblem(field, f"Each {each} must be {upload_limit_mb()} MB or smaller")]
-                )
-            digest.update(chunk)
-            check.feed(chunk)
-            out.write(chunk)
-    kind, problem = check.verdict(name=name, declared=content_type)
-    if kind is None:
-        (target / stored).unlink(missing_ok=True)
-        raise ValidationFailed([FieldProblem(field, problem)])
+    too_big = FieldProblem(field, f"Each {each} must be {upload_limit_mb()} MB or smaller")
+    with spool(
+        upload, max_bytes=settings.LRS_EVIDENCE_MAX_BYTES, too_big=too_big, observe=check.feed
+    ) as spooled:
+        kind, problem = check.verdict(name=name, declared=content_type)
+        if kind is None:
+            raise ValidationFailed([FieldProblem(field, problem)])
+        with (target / stored).open("wb") as out:
+            shutil.copyfileobj(spooled.file, out)
+    size, sha256 = spooled.size, spooled.sha256
     return StoredUpload(
         original_name=name,
         content_type=kind,
         size=size,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         stored_path=stored,
     )
 

@@ -11,17 +11,17 @@ random valid ULN recorded in ``AllocatedUln``, version 1.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.audit.services import audit_record
 from lrs.core.errors import FieldProblem, NotPermitted
+from lrs.core.filejobs import sqlite_page_cache
 from lrs.core.services import ulns_issue
 from lrs.learners import codes
 from lrs.learners.models import Learner
@@ -198,7 +198,8 @@ def learners_bulk_load(
     load_batch = _load_batch_copy if for_copy else _load_batch_sqlite
     iterator = iter(records)
     loaded = 0
-    with _sqlite_big_cache():
+    # A large page cache while loading: index inserts land all over the file.
+    with sqlite_page_cache(_SQLITE_CACHE_KIB):
         while ulns := load_batch(builder, iterator, batch_size, loaded, now):
             loaded += len(ulns)
             if on_batch is not None:
@@ -216,24 +217,6 @@ def learners_bulk_load(
         detail={"count": loaded, "batch_size": batch_size, "source": source},
     )
     return loaded
-
-
-@contextlib.contextmanager
-def _sqlite_big_cache() -> Iterator[None]:
-    """On SQLite, a large page cache while loading: index inserts land all over the file."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        # Never mask the error that ended a failed load.
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
 def synthetic_learner_record(person: SyntheticPerson) -> dict[str, Any]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.db import models
+
+from lrs.core.models import FileJob
 
 
 class QualificationKind(models.TextChoices):
@@ -144,29 +147,25 @@ class JobStatus(models.TextChoices):
     CANCELLED = "Cancelled", "Cancelled"
 
 
-class AchievementJob(models.Model):
+class AchievementJob(FileJob):
     """An awarding organisation's achievement file, processed in the background."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    upload_folder: ClassVar[str] = "achievements"
+    uploader_field: ClassVar[str] = "submitted_by"
+    runner: ClassVar[str] = "lrs.records.uploads.AchievementRunner"
+
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
     submitted_by = models.ForeignKey("users.User", on_delete=models.PROTECT, related_name="+")
-    file_name = models.CharField(max_length=255)
-    file_format = models.CharField(max_length=4)
-    file_size = models.PositiveBigIntegerField()
-    file_sha256 = models.CharField(max_length=64, db_index=True)
-    stored_path = models.CharField(max_length=255)
     status = models.CharField(
         max_length=16, choices=JobStatus.choices, default=JobStatus.WAITING, db_index=True
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True)
     ended_at = models.DateTimeField(null=True)
     records = models.PositiveIntegerField(default=0)
     # The last row applied: a resumed run starts after it, so nothing is applied twice.
     last_row = models.PositiveIntegerField(default=0)
-    processed_records = models.PositiveIntegerField(default=0)
     rejection_reason = models.TextField(blank=True)
     file_problems = models.JSONField(default=list, blank=True)
     created = models.PositiveIntegerField(default=0)
@@ -180,9 +179,6 @@ class AchievementJob(models.Model):
     learner_errors = models.PositiveIntegerField(default=0)
     business_errors = models.PositiveIntegerField(default=0)
     linked_followed = models.PositiveIntegerField(default=0)
-    worker_token = models.CharField(max_length=32, blank=True)
-    progressed_at = models.DateTimeField(null=True, db_index=True)
-    requeued_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

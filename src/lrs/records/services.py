@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -26,8 +23,13 @@ from lrs.access import Capability, OrganisationType
 from lrs.achievementfiles import check_achievement_file_name
 from lrs.audit.services import audit_record
 from lrs.batchfiles import BatchFileError, format_of
-from lrs.core import resumable
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
+from lrs.core.filejobs import (
+    file_job_enqueue,
+    file_jobs_requeue_stalled,
+    file_store,
+    file_upload_name,
+)
 from lrs.credentials.services import credentials_revoke_for_event
 from lrs.identifiers import uln as uln_rules
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
@@ -47,7 +49,6 @@ from lrs.records.models import (
     QualificationKind,
     QualificationStatus,
 )
-from lrs.records.tasks import process_achievement_job
 from lrs.users.models import User
 from lrs.validation.learner import parse_date
 
@@ -518,19 +519,12 @@ def learner_record_privacy_notice(*, actor: User, learner: Learner) -> Learner:
 # --- Achievement jobs ------------------------------------------------------------------
 
 
-def uploads_dir() -> Path:
-    """Where uploaded achievement files are kept: private, never served."""
-    path = Path(settings.LRS_UPLOADS_DIR) / "achievements"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @transaction.atomic
 def achievement_job_submit(*, actor: User, upload: Any) -> AchievementJob:
     """Accept an awarding organisation's achievement file and queue it."""
     if not actor.can(Capability.UPLOAD_ACHIEVEMENTS):
         raise NotPermitted("Only awarding organisations upload achievements")
-    file_name = (upload.name or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    file_name = file_upload_name(upload)
     try:
         fmt = format_of(file_name)
     except BatchFileError as exc:
@@ -541,37 +535,30 @@ def achievement_job_submit(*, actor: User, upload: Any) -> AchievementJob:
     if name_problems:
         raise ValidationFailed([FieldProblem("file", p.rule) for p in name_problems])
     limit = settings.LRS_BATCH_MAX_BYTES
-    stored = f"{uuid.uuid4().hex}.{fmt.lower()}"
-    digest = hashlib.sha256()
-    size = 0
-    with (uploads_dir() / stored).open("wb") as out:
-        for chunk in upload.chunks():
-            size += len(chunk)
-            if size > limit:
-                out.close()
-                (uploads_dir() / stored).unlink(missing_ok=True)
-                raise ValidationFailed(
-                    [FieldProblem("file", f"The file is larger than {limit // 2**20} MB")]
-                )
-            digest.update(chunk)
-            out.write(chunk)
+    kept = file_store(
+        upload,
+        folder=AchievementJob.upload_folder,
+        suffix=fmt,
+        max_bytes=limit,
+        too_big=f"The file is larger than {limit // 2**20} MB",
+    )
     job = AchievementJob.objects.create(
         organisation=actor.organisation,
         submitted_by=actor,
         file_name=file_name,
         file_format=fmt,
-        file_size=size,
-        file_sha256=digest.hexdigest(),
-        stored_path=stored,
+        file_size=kept.size,
+        file_sha256=kept.sha256,
+        stored_path=kept.name,
     )
     audit_record(
         action="achievements.submit",
         actor=actor,
         object_type="achievement_job",
         object_id=str(job.public_id),
-        detail={"file_name": file_name, "size": size},
+        detail={"file_name": file_name, "size": kept.size},
     )
-    transaction.on_commit(lambda: process_achievement_job.enqueue(job.pk))
+    file_job_enqueue(job)
     return job
 
 
@@ -595,11 +582,7 @@ def achievement_job_cancel(*, actor: User, job: AchievementJob) -> AchievementJo
 
 def achievement_jobs_resume_stalled() -> int:
     """Queue again every job whose worker stopped mid-way (run by each worker)."""
-    return resumable.requeue_stalled(
-        AchievementJob,
-        running=Q(status=JobStatus.IN_PROGRESS),
-        enqueue=process_achievement_job.enqueue,
-    )
+    return file_jobs_requeue_stalled(AchievementJob, running=Q(status=JobStatus.IN_PROGRESS))
 
 
 def plr_record_privacy_notice(

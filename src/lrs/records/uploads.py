@@ -4,22 +4,19 @@ The file is validated whole first: a file-level fault fails the job and nothing 
 applied. Then each row is checked in three stages (field data, learner data, business
 rules: see docs/achievement-files.md) and every good row applied. Rows are handled in
 chunks, each one transaction that also records the last row applied, so a resumed job
-never applies a row twice.
+never applies a row twice. The job runs on the file-job spine (lrs.core.filejobs).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import F, Model, Q
 from django.utils import timezone
 
@@ -39,8 +36,7 @@ from lrs.achievementfiles import (
 )
 from lrs.achievementfiles import parse_record as parse_achievement
 from lrs.audit.services import audit_record
-from lrs.batchfiles import Limits
-from lrs.core import resumable
+from lrs.core import filejobs
 from lrs.core.tasks import send_email
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.matching.normalise import name_compact
@@ -63,7 +59,6 @@ from lrs.records.services import (
     event_reinstate,
     event_update,
     event_withdraw,
-    uploads_dir,
 )
 
 ACTION_COUNTER = {
@@ -73,7 +68,6 @@ ACTION_COUNTER = {
     Action.REINSTATE: "reinstated",
     Action.PROMOTE: "promoted",
 }
-_SQLITE_CACHE_KIB = 64 * 1024
 # What applying a row reads of a learner (and of its master): the rest is left unread.
 LEARNER_FIELDS = (
     "id",
@@ -91,12 +85,6 @@ ERROR_COUNTER = {
     ErrorKind.LEARNER: "learner_errors",
     ErrorKind.BUSINESS: "business_errors",
 }
-
-
-def limits() -> Limits:
-    return Limits(
-        max_records=settings.LRS_BATCH_MAX_RECORDS, max_bytes=settings.LRS_BATCH_MAX_BYTES
-    )
 
 
 def _problem(row: int, field: str, code: ErrorCode, rule: str) -> AchievementProblem:
@@ -604,37 +592,9 @@ def _process_chunk(
         )
 
 
-def _claim(job_id: int, token: str) -> AchievementJob | None:
-    claimable = Q(status=JobStatus.WAITING) | Q(
-        status=JobStatus.IN_PROGRESS, progressed_at__lt=resumable.stalled_since()
-    )
-    if not resumable.claim(AchievementJob, job_id, claimable=claimable, token=token):
-        return None
-    return AchievementJob.objects.select_related("organisation", "submitted_by").get(pk=job_id)
-
-
 def _touch(job: AchievementJob, token: str, **fields: Any) -> None:
-    resumable.touch(job, token, **fields)
+    filejobs.touch(job, token, **fields)
     job.refresh_from_db()
-
-
-@contextlib.contextmanager
-def _sqlite_cache() -> Iterator[None]:
-    """On SQLite, a bigger page cache while applying rows (the default is 2 MB): the
-    learner look-ups and the new events' index entries land all over a big file."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
 
 
 def _validate(path: Path, job: AchievementJob, today: dt.date) -> AchievementReport:
@@ -642,7 +602,9 @@ def _validate(path: Path, job: AchievementJob, today: dt.date) -> AchievementRep
     rules: only the file's own problems (name, header, structure, RecordCount) decide
     whether the file is accepted, and processing checks every row's fields anyway."""
     try:
-        opened = read_achievements(path, filename=job.file_name, limits=limits(), check=False)
+        opened = read_achievements(
+            path, filename=job.file_name, limits=filejobs.file_limits(), check=False
+        )
     except BatchFileError:
         # Unreadable: the full validator reports it (cheaply: there is nothing to read).
         return validate_achievement_file(
@@ -650,7 +612,7 @@ def _validate(path: Path, job: AchievementJob, today: dt.date) -> AchievementRep
             filename=job.file_name,
             expected_ukprn=job.organisation.ukprn,
             today=today,
-            limits=limits(),
+            limits=filejobs.file_limits(),
             business_rules=False,
         )
     with opened:
@@ -659,70 +621,73 @@ def _validate(path: Path, job: AchievementJob, today: dt.date) -> AchievementRep
         )
 
 
-def process(job_id: int) -> str:
-    token = uuid.uuid4().hex
-    job = _claim(job_id, token)
-    if job is None:
-        return "not claimed"
-    path = uploads_dir() / job.stored_path
-    today = timezone.localdate()
-    if job.started_at is None:
-        _touch(job, token, started_at=timezone.now(), status=JobStatus.IN_PROGRESS)
-    report = _validate(path, job, today)
-    if not report.file_accepted:
+class AchievementRunner(filejobs.FileJobRunner[AchievementJob]):
+    """An achievement file's run on the file-job spine: validated whole, then its rows."""
+
+    model = AchievementJob
+    done = "successful"
+
+    def claimable(self) -> Q:
+        """Waiting, or in progress with a worker that has stalled."""
+        return Q(status=JobStatus.WAITING) | Q(
+            status=JobStatus.IN_PROGRESS, progressed_at__lt=filejobs.stalled_since()
+        )
+
+    def load(self, pk: int) -> AchievementJob:
+        return AchievementJob.objects.select_related("organisation", "submitted_by").get(pk=pk)
+
+    def start(self, job: AchievementJob, token: str) -> None:
+        if job.started_at is None:
+            _touch(job, token, started_at=timezone.now(), status=JobStatus.IN_PROGRESS)
+
+    def validate(self, job: AchievementJob, token: str, path: Path) -> AchievementReport:
+        return _validate(path, job, timezone.localdate())
+
+    def refuse(self, job: AchievementJob, token: str, report: Any) -> None:
         problems = [
             {"row": p.row, "field": p.field or "", "rule": p.rule, "code": p.code}
             for p in report.file_problems
         ]
-        with transaction.atomic():
-            _touch(
-                job,
-                token,
-                status=JobStatus.FAILED,
-                rejection_reason=problems[0]["rule"] if problems else "The file is unreadable",
-                file_problems=problems,
-                records=report.records,
-                ended_at=timezone.now(),
-            )
-            audit_record(
-                action="achievements.reject",
-                actor=job.submitted_by,
-                object_type="achievement_job",
-                object_id=str(job.public_id),
-                outcome="refused",
-                detail={"reason": job.rejection_reason},
-            )
-        _notify(job)
-        return "failed"
-    _touch(job, token, records=report.records)
-    ctx = _Context(
-        job=job,
-        # The whole catalogue, so another organisation's reference is BR02, not BR01.
-        qualifications={
-            q.reference: q for q in Qualification.objects.select_related("awarding_organisation")
-        },
-        providers={o.ukprn: o for o in Organisation.objects.all()},
-        today=today,
-        created_keys=set(),
-    )
-    chunk: list[AchievementRecord] = []
-    with (
-        _sqlite_cache(),
-        read_achievements(path, filename=job.file_name, limits=limits(), check=False) as opened,
-    ):
-        fmt = opened.format
-        for record in opened:
-            if record.row <= job.last_row:
-                continue
-            chunk.append(record)
-            if len(chunk) >= settings.LRS_BATCH_CHUNK_SIZE:
+        _touch(
+            job,
+            token,
+            status=JobStatus.FAILED,
+            rejection_reason=problems[0]["rule"] if problems else "The file is unreadable",
+            file_problems=problems,
+            records=report.records,
+            ended_at=timezone.now(),
+        )
+        audit_record(
+            action="achievements.reject",
+            actor=job.submitted_by,
+            object_type="achievement_job",
+            object_id=str(job.public_id),
+            outcome="refused",
+            detail={"reason": job.rejection_reason},
+        )
+
+    def process(self, job: AchievementJob, token: str, path: Path, report: Any) -> str | None:
+        _touch(job, token, records=report.records)
+        ctx = _Context(
+            job=job,
+            # The whole catalogue, so another organisation's reference is BR02, not BR01.
+            qualifications={
+                q.reference: q
+                for q in Qualification.objects.select_related("awarding_organisation")
+            },
+            providers={o.ukprn: o for o in Organisation.objects.all()},
+            today=timezone.localdate(),
+            created_keys=set(),
+        )
+        with read_achievements(
+            path, filename=job.file_name, limits=filejobs.file_limits(), check=False
+        ) as opened:
+            for chunk in filejobs.chunks(opened, after_row=job.last_row):
                 with transaction.atomic():
-                    _process_chunk(ctx, token, chunk, fmt)
-                chunk = []
-    if chunk:
-        with transaction.atomic():
-            _process_chunk(ctx, token, chunk, fmt)
-    with transaction.atomic():
+                    _process_chunk(ctx, token, chunk, opened.format)
+        return None
+
+    def complete(self, job: AchievementJob, token: str) -> None:
         _touch(job, token, status=JobStatus.SUCCESSFUL, ended_at=timezone.now())
         audit_record(
             action="achievements.complete",
@@ -735,25 +700,28 @@ def process(job_id: int) -> str:
                 "rejected": job.rejected_records,
             },
         )
-    _notify(job)
-    return "successful"
 
-
-def _notify(job: AchievementJob) -> None:
-    if not job.submitted_by.email:
-        return
-    if job.status == JobStatus.SUCCESSFUL:
-        body = (
-            f"Your achievement file {job.file_name} has been processed: {job.records} records, "
-            f"{job.percentage_successful}% successful ({job.created} created, {job.updated} "
-            f"updated, {job.withdrawn} withdrawn, {job.reinstated} reinstated, {job.promoted} "
-            f"promoted; {job.rejected_records} rejected)."
+    def notify(self, job: AchievementJob) -> None:
+        to = filejobs.uploader_addresses(job)
+        if not to:
+            return
+        if job.status == JobStatus.SUCCESSFUL:
+            body = (
+                f"Your achievement file {job.file_name} has been processed: {job.records} "
+                f"records, {job.percentage_successful}% successful ({job.created} created, "
+                f"{job.updated} updated, {job.withdrawn} withdrawn, {job.reinstated} "
+                f"reinstated, {job.promoted} promoted; {job.rejected_records} rejected)."
+            )
+        else:
+            body = f"Your achievement file {job.file_name} was refused: {job.rejection_reason}"
+        send_email.enqueue(
+            to=to,
+            subject=f"LRS: achievement file {job.file_name}",
+            body=body + "\n\nSign in to LRS to see the result and download the errors.",
+            kind="achievement_file_result",
         )
-    else:
-        body = f"Your achievement file {job.file_name} was refused: {job.rejection_reason}"
-    send_email.enqueue(
-        to=[job.submitted_by.email],
-        subject=f"LRS: achievement file {job.file_name}",
-        body=body + "\n\nSign in to LRS to see the result and download the errors.",
-        kind="achievement_file_result",
-    )
+
+
+def process(job_id: int) -> str:
+    """Validate then apply an achievement file; safe to call again after a crash."""
+    return AchievementRunner().run(job_id)

@@ -4,7 +4,8 @@ following one job to its result, downloading its errors and cancelling it while 
 Views only call the records services and selectors; an organisation sees only its own
 jobs (another's is not found). Only a job's public id and an error-file format appear in
 these URLs. Processing happens in the background worker (lrs.records.uploads); the job
-page polls ``progress.json`` with the batch pages' script until the job has finished.
+page polls ``progress.json`` with the file jobs' script (lrs.core.filejob_pages) until
+the job has finished.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from lrs.access import Capability
 from lrs.achievementfiles.errors import ErrorKind, info
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
+from lrs.core.filejob_pages import CodeView, problem_views, progress_response
 from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.portal.forms import ConfirmForm
 from lrs.records import selectors, services
@@ -121,45 +123,12 @@ def progress_text(job: AchievementJob) -> str:
     return str(job.get_status_display())
 
 
-@dataclass(frozen=True)
-class CodeView:
-    """A code as the batch pages' ``_code.html`` draws it: a tag and what it means."""
-
-    code: str
-    text: str
-    colour: str
-
-
 def code_view(code: str) -> CodeView:
     try:
         entry = info(code)
     except (KeyError, ValueError):
         return CodeView(code, "", "grey")
     return CodeView(code, entry.description, _KIND_COLOURS.get(entry.kind, "grey"))
-
-
-@dataclass(frozen=True)
-class ProblemView:
-    """A problem of a refused file, as the batch pages' ``_problems.html`` draws it."""
-
-    row: int | None
-    field: str
-    rule: str
-    code: CodeView
-    line: int | None = None
-
-
-def problem_views(problems: list[dict[str, Any]]) -> list[ProblemView]:
-    return [
-        ProblemView(
-            row=problem.get("row"),
-            field=str(problem.get("field") or ""),
-            rule=str(problem.get("rule") or ""),
-            code=code_view(str(problem.get("code") or "")),
-            line=problem.get("line"),
-        )
-        for problem in problems
-    ]
 
 
 @dataclass(frozen=True)
@@ -317,7 +286,7 @@ def job_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "progress": progress_text(job),
             "poll_ms": POLL_SECONDS * 1000,
             "result": result_rows(job),
-            "problems": problem_views(job.file_problems or []),
+            "problems": problem_views(job.file_problems or [], code_view),
             "rejected_rows": [rejected_row_view(error) for error in rejected],
             "rejected_total": job.rejected_records,
             "shown": REJECTED_ROWS_SHOWN,
@@ -333,16 +302,14 @@ def job_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @capability_required(C.UPLOAD_ACHIEVEMENTS)
 def job_progress(request: HttpRequest, public_id: uuid.UUID) -> JsonResponse:
     job = _job(signed_in_user(request), public_id)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "finished": is_finished(job),
-            "processed": job.processed_records,
-            "total": job.records,
-            "progress": progress_text(job),
-            "percentage_successful": job.percentage_successful,
-            "counts": _counts(job),
-        }
+    return progress_response(
+        status=job.status,
+        finished=is_finished(job),
+        processed=job.processed_records,
+        total=job.records,
+        progress=progress_text(job),
+        percentage_successful=job.percentage_successful,
+        counts=_counts(job),
     )
 
 

@@ -380,7 +380,7 @@ def backlog(*, actor: User, now: dt.datetime | None = None) -> Backlog:
         submitted="submitted_at",
     )
 
-    # The same test the workers use to take a job over (lrs.core.resumable).
+    # The same test the workers use to take a job over (lrs.core.filejobs).
     stalled_batches = Batch.objects.filter(
         status__in=_BATCH_RUNNING, progressed_at__lt=stalled_before
     ).select_related("organisation")
