@@ -61,12 +61,14 @@ def _is_write_that_pins(model: type[Any]) -> bool:
 
 @contextlib.contextmanager
 def stale_reads_allowed() -> Iterator[None]:
-    """Let reads in this block go to the replica (for code outside a routed request)."""
-    token = _stale_ok.set(True)
+    """Let reads in this block go to the replica (for code outside a routed request);
+    a write in the block sends the block's later reads to the primary."""
+    tokens = (_stale_ok.set(True), _wrote.set(False))
     try:
         yield
     finally:
-        _stale_ok.reset(token)
+        _wrote.reset(tokens[1])
+        _stale_ok.reset(tokens[0])
 
 
 @contextlib.contextmanager

@@ -1,0 +1,167 @@
+"""Reads that may be a second stale go to the read replica; writes and fresh reads do not.
+
+The test settings' ``replica`` alias is the test database itself through a second
+connection (a test mirror), so it sees committed rows only, as a real replica would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from lrs.access import Role
+from lrs.audit.models import AuditEntry
+from lrs.core import replica
+from lrs.core.replica import PrimaryReplicaRouter, primary_only, read_alias, stale_reads_allowed
+from lrs.learners.models import Learner, LearnerAccess
+from lrs.users.models import ApiToken, User
+from tests.factories import make_organisation, make_token, make_user
+from tests.learners.test_find_and_register import person
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+
+
+@pytest.fixture(autouse=True)
+def _replica_on(settings):
+    settings.LRS_READ_REPLICA = True
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _headers() -> dict[str, str]:
+    user = make_user(make_organisation(), Role.ONLINE_USER)
+    return {"Authorization": f"Bearer {make_token(user)}"}
+
+
+def _post(client, url, body, headers):
+    return client.post(url, body, content_type="application/json", headers=headers)
+
+
+def _tables_read(queries) -> set[str]:
+    tables = set()
+    for query in queries:
+        sql = query["sql"]
+        if sql.lstrip().upper().startswith("SELECT"):
+            for table in (
+                "learners_learner",
+                "users_apitoken",
+                "users_user",
+                "learners_learneraccess",
+            ):
+                if f'"{table}"' in sql or f" {table} " in sql:
+                    tables.add(table)
+    return tables
+
+
+def _written(queries) -> bool:
+    return any(
+        q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for q in queries
+    )
+
+
+def _find(client, headers):
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+    ):
+        answer = _post(client, "/api/v1/learners/search", person(), headers)
+    assert answer.status_code == 200, answer.content
+    return answer.json(), _tables_read(on_replica), _tables_read(on_primary), on_replica
+
+
+def test_the_router_sends_only_stale_safe_models_to_the_replica_and_only_when_allowed():
+    router = PrimaryReplicaRouter()
+    assert router.db_for_read(Learner) == "default"  # nobody allowed stale reads
+    with stale_reads_allowed():
+        assert router.db_for_read(Learner) == "replica"
+        assert router.db_for_read(AuditEntry) == "replica"
+        # What decides access is always read fresh.
+        for model in (User, ApiToken, LearnerAccess):
+            assert router.db_for_read(model) == "default"
+        with transaction.atomic():
+            assert router.db_for_read(Learner) == "default"
+        with primary_only():
+            assert router.db_for_read(Learner) == "default"
+    assert router.db_for_write(Learner) == "default"
+    assert router.allow_migrate("replica", "learners") is False
+    assert router.allow_migrate("default", "learners") is None
+
+
+def test_without_a_replica_configured_every_read_goes_to_the_primary(settings):
+    settings.LRS_READ_REPLICA = False
+    with stale_reads_allowed():
+        assert read_alias(Learner) == "default"
+
+
+def test_a_write_in_a_context_sends_its_later_reads_to_the_primary():
+    with stale_reads_allowed():
+        assert read_alias(Learner) == "replica"
+        make_organisation()  # organisations are not read from the replica: no pin
+        assert read_alias(Learner) == "replica"
+        PrimaryReplicaRouter().db_for_write(Learner)
+        assert replica.wrote_in_this_context()
+        assert read_alias(Learner) == "default"
+
+
+def test_a_find_reads_the_register_from_the_replica_and_writes_its_audit_on_the_primary(client):
+    headers = _headers()
+    assert _post(client, "/api/v1/learners", person(), headers).status_code == 201
+    cache.clear()  # forget the registration's pin: this client now only finds
+    other = _headers()
+
+    body, replica_read, primary_read, on_replica = _find(client, other)
+
+    assert body["candidates"]
+    assert "learners_learner" in replica_read
+    assert "learners_learner" not in primary_read
+    # The token, the user and the access grants are read on the primary ...
+    assert "users_apitoken" in primary_read
+    assert not replica_read & {"users_apitoken", "users_user", "learners_learneraccess"}
+    # ... and nothing is ever written through the replica.
+    assert not _written(on_replica)
+    assert AuditEntry.objects.filter(action="learner.find").count() == 1
+
+
+def test_after_registering_a_client_reads_its_own_writes_from_the_primary(client, settings):
+    settings.LRS_REPLICA_PIN_SECONDS = 60
+    headers, other = _headers(), _headers()
+    assert _post(client, "/api/v1/learners", person(), headers).status_code == 201
+
+    body, replica_read, primary_read, _ = _find(client, headers)
+    assert body["candidates"]
+    assert "learners_learner" in primary_read
+    assert "learners_learner" not in replica_read
+
+    # Another client is not pinned, and a find pins no one (its audit entry and access
+    # grant are not writes of the register).
+    for _ in range(2):
+        _, replica_read, primary_read, _ = _find(client, other)
+        assert "learners_learner" in replica_read
+        assert "learners_learner" not in primary_read
+
+
+def test_after_an_update_the_client_is_pinned_and_the_pin_runs_out(client, settings):
+    settings.LRS_REPLICA_PIN_SECONDS = 60
+    headers = _headers()
+    uln = _post(client, "/api/v1/learners", person(), headers).json()["learner"]["uln"]
+    cache.clear()
+    _, replica_read, _, _ = _find(client, headers)
+    assert "learners_learner" in replica_read
+
+    changed = client.patch(
+        f"/api/v1/learners/{uln}",
+        {"version_number": 1, "title": "Ms"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert changed.status_code == 200, changed.content
+    _, replica_read, primary_read, _ = _find(client, headers)
+    assert "learners_learner" in primary_read
+    assert "learners_learner" not in replica_read
+
+    cache.clear()  # as if LRS_REPLICA_PIN_SECONDS had passed
+    _, replica_read, _, _ = _find(client, headers)
+    assert "learners_learner" in replica_read
