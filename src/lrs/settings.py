@@ -171,8 +171,8 @@ else:
     }
 # DATABASE_REPLICA_URL (PostgreSQL, a streaming replica of DATABASE_URL): reads that may
 # be a second stale (find, PLR view, published lists, dashboards) go there, with
-# read-your-writes kept for LRS_REPLICA_PIN_SECONDS after a client's registration or
-# update (lrs.core.replica; docs/deployment.md).
+# read-your-writes kept after a client's registration or update (lrs.core.replica;
+# docs/deployment.md).
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     if not DATABASE_URL:
@@ -188,7 +188,10 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 LRS_READ_REPLICA = bool(DATABASE_REPLICA_URL)
 DATABASE_ROUTERS = ["lrs.core.replica.PrimaryReplicaRouter"]
-LRS_REPLICA_PIN_SECONDS = float(os.environ.get("LRS_REPLICA_PIN_SECONDS", "5"))
+# After a client's write its reads wait for the replica to replay it, for at most this
+# long; past it, reads are as stale as the replica is behind (docs/operations.md: watch
+# the replication lag).
+LRS_REPLICA_PIN_SECONDS = float(os.environ.get("LRS_REPLICA_PIN_SECONDS", "30"))
 # The requests whose reads may be stale (URL patterns as Django resolves them) ...
 LRS_REPLICA_ROUTES = frozenset(
     {

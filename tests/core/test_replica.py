@@ -125,8 +125,13 @@ def test_a_find_reads_the_register_from_the_replica_and_writes_its_audit_on_the_
     assert AuditEntry.objects.filter(action="learner.find").count() == 1
 
 
-def test_after_registering_a_client_reads_its_own_writes_from_the_primary(client, settings):
-    settings.LRS_REPLICA_PIN_SECONDS = 60
+@pytest.fixture
+def lagging_replica(monkeypatch):
+    """A replica that has not yet replayed anything written now."""
+    monkeypatch.setattr(replica, "replica_has_replayed", lambda position: False)
+
+
+def test_after_registering_a_client_reads_its_own_writes_from_the_primary(client, lagging_replica):
     headers, other = _headers(), _headers()
     assert _post(client, "/api/v1/learners", person(), headers).status_code == 201
 
@@ -143,8 +148,7 @@ def test_after_registering_a_client_reads_its_own_writes_from_the_primary(client
         assert "learners_learner" not in primary_read
 
 
-def test_after_an_update_the_client_is_pinned_and_the_pin_runs_out(client, settings):
-    settings.LRS_REPLICA_PIN_SECONDS = 60
+def test_after_an_update_the_client_is_pinned_and_the_pin_runs_out(client, lagging_replica):
     headers = _headers()
     uln = _post(client, "/api/v1/learners", person(), headers).json()["learner"]["uln"]
     cache.clear()
@@ -165,3 +169,25 @@ def test_after_an_update_the_client_is_pinned_and_the_pin_runs_out(client, setti
     cache.clear()  # as if LRS_REPLICA_PIN_SECONDS had passed
     _, replica_read, _, _ = _find(client, headers)
     assert "learners_learner" in replica_read
+
+
+@pytest.mark.skipif(
+    connections["default"].vendor != "postgresql", reason="WAL positions: PostgreSQL only"
+)
+def test_once_the_replica_has_replayed_a_clients_write_its_reads_go_back_to_the_replica(client):
+    headers = _headers()
+    assert _post(client, "/api/v1/learners", person(), headers).status_code == 201
+    # The test mirror is the primary itself: it has replayed everything at once.
+    body, replica_read, primary_read, _ = _find(client, headers)
+    assert body["candidates"]
+    assert "learners_learner" in replica_read
+    assert "learners_learner" not in primary_read
+    assert replica.replica_has_replayed(replica._write_position())
+    assert not replica.replica_has_replayed("FFFFFFFF/0")
+
+
+def test_without_a_wal_position_a_write_pins_the_client_for_the_pin_time(settings):
+    if connections["default"].vendor == "postgresql":
+        pytest.skip("SQLite: no WAL position")
+    assert replica._write_position() is True
+    assert not replica.replica_has_replayed(True)

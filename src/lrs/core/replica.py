@@ -14,9 +14,14 @@ unless three things hold at once:
 
 Read-your-writes: a request that writes a replica-read model (a registration, an update;
 not the audit entry or the access grant every find writes) reads the primary for the rest
-of the request, and the client is pinned to the primary for ``LRS_REPLICA_PIN_SECONDS``
-after it, remembered in the shared cache under a digest of its credential (the API token
-or the session cookie), so the find that follows a registration sees the new learner.
+of the request. Then the primary's WAL position after the write is kept for the client in
+the shared cache (under a digest of its credential: the API token or the session cookie)
+for ``LRS_REPLICA_PIN_SECONDS``; while it is kept, the client's routed reads go to the
+replica only once the replica has replayed up to that position, and to the primary until
+then. So the find that follows a registration sees the new learner, yet a client that
+writes often is not kept off the replica when replication keeps up (it usually replays
+within milliseconds). Where no position can be had (SQLite), the client is simply pinned to
+the primary for those seconds.
 
 Writes, and every read inside a transaction, go to the primary; migrations run only there.
 """
@@ -139,6 +144,30 @@ def _route(request: HttpRequest) -> str:
     return match.route if match is not None else ""
 
 
+def _write_position() -> Any:
+    """What a reader must have seen to see this client's writes (True: no position)."""
+    primary = connections[DEFAULT_DB_ALIAS]
+    if primary.vendor != "postgresql":
+        return True
+    with primary.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def replica_has_replayed(position: Any) -> bool:
+    """Whether the replica has replayed the primary's WAL up to ``position``."""
+    if position is True or connections[REPLICA].vendor != "postgresql":
+        return False
+    with connections[REPLICA].cursor() as cursor:
+        # A server that is not a standby (a test's mirror) has no replay position: it is
+        # the primary itself, always up to date with its own WAL.
+        cursor.execute(
+            "SELECT COALESCE(pg_last_wal_replay_lsn(), pg_current_wal_lsn()) >= %s::pg_lsn",
+            [position],
+        )
+        return bool(cursor.fetchone()[0])
+
+
 class ReplicaRoutingMiddleware:
     """Marks the routed reads of a request; pins a client to the primary after a write."""
 
@@ -154,7 +183,7 @@ class ReplicaRoutingMiddleware:
             if _wrote.get():
                 key = _client_key(request)
                 if key is not None:
-                    cache.set(key, True, timeout=settings.LRS_REPLICA_PIN_SECONDS)
+                    cache.set(key, _write_position(), timeout=settings.LRS_REPLICA_PIN_SECONDS)
             return response
         finally:
             _wrote.reset(tokens[2])
@@ -167,7 +196,8 @@ class ReplicaRoutingMiddleware:
         if not replica_enabled() or _route(request) not in settings.LRS_REPLICA_ROUTES:
             return None
         key = _client_key(request)
-        if key is not None and cache.get(key):
+        position = cache.get(key) if key is not None else None
+        if position is not None and not replica_has_replayed(position):
             _primary.set(True)
         _stale_ok.set(True)
         return None
