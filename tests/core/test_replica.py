@@ -191,3 +191,42 @@ def test_without_a_wal_position_a_write_pins_the_client_for_the_pin_time(setting
         pytest.skip("SQLite: no WAL position")
     assert replica._write_position() is True
     assert not replica.replica_has_replayed(True)
+
+
+def _production_settings(monkeypatch, **env):
+    import runpy
+    from pathlib import Path
+
+    import lrs
+
+    monkeypatch.delenv("DATABASE_REPLICA_URL", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(Path(lrs.__file__).parent / "settings.py"))
+
+
+@pytest.mark.django_db(databases=[])
+def test_database_replica_url_adds_a_replica_alias_pooled_like_the_primary(monkeypatch):
+    settings = _production_settings(
+        monkeypatch,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/lrs",
+        DATABASE_REPLICA_URL="postgres://postgres@127.0.0.1:5433/lrs",
+        DATABASE_POOL="true",
+    )
+    assert settings["LRS_READ_REPLICA"] is True
+    copy = settings["DATABASES"]["replica"]
+    assert (copy["PORT"], copy["NAME"]) == (5433, "lrs")
+    assert copy["OPTIONS"]["pool"]["max_size"] == 10
+    assert copy["TEST"] == {"MIRROR": "default"}
+
+
+@pytest.mark.django_db(databases=[])
+def test_no_replica_unless_asked_for_and_never_without_a_primary(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = _production_settings(monkeypatch)
+    assert settings["LRS_READ_REPLICA"] is False
+    assert "replica" not in settings["DATABASES"]
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URL needs DATABASE_URL"):
+        _production_settings(monkeypatch, DATABASE_REPLICA_URL="postgres://r/lrs")
