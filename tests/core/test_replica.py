@@ -230,3 +230,28 @@ def test_no_replica_unless_asked_for_and_never_without_a_primary(monkeypatch):
     assert "replica" not in settings["DATABASES"]
     with pytest.raises(ImproperlyConfigured, match="DATABASE_REPLICA_URL needs DATABASE_URL"):
         _production_settings(monkeypatch, DATABASE_REPLICA_URL="postgres://r/lrs")
+
+
+def test_a_plr_view_reads_the_learner_from_the_replica(client):
+    headers = _headers()
+    learner = _post(client, "/api/v1/learners", person(), headers).json()["learner"]
+    cache.clear()
+    with (
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+    ):
+        answer = _post(
+            client,
+            "/api/v1/learners/learning-events",
+            {
+                "uln": learner["uln"],
+                "given_name": person()["given_name"],
+                "family_name": person()["family_name"],
+            },
+            headers,
+        )
+    assert answer.status_code == 200, answer.content
+    assert "learners_learner" in _tables_read(on_replica)
+    assert "learners_learner" not in _tables_read(on_primary)
+    assert not _written(on_replica)
+    assert AuditEntry.objects.filter(action="plr.view").count() == 1
