@@ -52,6 +52,7 @@ class Clusters:
         self.replica = base / "replica"
         self.ports = {"primary": port, "replica": port + 1}
         self.as_postgres = os.geteuid() == 0
+        self.top: dict[str, str] = {}
 
     def run(self, *args: Any, **kwargs: Any) -> subprocess.CompletedProcess[str]:
         command = [str(a) for a in args]
@@ -93,7 +94,7 @@ class Clusters:
                 "\n# benchmark_replica.py\n"
                 "listen_addresses = '127.0.0.1'\n"
                 "shared_preload_libraries = 'pg_stat_statements'\n"
-                "pg_stat_statements.track = all\n"
+                "pg_stat_statements.track = top\n"
                 "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
                 "max_connections = 200\n"
             )
@@ -156,6 +157,13 @@ class Clusters:
                 "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = 'lrs' "
                 "AND query ILIKE 'select%'",
             )
+            top = self.psql(
+                which,
+                "SELECT calls, regexp_replace(left(query, 90), '\\s+', ' ', 'g') "
+                "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+                "WHERE d.datname = 'lrs' ORDER BY calls DESC LIMIT 8",
+            )
+            self.top[which] = top
             found[which] = {
                 "transactions": int(xacts),
                 "statements": int(statements),
@@ -175,6 +183,9 @@ def main() -> None:
     parser.add_argument("--users", default="16", help="Concurrent locust users (default 16)")
     parser.add_argument("--seconds", type=int, default=60, help="Length of each run (60)")
     parser.add_argument("--web-workers", default="2", help="Web processes (default 2)")
+    parser.add_argument(
+        "--tokens", default="16", help="API tokens, one an MIS client (default 16: one a user)"
+    )
     parser.add_argument("--port", type=int, default=55432, help="Primary's port (+1: replica)")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/lrs-replica-bench"))  # noqa: S108
     parser.add_argument("--keep", action="store_true", help="Leave the clusters' folder")
@@ -188,6 +199,7 @@ def main() -> None:
         "LRS_DATA_DIR": str(data_dir),
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "benchmark-only-" + "x" * 40,
         "DEBUG": "false",
+        "DATABASE_POOL": os.environ.get("DATABASE_POOL", "true"),
         "PYTHONPATH": str(ROOT / "src"),
     }
     env.pop("DATABASE_REPLICA_URL", None)
@@ -218,6 +230,8 @@ def main() -> None:
             ("primary only", {}),
             ("primary + replica", {"DATABASE_REPLICA_URL": clusters.url("replica")}),
         ):
+            for which in clusters.ports:
+                clusters.psql(which, "SELECT pg_stat_statements_reset()")
             before = clusters.counters()
             print(f"\n== {label}")
             run = subprocess.run(  # noqa: S603
@@ -232,6 +246,8 @@ def main() -> None:
                     str(args.seconds),
                     "--queries-file",
                     str(queries),
+                    "--tokens",
+                    args.tokens,
                 ],
                 check=True,
                 env={**env, **extra},
@@ -240,6 +256,10 @@ def main() -> None:
             )
             lag = clusters.wait_for_replay()
             after = clusters.counters()
+            for which, top in clusters.top.items():
+                print(f"  most frequent statements on the {which} (calls | statement):")
+                for line in top.splitlines():
+                    print(f"    {line}")
             print(run.stdout.split("\nSummary", 1)[-1].strip())
             delta = {
                 which: {k: after[which][k] - before[which][k] for k in after[which]}
@@ -257,7 +277,10 @@ def main() -> None:
         if not args.keep and args.dir.exists():
             shutil.rmtree(args.dir)
 
-    print("\nWhat each server ran during each load test (including the set-up queries)")
+    print(
+        "\nWhat each server ran during each load test (statements the clients sent, set-up "
+        "included; not the foreign-key checks inside them)"
+    )
     print("| Run | Server | Transactions | Statements | SELECTs | Rows read | Share of SELECTs |")
     print("|---|---|---|---|---|---|---|")
     for label, delta, _ in results:

@@ -184,6 +184,13 @@ def test_once_the_replica_has_replayed_a_clients_write_its_reads_go_back_to_the_
     assert "learners_learner" not in primary_read
     assert replica.replica_has_replayed(replica._write_position())
     assert not replica.replica_has_replayed("FFFFFFFF/0")
+    # A position at or before one already seen replayed needs no question to the replica.
+    seen = replica._write_position()
+    assert replica.replica_has_replayed(seen)
+    with CaptureQueriesContext(connections["replica"]) as asked:
+        assert replica.replica_has_replayed(seen)
+        assert replica.replica_has_replayed("0/1")
+    assert not asked.captured_queries
 
 
 def test_without_a_wal_position_a_write_pins_the_client_for_the_pin_time(settings):
