@@ -178,3 +178,13 @@ def test_the_migration_converts_an_existing_log_keeping_every_row_and_id():
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes("audit"))
+
+
+def test_workers_make_the_partitions_ahead_at_most_hourly(settings, monkeypatch):
+    assert "lrs.audit.partitions.audit_partitions_ensure_if_due" in settings.LRS_WORKER_RECOVERY
+    calls = []
+    monkeypatch.setattr(partitions, "audit_partitions_ensure", lambda: calls.append(1))
+    monkeypatch.setattr(partitions, "_last_ensured", 0.0)
+    partitions.audit_partitions_ensure_if_due()
+    partitions.audit_partitions_ensure_if_due()
+    assert calls == [1]
