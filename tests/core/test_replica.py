@@ -262,3 +262,22 @@ def test_a_plr_view_reads_the_learner_from_the_replica(client):
     assert "learners_learner" not in _tables_read(on_primary)
     assert not _written(on_replica)
     assert AuditEntry.objects.filter(action="plr.view").count() == 1
+
+
+def test_the_published_lists_pages_read_their_editions_from_the_replica(client):
+    from lrs.publications.models import ListKind
+    from lrs.publications.services import list_edition_publish
+
+    make_organisation()
+    list_edition_publish(actor=None, kind=ListKind.LEARNING_PROVIDERS)
+    for url in ("/lists/", "/lists/learning-providers/"):
+        with (
+            CaptureQueriesContext(connections["replica"]) as on_replica,
+            CaptureQueriesContext(connections["default"]) as on_primary,
+        ):
+            page = client.get(url)
+        assert page.status_code == 200
+        assert any('"publications_listedition"' in q["sql"] for q in on_replica.captured_queries)
+        assert not any(
+            '"publications_listedition"' in q["sql"] for q in on_primary.captured_queries
+        )
