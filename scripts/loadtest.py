@@ -188,6 +188,12 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=2_000, help="Learners viewed, updated")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--tokens",
+        type=int,
+        default=1,
+        help="API tokens the users share out, as that many MIS clients (default 1)",
+    )
+    parser.add_argument(
         "--queries-file", type=Path, help="Default: next to the SQLite file, or /tmp"
     )
     parser.add_argument("--out", type=Path, help="Where locust's CSV files go (default: temp)")
@@ -212,9 +218,12 @@ def main() -> None:
     user_counts = [int(n) for n in args.users.split(",")]
 
     user = benchmark_user()
-    token = lrs(
-        "token", "create", "--user", USERNAME, "--name", "loadtest", capture_output=True
-    ).stdout.strip()
+    tokens = [
+        lrs(
+            "token", "create", "--user", USERNAME, "--name", f"loadtest {n}", capture_output=True
+        ).stdout.strip()
+        for n in range(args.tokens)
+    ]
     finds = find_queries(args.queries_file, 5_000)
     learners = sample_learners(args.learners, rng)
     # Updating a learner needs the organisation to have been shown it (as a find would).
@@ -239,7 +248,8 @@ def main() -> None:
                     Learner.objects.filter(id__in=ids).values_list("id", "version_number")
                 )
                 data = {
-                    "token": token,
+                    "token": tokens[0],
+                    "tokens": tokens,
                     "users": users,
                     "find": finds,
                     "plr": [

@@ -27,9 +27,11 @@ class MisClient(FastHttpUser):
     wait_time = constant(0)
 
     def on_start(self) -> None:
-        self.headers = {"Authorization": f"Bearer {DATA['token']}"}
         # Each user updates its own learners, so no two users race for one version.
         number = next(_user_numbers) % DATA["users"]
+        # One MIS client a token when there are several (--tokens).
+        tokens = DATA.get("tokens") or [DATA["token"]]
+        self.headers = {"Authorization": f"Bearer {tokens[number % len(tokens)]}"}
         self.to_update = DATA["update"][number :: DATA["users"]]
         self.rng = random.Random(number)
 

@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lrs.learnerportal.middleware.LearnerSessionMiddleware",
     "lrs.core.middleware.RequestUserContextMiddleware",
+    "lrs.core.replica.ReplicaRoutingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -168,6 +169,59 @@ else:
             "NAME": os.environ.get("SQLITE_PATH", str(DATA_DIR / "lrs.sqlite3")),
         }
     }
+# DATABASE_REPLICA_URL (PostgreSQL, a streaming replica of DATABASE_URL): reads that may
+# be a second stale (find, PLR view, published lists, dashboards) go there, with
+# read-your-writes kept after a client's registration or update (lrs.core.replica;
+# docs/deployment.md).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary)")
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+    )
+    if "pool" in DATABASES["default"].get("OPTIONS", {}):
+        DATABASES["replica"].setdefault("OPTIONS", {})["pool"] = dict(
+            DATABASES["default"]["OPTIONS"]["pool"]
+        )
+    # Never created or migrated by the tests: it is the primary seen through replication.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+LRS_READ_REPLICA = bool(DATABASE_REPLICA_URL)
+DATABASE_ROUTERS = ["lrs.core.replica.PrimaryReplicaRouter"]
+# After a client's write its reads wait for the replica to replay it, for at most this
+# long; past it, reads are as stale as the replica is behind (docs/operations.md: watch
+# the replication lag).
+LRS_REPLICA_PIN_SECONDS = float(os.environ.get("LRS_REPLICA_PIN_SECONDS", "30"))
+# The requests whose reads may be stale (URL patterns as Django resolves them) ...
+LRS_REPLICA_ROUTES = frozenset(
+    {
+        "api/v1/learners/search",
+        "api/v1/learners/learning-events",
+        "learners/find",
+        "plr/",
+        "lists/",
+        "lists/<slug:kind>/",
+        "lists/<slug:kind>/editions/",
+        "lists/<slug:kind>/editions/<int:number>/",
+        "service-desk/",
+    }
+)
+# ... and the models those reads may take from the replica. Never users, tokens,
+# sessions, organisations or access grants: what decides access is read fresh.
+LRS_REPLICA_MODELS = frozenset(
+    {
+        "learners.learner",
+        "learners.learnerchange",
+        "records.qualification",
+        "records.learningevent",
+        "records.learningeventchange",
+        "publications.listedition",
+        "audit.auditentry",
+    }
+)
+# Writes every routed read makes itself (a find's audit entry): they pin no one.
+LRS_REPLICA_WRITES_THAT_DO_NOT_PIN = frozenset({"audit.auditentry"})
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         **SQLITE_OPTIONS,
@@ -410,7 +464,17 @@ LRS_WORKER_RECOVERY = [
     "lrs.publications.services.list_editions_publish_if_due",
     "lrs.duplicates.services.duplicate_scan_start_if_due",
     "lrs.learners.calibration.matching_calibrate_if_due",
+    "lrs.audit.partitions.audit_partitions_ensure_if_due",
 ]
+
+# --- Audit log ---------------------------------------------------------------------------
+# PostgreSQL keeps the log in monthly partitions (lrs.audit.partitions): this many months
+# are made ahead of time, hourly by a worker or by `lrs audit_partitions`.
+LRS_AUDIT_PARTITIONS_AHEAD = int(os.environ.get("LRS_AUDIT_PARTITIONS_AHEAD", "3"))
+# Retention (docs/operations.md): months kept in the database before `lrs audit_archive`
+# (with no --before) writes them to LRS_AUDIT_ARCHIVE_DIR and removes them.
+LRS_AUDIT_RETENTION_MONTHS = int(os.environ.get("LRS_AUDIT_RETENTION_MONTHS", "24"))
+LRS_AUDIT_ARCHIVE_DIR = Path(os.environ.get("LRS_AUDIT_ARCHIVE_DIR", DATA_DIR / "audit-archive"))
 
 # --- Onboarding ----------------------------------------------------------------------------
 # How long the sign-in link sent to a new super user works (it also stops working once

@@ -32,3 +32,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 elif os.environ.get("LRS_TEST_DATABASE_NAME"):
     # Several checkouts sharing one PostgreSQL server each name their own test database.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["LRS_TEST_DATABASE_NAME"]}  # noqa: F405
+
+# The read replica as the tests see it: the test database itself, under a second alias
+# (a second connection, so it sees only committed rows, as a replica would). Routing to it
+# stays off unless a test turns LRS_READ_REPLICA on (tests/core/test_replica.py), since a
+# test wrapped in a transaction would not see its own rows through another connection.
+if "replica" not in DATABASES:  # noqa: F405
+    DATABASES["replica"] = {  # noqa: F405
+        **DATABASES["default"],  # noqa: F405
+        "TEST": {"MIRROR": "default"},
+    }
+LRS_READ_REPLICA = False
