@@ -22,8 +22,7 @@ from lrs.records.models import AchievementJob, JobStatus, LearningEvent, Qualifi
 from lrs.records.uploads import process
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
+from tests.factories import OLIVIA, make_organisation, make_user
 from tests.records.test_achievement_jobs import STAMP, row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,7 +58,7 @@ def test_an_awarding_organisation_uploads_achievements_and_downloads_the_errors(
         title="GCSE (9 to 1) in Mathematics",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=provider, data=LEARNER).learner
+    olivia = learner_register(actor=provider, data=OLIVIA).learner
     path = _write_file(
         tmp_path,
         ao.ukprn,

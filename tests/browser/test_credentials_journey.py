@@ -23,8 +23,7 @@ from lrs.records.services import EventValues, event_create
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_plr_journey import fill_plr, submit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
+from tests.factories import OLIVIA, make_organisation, make_user
 from tests.records.test_achievement_jobs import row
 from tests.records.test_achievement_jobs import submit as submit_achievements
 from tests.vc.interop import db_verify
@@ -74,7 +73,7 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
         level="3",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=provider, data=LEARNER).learner
+    olivia = learner_register(actor=provider, data=OLIVIA).learner
     maths = event_create(
         actor=ao_user,
         learner=olivia,

@@ -20,8 +20,7 @@ from lrs.records.services import EventValues, achievement_job_submit, event_crea
 from lrs.records.uploads import process
 from tests.browser.conftest import assert_fits, check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
+from tests.factories import OLIVIA, make_organisation, make_user
 from tests.records.test_achievement_jobs import STAMP, row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,7 +46,7 @@ def register(db):
         level="Level 1/2",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=online, data=LEARNER).learner
+    olivia = learner_register(actor=online, data=OLIVIA).learner
     for year in (2021, 2022):
         event_create(
             actor=awards,

@@ -166,11 +166,11 @@ def test_a_linked_uln_is_followed_to_its_master_and_reported(
     ao_user, provider_user, learner, gcse, centre
 ):
     from lrs.learners.services import learner_register
-    from tests.records.conftest import LEARNER
+    from tests.factories import OLIVIA
 
     old = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Olivia", "last_known_postcode": "B15 2TT"},
+        data={**OLIVIA, "given_name": "Olivia", "last_known_postcode": "B15 2TT"},
         confirm_new_learner=True,
         confirmation_reason="test",
     ).learner

@@ -17,9 +17,8 @@ from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register
 from lrs.records.models import EventStatus, LearningEvent
 from lrs.records.services import EventValues, event_create
-from tests.factories import make_organisation, make_user
+from tests.factories import OLIVIA, make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
-from tests.records.conftest import LEARNER
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +121,7 @@ def test_a_linked_uln_shows_the_masters_record_and_says_it_was_merged(
 ):
     old = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
+        data={**OLIVIA, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
         confirm_new_learner=True,
         confirmation_reason="test",
     ).learner
