@@ -328,6 +328,24 @@ def achievement_row(
     return dataclasses.replace(record, **changes)
 
 
+def achievement_file(
+    user: User,
+    records: list[AchievementRecord],
+    *,
+    fmt: str = "CSV",
+    count: int | None = None,
+    ukprn: str | None = None,
+) -> SimpleUploadedFile:
+    """An achievement file of ``records`` as ``user`` uploads it; ``count`` and ``ukprn``
+    put other values in its header."""
+    ukprn = ukprn or user.organisation.ukprn
+    name = f"ACH_{ukprn}_{STAMP}.{fmt}"
+    buffer = io.BytesIO()
+    header = make_header(name, ukprn, len(records) if count is None else count)
+    write_achievements(buffer, header, records, fmt=fmt)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
 def make_achievement_job(
     user: User,
     records: list[AchievementRecord],
@@ -336,15 +354,11 @@ def make_achievement_job(
     ukprn: str | None = None,
 ) -> AchievementJob:
     """An achievement file of ``records`` submitted by ``user`` and processed by the
-    worker's code; ``count`` and ``ukprn`` put other values in its header."""
+    worker's code."""
     from lrs.records.uploads import process
 
-    ukprn = ukprn or user.organisation.ukprn
-    name = f"ACH_{ukprn}_{STAMP}.{fmt}"
-    buffer = io.BytesIO()
-    header = make_header(name, ukprn, len(records) if count is None else count)
-    write_achievements(buffer, header, records, fmt=fmt)
-    job = achievement_job_submit(actor=user, upload=SimpleUploadedFile(name, buffer.getvalue()))
+    upload = achievement_file(user, records, fmt=fmt, count=count, ukprn=ukprn)
+    job = achievement_job_submit(actor=user, upload=upload)
     process(job.pk)
     job.refresh_from_db()
     return job
