@@ -6,20 +6,16 @@ from typing import Any
 import pytest
 
 from lrs.access import OrganisationType, Role
-from lrs.learners.services import learner_register
-from tests.factories import make_organisation, make_user
-from tests.learnerportal.helpers import ENGLISH, MATHS, make_events, make_qualification
+from tests.factories import (
+    GCSE_ENGLISH,
+    GCSE_MATHS,
+    make_learner,
+    make_organisation,
+    make_qualification,
+    make_user,
+)
+from tests.learnerportal.helpers import make_events, sign_in_learner
 from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
-
-OLIVIA = {
-    "given_name": "Olivia",
-    "family_name": "Thornbury",
-    "date_of_birth": "2006-03-14",
-    "gender": "2",
-    "last_known_postcode": "CV4 9EE",
-    "verification_type": "1",
-    "ability_to_share": "1",
-}
 
 
 @pytest.fixture(scope="session")
@@ -63,17 +59,17 @@ def desk_user():
 
 @pytest.fixture
 def gcse(ao):
-    return make_qualification(ao, *MATHS)
+    return make_qualification(ao, *GCSE_MATHS)
 
 
 @pytest.fixture
 def english(ao):
-    return make_qualification(ao, *ENGLISH)
+    return make_qualification(ao, *GCSE_ENGLISH)
 
 
 @pytest.fixture
 def olivia(provider_user):
-    return learner_register(actor=provider_user, data=OLIVIA).learner
+    return make_learner(provider_user)
 
 
 @pytest.fixture
@@ -96,16 +92,6 @@ def identity(olivia):
         linked_at=now,
         last_signed_in_at=now,
     )
-
-
-def sign_in_learner(client, identity):
-    """Skip One Login (tested end to end on its own) for tests of what comes after."""
-    from lrs.learnerportal.sessions import SESSION_KEY
-
-    session = client.session
-    session[SESSION_KEY] = {"identity": identity.pk, "id_token": ""}
-    session.save()
-    return client
 
 
 @pytest.fixture
