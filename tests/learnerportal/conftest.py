@@ -1,3 +1,7 @@
+"""The learner portal's tests: Olivia, registered by Fenland College, with two GCSEs from
+Meridian Awards (``ao``, ``ao_user`` and ``gcse`` come from tests/conftest.py), and One
+Login stood in for by a local OpenID provider."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,7 +12,6 @@ import pytest
 from lrs.access import OrganisationType, Role
 from tests.factories import (
     GCSE_ENGLISH,
-    GCSE_MATHS,
     make_learner,
     make_organisation,
     make_qualification,
@@ -32,16 +35,6 @@ def one_login(local_provider: LocalProvider, settings: Any) -> LocalProvider:
 
 
 @pytest.fixture
-def ao():
-    return make_organisation(OrganisationType.AWARDING_ORGANISATION, name="Meridian Awards")
-
-
-@pytest.fixture
-def ao_user(ao):
-    return make_user(ao, Role.AWARDING_ORGANISATION_USER)
-
-
-@pytest.fixture
 def college():
     return make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
 
@@ -55,11 +48,6 @@ def provider_user(college):
 def desk_user():
     desk = make_organisation(OrganisationType.SERVICE_DESK, name="LRS Service Desk")
     return make_user(desk, Role.SERVICE_DESK_USER)
-
-
-@pytest.fixture
-def gcse(ao):
-    return make_qualification(ao, *GCSE_MATHS)
 
 
 @pytest.fixture
