@@ -22,26 +22,12 @@ from lrs.records.models import LearningEvent
 from lrs.records.services import EventValues, event_create
 from tests.factories import OLIVIA, make_organisation, make_user, raise_args
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
+from tests.records.helpers import plr_post
 from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-def plr_post(learner, **overrides: str) -> dict[str, str]:
-    return {
-        "uln": learner.uln,
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth_day": "",
-        "date_of_birth_month": "",
-        "date_of_birth_year": "",
-        "gender": "",
-        "detail": "FULL",
-        "action": "view",
-        **overrides,
-    }
 
 
 def raise_post(**overrides):

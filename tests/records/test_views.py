@@ -19,26 +19,11 @@ from lrs.records.models import EventStatus, LearningEvent
 from lrs.records.services import EventValues, event_create
 from tests.factories import OLIVIA, make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
+from tests.records.helpers import plr_post
 
 pytestmark = pytest.mark.django_db
 
 PLR_URL = "/plr/"
-
-
-def plr_post(learner, **overrides: str) -> dict[str, str]:
-    """The PLR form as a browser posts it."""
-    base = {
-        "uln": learner.uln,
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth_day": "",
-        "date_of_birth_month": "",
-        "date_of_birth_year": "",
-        "gender": "",
-        "detail": "FULL",
-        "action": "view",
-    }
-    return {**base, **overrides}
 
 
 def test_the_url_names():
