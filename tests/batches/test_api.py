@@ -7,8 +7,7 @@ from django.core.cache import cache
 from lrs.batches.models import Batch
 from lrs.batches.processing import process
 from lrs.learners.services import learner_register
-from tests.batches.conftest import learner, upload
-from tests.factories import make_token, make_user
+from tests.factories import batch_record, batch_upload, make_token, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +22,14 @@ def auth(user):
 
 
 def submit(client, user, records, headers, **extra):
-    file = upload(user.organisation.ukprn, records)
+    file = batch_upload(user.organisation.ukprn, records)
     return client.post("/api/v1/batches", {"file": file, **extra}, headers=headers)
 
 
 def test_upload_poll_download_and_resolve_through_the_api(client, batch_user):
     headers = auth(batch_user)
-    existing = learner_register(actor=batch_user, data=learner(2).learner_data()).learner
-    records = [learner(2), learner(3, given_name="Anne", last_known_postcode="B15 2TT")]
+    existing = learner_register(actor=batch_user, data=batch_record(2).learner_data()).learner
+    records = [batch_record(2), batch_record(3, given_name="Anne", last_known_postcode="B15 2TT")]
     response = submit(client, batch_user, records, headers)
     assert response.status_code == 202, response.content
     batch_id = response.json()["id"]
@@ -69,12 +68,12 @@ def test_upload_poll_download_and_resolve_through_the_api(client, batch_user):
 
 def test_a_duplicate_upload_is_409_until_confirmed(client, batch_user):
     headers = auth(batch_user)
-    assert submit(client, batch_user, [learner(2)], headers).status_code == 202
-    again = submit(client, batch_user, [learner(2)], headers)
+    assert submit(client, batch_user, [batch_record(2)], headers).status_code == 202
+    again = submit(client, batch_user, [batch_record(2)], headers)
     assert again.status_code == 409
     assert again.json()["code"] == "duplicate_file"
     assert (
-        submit(client, batch_user, [learner(2)], headers, confirm_duplicate="true").status_code
+        submit(client, batch_user, [batch_record(2)], headers, confirm_duplicate="true").status_code
         == 202
     )
 
@@ -92,7 +91,7 @@ def test_a_file_that_is_not_a_batch_file_is_422_naming_the_rule(client, batch_us
 
 
 def test_organisations_see_only_their_own_batches(client, batch_user):
-    response = submit(client, batch_user, [learner(2)], auth(batch_user))
+    response = submit(client, batch_user, [batch_record(2)], auth(batch_user))
     batch_id = response.json()["id"]
     outsider = make_user(role="batch_user")
     assert client.get(f"/api/v1/batches/{batch_id}", headers=auth(outsider)).status_code == 404
@@ -106,7 +105,7 @@ def test_organisations_see_only_their_own_batches(client, batch_user):
 
 def test_the_output_is_refused_until_the_batch_has_finished(client, batch_user):
     headers = auth(batch_user)
-    batch_id = submit(client, batch_user, [learner(2)], headers).json()["id"]
+    batch_id = submit(client, batch_user, [batch_record(2)], headers).json()["id"]
     response = client.get(f"/api/v1/batches/{batch_id}/output", headers=headers)
     assert response.status_code == 409
     assert response.json()["code"] == "not_finished"
@@ -115,7 +114,7 @@ def test_the_output_is_refused_until_the_batch_has_finished(client, batch_user):
 def test_the_list_of_batches_is_paged_not_cut(client, batch_user):
     headers = auth(batch_user)
     for row in (2, 3, 4):
-        assert submit(client, batch_user, [learner(row)], headers).status_code == 202
+        assert submit(client, batch_user, [batch_record(row)], headers).status_code == 202
     first = client.get("/api/v1/batches?page_size=2", headers=headers).json()
     second = client.get("/api/v1/batches?page_size=2&page=2", headers=headers).json()
     assert (first["count"], first["page"], first["page_size"], len(first["items"])) == (3, 1, 2, 2)

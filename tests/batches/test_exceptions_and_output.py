@@ -12,8 +12,7 @@ from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.core.errors import Conflict, NotPermitted, ValidationFailed
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_register
-from tests.batches.conftest import learner, upload
-from tests.factories import make_user
+from tests.factories import batch_record, batch_upload, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -21,9 +20,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def exception_batch(batch_user):
     """A processed batch whose row 2 is a possible match (RC007) for an existing learner."""
-    existing = learner_register(actor=batch_user, data=learner(2).learner_data()).learner
-    records = [learner(2, given_name="Anne", last_known_postcode="B15 2TT")]
-    batch = batch_submit(actor=batch_user, upload=upload(batch_user.organisation.ukprn, records))
+    existing = learner_register(actor=batch_user, data=batch_record(2).learner_data()).learner
+    records = [batch_record(2, given_name="Anne", last_known_postcode="B15 2TT")]
+    batch = batch_submit(
+        actor=batch_user, upload=batch_upload(batch_user.organisation.ukprn, records)
+    )
     process(batch.pk)
     batch.refresh_from_db()
     row = BatchRow.objects.get(batch=batch, row_number=2)
@@ -111,7 +112,9 @@ def test_the_output_file_reflects_resolutions_and_neutralises_formulas(batch_use
 def test_a_formula_in_a_record_is_neutralised_in_the_output(batch_user):
     batch = batch_submit(
         actor=batch_user,
-        upload=upload(batch_user.organisation.ukprn, [learner(2, notes='=HYPERLINK("x")')]),
+        upload=batch_upload(
+            batch_user.organisation.ukprn, [batch_record(2, notes='=HYPERLINK("x")')]
+        ),
     )
     process(batch.pk)
     batch.refresh_from_db()

@@ -13,7 +13,7 @@ from lrs.batches.services import batch_submit
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.core.errors import ValidationFailed
 from lrs.core.filejobs import file_storage, sqlite_page_cache
-from tests.batches.conftest import learner, upload
+from tests.factories import batch_record, batch_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,9 @@ def test_a_batch_kept_in_an_object_store_is_processed_like_one_on_disk(
 ):
     settings.STORAGES = {**settings.STORAGES, "file_jobs": IN_MEMORY}
     ukprn = batch_user.organisation.ukprn
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn, [learner(2), learner(3)]))
+    batch = batch_submit(
+        actor=batch_user, upload=batch_upload(ukprn, [batch_record(2), batch_record(3)])
+    )
     assert file_storage().exists(batch.stored_name)
     assert not (tmp_path / "uploads" / batch.stored_path).exists()  # nothing on disk
     assert process(batch.pk) == "complete"
@@ -38,7 +40,7 @@ def test_a_batch_kept_in_an_object_store_is_processed_like_one_on_disk(
 def test_the_stored_file_carries_the_uploads_hash_and_size(batch_user):
     import hashlib
 
-    sent = upload(batch_user.organisation.ukprn, [learner(2)])
+    sent = batch_upload(batch_user.organisation.ukprn, [batch_record(2)])
     content = sent.read()
     sent.seek(0)
     batch = batch_submit(actor=batch_user, upload=sent)
@@ -52,7 +54,7 @@ def test_the_stored_file_carries_the_uploads_hash_and_size(batch_user):
 
 def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(batch_user, settings, tmp_path):
     settings.LRS_BATCH_MAX_BYTES = 100
-    big = upload(batch_user.organisation.ukprn, [learner(n) for n in range(2, 12)])
+    big = batch_upload(batch_user.organisation.ukprn, [batch_record(n) for n in range(2, 12)])
     # A client that does not say how big the file is: the limit holds while reading.
     unsized = SimpleUploadedFile(big.name, big.read(), content_type="text/csv")
     unsized.size = None  # type: ignore[assignment]

@@ -2,7 +2,7 @@ import os
 import subprocess
 import sys
 
-from tests.batches.conftest import file_name, learner, upload
+from tests.factories import batch_file_name, batch_record, batch_upload
 
 
 def run(args, tmp_path):
@@ -19,13 +19,13 @@ def run(args, tmp_path):
 
 
 def test_lrs_batch_validate_checks_a_file_offline_and_lists_problems_by_row(tmp_path):
-    good = tmp_path / file_name("10012345")
-    good.write_bytes(upload("10012345", [learner(2)]).read())
+    good = tmp_path / batch_file_name("10012345")
+    good.write_bytes(batch_upload("10012345", [batch_record(2)]).read())
     ok = run(["validate", str(good), "--ukprn", "10012345"], tmp_path)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "VALID" in ok.stdout
-    bad = tmp_path / file_name("10012345")
-    bad.write_bytes(upload("10012345", [learner(2, gender="7")]).read())
+    bad = tmp_path / batch_file_name("10012345")
+    bad.write_bytes(batch_upload("10012345", [batch_record(2, gender="7")]).read())
     failed = run(["validate", str(bad)], tmp_path)
     assert failed.returncode == 1
     assert "Row 2" in failed.stdout

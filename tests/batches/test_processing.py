@@ -8,7 +8,7 @@ from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.core.errors import Conflict, NotPermitted
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_register
-from tests.batches.conftest import learner, upload, verify_record
+from tests.factories import batch_record, batch_upload, verify_record
 
 pytestmark = pytest.mark.django_db
 
@@ -25,11 +25,11 @@ def ukprn(user):
 
 def test_new_learners_get_ulns_and_a_repeat_in_the_file_is_rc012(batch_user):
     records = [
-        learner(2),
-        learner(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
-        learner(4, mis_identifier="S-again"),  # the same person as row 2
+        batch_record(2),
+        batch_record(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
+        batch_record(4, mis_identifier="S-again"),  # the same person as row 2
     ]
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), records))
+    batch = batch_submit(actor=batch_user, upload=batch_upload(ukprn(batch_user), records))
     rows = run(batch)
     assert batch.status == BatchStatus.COMPLETE
     assert [rows[n].return_code for n in (2, 3, 4)] == [RC.RC001, RC.RC001, RC.RC012]
@@ -42,13 +42,13 @@ def test_new_learners_get_ulns_and_a_repeat_in_the_file_is_rc012(batch_user):
 def test_an_existing_learner_is_found_rc002_and_a_similar_one_is_an_exception_rc007(batch_user):
     existing = learner_register(
         actor=batch_user,
-        data={**learner(2).learner_data(), "ability_to_share": "1"},
+        data={**batch_record(2).learner_data(), "ability_to_share": "1"},
     ).learner
     records = [
-        learner(2),
-        learner(3, given_name="Anne", last_known_postcode="B15 2TT"),
+        batch_record(2),
+        batch_record(3, given_name="Anne", last_known_postcode="B15 2TT"),
     ]
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), records))
+    batch = batch_submit(actor=batch_user, upload=batch_upload(ukprn(batch_user), records))
     rows = run(batch)
     assert (rows[2].return_code, rows[2].uln) == (RC.RC002, existing.uln)
     assert rows[3].return_code == RC.RC007
@@ -59,7 +59,7 @@ def test_an_existing_learner_is_found_rc002_and_a_similar_one_is_an_exception_rc
 
 def test_supplied_ulns_are_verified_updated_not_found_or_mismatched(batch_user):
     def register(given, family):
-        data = learner(2, given_name=given, family_name=family).learner_data()
+        data = batch_record(2, given_name=given, family_name=family).learner_data()
         return learner_register(actor=batch_user, data=data).learner
 
     same, mover, mismatched = (
@@ -68,8 +68,8 @@ def test_supplied_ulns_are_verified_updated_not_found_or_mismatched(batch_user):
         register("Cy", "Lee"),
     )
     records = [
-        learner(2, uln=same.uln),
-        learner(
+        batch_record(2, uln=same.uln),
+        batch_record(
             3,
             uln=mover.uln,
             given_name="Bo",
@@ -77,11 +77,11 @@ def test_supplied_ulns_are_verified_updated_not_found_or_mismatched(batch_user):
             last_known_postcode="B15 2TT",
             date_of_address_capture="2024-08-01",
         ),
-        learner(4, uln="9276308686"),
-        learner(5, uln=mismatched.uln, given_name="Zed", family_name="Quill"),
-        learner(6, uln=same.uln, mis_identifier="again"),
+        batch_record(4, uln="9276308686"),
+        batch_record(5, uln=mismatched.uln, given_name="Zed", family_name="Quill"),
+        batch_record(6, uln=same.uln, mis_identifier="again"),
     ]
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), records))
+    batch = batch_submit(actor=batch_user, upload=batch_upload(ukprn(batch_user), records))
     rows = run(batch)
     assert [rows[n].return_code for n in (2, 3, 4, 5, 6)] == [
         RC.RC003,
@@ -99,11 +99,11 @@ def test_supplied_ulns_are_verified_updated_not_found_or_mismatched(batch_user):
 
 def test_rejected_records_keep_their_codes_rc006_rc011_rc013(batch_user):
     records = [
-        learner(2, given_name=""),
-        learner(3, gender="7", mis_identifier="x3"),
-        learner(4, date_of_birth="2020-01-01", mis_identifier="x4"),
+        batch_record(2, given_name=""),
+        batch_record(3, gender="7", mis_identifier="x3"),
+        batch_record(4, date_of_birth="2020-01-01", mis_identifier="x4"),
     ]
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), records))
+    batch = batch_submit(actor=batch_user, upload=batch_upload(ukprn(batch_user), records))
     rows = run(batch)
     assert [rows[n].return_code for n in (2, 3, 4)] == [RC.RC006, RC.RC011, RC.RC013]
     assert batch.rejected == 3
@@ -111,7 +111,9 @@ def test_rejected_records_keep_their_codes_rc006_rc011_rc013(batch_user):
 
 
 def test_a_wrong_record_count_fails_the_whole_file_with_wsrc0017(batch_user):
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), [learner(2)], count=5))
+    batch = batch_submit(
+        actor=batch_user, upload=batch_upload(ukprn(batch_user), [batch_record(2)], count=5)
+    )
     rows = run(batch)
     assert batch.status == BatchStatus.FAILED
     assert rows == {}
@@ -120,16 +122,16 @@ def test_a_wrong_record_count_fails_the_whole_file_with_wsrc0017(batch_user):
 
 
 def test_a_file_for_another_organisations_ukprn_is_refused(batch_user):
-    batch = batch_submit(actor=batch_user, upload=upload("10999999", [learner(2)]))
+    batch = batch_submit(actor=batch_user, upload=batch_upload("10999999", [batch_record(2)]))
     run(batch)
     assert batch.status == BatchStatus.FAILED
     assert "UKPRN" in batch.failure_reason
 
 
 def test_the_same_file_twice_needs_confirmation(batch_user):
-    first = upload(ukprn(batch_user), [learner(2)])
+    first = batch_upload(ukprn(batch_user), [batch_record(2)])
     batch_submit(actor=batch_user, upload=first)
-    again = upload(ukprn(batch_user), [learner(2)])
+    again = batch_upload(ukprn(batch_user), [batch_record(2)])
     with pytest.raises(Conflict) as excinfo:
         batch_submit(actor=batch_user, upload=again)
     assert excinfo.value.code == "duplicate_file"
@@ -139,7 +141,9 @@ def test_the_same_file_twice_needs_confirmation(batch_user):
 
 @pytest.mark.parametrize("fmt", ["XML", "XLSX"])
 def test_xml_and_xlsx_files_are_processed_like_csv(batch_user, fmt):
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), [learner(2)], fmt))
+    batch = batch_submit(
+        actor=batch_user, upload=batch_upload(ukprn(batch_user), [batch_record(2)], fmt)
+    )
     rows = run(batch)
     assert batch.status == BatchStatus.COMPLETE
     assert next(iter(rows.values())).return_code == RC.RC001
@@ -150,17 +154,17 @@ def test_online_users_cannot_submit_batch_files(batch_user):
 
     online = make_user(batch_user.organisation, "online_user")
     with pytest.raises(NotPermitted):
-        batch_submit(actor=online, upload=upload(ukprn(online), [learner(2)]))
+        batch_submit(actor=online, upload=batch_upload(ukprn(online), [batch_record(2)]))
 
 
 def test_an_awarding_organisation_verify_batch_answers_wsvrc_codes(batch_user, ao_user):
-    known = learner_register(actor=batch_user, data=learner(2).learner_data()).learner
+    known = learner_register(actor=batch_user, data=batch_record(2).learner_data()).learner
     records = [
         verify_record(2, uln=known.uln, given_name="Ann", family_name="Example"),
         verify_record(3, uln=known.uln, given_name="Bob", family_name="Other"),
         verify_record(4, uln="9276308686", given_name="Ann", family_name="Example"),
     ]
-    batch = batch_submit(actor=ao_user, upload=upload(ukprn(ao_user), records, prefix="LRV"))
+    batch = batch_submit(actor=ao_user, upload=batch_upload(ukprn(ao_user), records, prefix="LRV"))
     rows = run(batch)
     assert batch.status == BatchStatus.COMPLETE, batch.problems
     assert [rows[n].return_code for n in (2, 3, 4)] == ["WSVRC001", "WSVRC005", "WSVRC006"]
@@ -177,7 +181,7 @@ def test_the_organisation_may_open_learners_its_batch_found_or_registered_but_no
     other_org_user = make_user(role="online_user")
     stranger = learner_register(
         actor=other_org_user,
-        data=learner(
+        data=batch_record(
             2,
             given_name="Cy",
             family_name="Lee",
@@ -186,12 +190,12 @@ def test_the_organisation_may_open_learners_its_batch_found_or_registered_but_no
         ).learner_data(),
     ).learner
     records = [
-        learner(2),
-        learner(
+        batch_record(2),
+        batch_record(
             3, uln=stranger.uln, given_name="Zed", family_name="Quill", date_of_birth="1999-12-01"
         ),
     ]
-    batch = batch_submit(actor=batch_user, upload=upload(ukprn(batch_user), records))
+    batch = batch_submit(actor=batch_user, upload=batch_upload(ukprn(batch_user), records))
     rows = run(batch)
     assert (rows[2].return_code, rows[3].return_code) == (RC.RC001, RC.RC010)
     assert learner_get(actor=batch_user, uln=rows[2].uln).uln == rows[2].uln

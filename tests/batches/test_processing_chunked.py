@@ -25,7 +25,7 @@ from lrs.learners.services import (
 from lrs.matching import prepare, query_keys
 from lrs.synthetic import generate_population, generate_queries
 from lrs.validation.learner import Purpose, validate_learner
-from tests.batches.conftest import learner, upload
+from tests.factories import batch_record, batch_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -44,20 +44,20 @@ def run(batch):
 
 
 def submit(user, records):
-    return batch_submit(actor=user, upload=upload(user.organisation.ukprn, records))
+    return batch_submit(actor=user, upload=batch_upload(user.organisation.ukprn, records))
 
 
 def register(user, **changes):
-    data = {**learner(2, **changes).learner_data(), "ability_to_share": "1"}
+    data = {**batch_record(2, **changes).learner_data(), "ability_to_share": "1"}
     return learner_register(actor=user, data=data).learner
 
 
 def test_a_person_twice_in_one_chunk_gets_one_uln(batch_user):
     records = [
-        learner(2),
-        learner(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
-        learner(4, mis_identifier="again", given_name=" ann ", last_known_postcode="cv49ee"),
-        learner(5, mis_identifier="typo", given_name="Anne"),
+        batch_record(2),
+        batch_record(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
+        batch_record(4, mis_identifier="again", given_name=" ann ", last_known_postcode="cv49ee"),
+        batch_record(5, mis_identifier="typo", given_name="Anne"),
     ]
     rows = run(submit(batch_user, records))
     assert [rows[n].return_code for n in (2, 3, 4, 5)] == [RC.RC001, RC.RC001, RC.RC012, RC.RC007]
@@ -72,10 +72,10 @@ def test_a_person_twice_in_one_chunk_gets_one_uln(batch_user):
 def test_the_same_person_in_a_later_chunk_gets_the_uln_of_the_earlier_one(batch_user, settings):
     settings.LRS_BATCH_CHUNK_SIZE = 2
     records = [
-        learner(2),
-        learner(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
-        learner(4, mis_identifier="again"),
-        learner(5, mis_identifier="typo", given_name="Anne"),
+        batch_record(2),
+        batch_record(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
+        batch_record(4, mis_identifier="again"),
+        batch_record(5, mis_identifier="typo", given_name="Anne"),
     ]
     rows = run(submit(batch_user, records))
     assert [rows[n].return_code for n in (2, 3, 4, 5)] == [RC.RC001, RC.RC001, RC.RC012, RC.RC007]
@@ -87,10 +87,12 @@ def test_the_same_person_in_a_later_chunk_gets_the_uln_of_the_earlier_one(batch_
 def test_exact_possible_and_new_in_one_chunk(batch_user):
     existing = register(batch_user)
     records = [
-        learner(2, mis_identifier="new", given_name="Priya", family_name="Raman"),
-        learner(3, mis_identifier="exact"),
-        learner(4, mis_identifier="possible", given_name="Anne", last_known_postcode="B15 2TT"),
-        learner(5, mis_identifier="new2", given_name="Zofia", family_name="Nowak"),
+        batch_record(2, mis_identifier="new", given_name="Priya", family_name="Raman"),
+        batch_record(3, mis_identifier="exact"),
+        batch_record(
+            4, mis_identifier="possible", given_name="Anne", last_known_postcode="B15 2TT"
+        ),
+        batch_record(5, mis_identifier="new2", given_name="Zofia", family_name="Nowak"),
     ]
     rows = run(submit(batch_user, records))
     assert [rows[n].return_code for n in (2, 3, 4, 5)] == [RC.RC001, RC.RC002, RC.RC007, RC.RC001]
@@ -102,9 +104,9 @@ def test_exact_possible_and_new_in_one_chunk(batch_user):
 
 def test_new_learners_of_a_chunk_are_stored_as_registration_stores_them(batch_user):
     records = [
-        learner(2),
-        learner(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
-        learner(4, given_name="Zofia", family_name="Nowak", middle_other_name="Maria"),
+        batch_record(2),
+        batch_record(3, given_name="Priya", family_name="Raman", date_of_birth="2005-06-01"),
+        batch_record(4, given_name="Zofia", family_name="Nowak", middle_other_name="Maria"),
     ]
     rows = run(submit(batch_user, records))
     ulns = [rows[n].uln for n in (2, 3, 4)]
@@ -139,8 +141,8 @@ def test_supplied_ulns_are_read_together_and_the_chunk_sees_its_own_updates(batc
     linked = register(batch_user, given_name="Xan", family_name="Yu", date_of_birth="1999-09-09")
     Learner.objects.filter(pk=linked.pk).update(master=master, status=LearnerStatus.LINKED)
     records = [
-        learner(2, uln=same.uln),
-        learner(
+        batch_record(2, uln=same.uln),
+        batch_record(
             3,
             uln=mover.uln,
             given_name="Bo",
@@ -148,11 +150,11 @@ def test_supplied_ulns_are_read_together_and_the_chunk_sees_its_own_updates(batc
             last_known_postcode="B15 2TT",
             date_of_address_capture="2024-08-01",
         ),
-        learner(4, uln="9276308686"),
-        learner(5, uln=mismatched.uln, given_name="Zed", family_name="Quill"),
-        learner(6, uln=linked.uln, given_name="Di", family_name="Fox"),
+        batch_record(4, uln="9276308686"),
+        batch_record(5, uln=mismatched.uln, given_name="Zed", family_name="Quill"),
+        batch_record(6, uln=linked.uln, given_name="Di", family_name="Fox"),
         # No ULN: Bo Moss at the address the chunk has just recorded for him.
-        learner(
+        batch_record(
             7,
             mis_identifier="bo",
             given_name="Bo",
@@ -182,7 +184,7 @@ def test_a_chunk_that_fails_leaves_nothing_and_the_file_is_processed_again_clean
 ):
     from lrs.batches import processing
 
-    records = [learner(2), learner(3, mis_identifier="again")]
+    records = [batch_record(2), batch_record(3, mis_identifier="again")]
     batch = submit(batch_user, records)
     real_touch = processing._touch
     calls = {"n": 0}

@@ -18,7 +18,7 @@ from lrs.batches.models import Batch, BatchRow, BatchStatus
 from lrs.batches.services import batch_submit
 from lrs.core.models import AllocatedUln
 from lrs.learners.models import Learner
-from tests.batches.conftest import synthetic_records, upload
+from tests.factories import batch_upload, synthetic_batch_records
 
 
 def assert_processed_exactly_once(batch: Batch, expected_rows: int) -> None:
@@ -42,8 +42,10 @@ def assert_processed_exactly_once(batch: Batch, expected_rows: int) -> None:
 
 @pytest.mark.django_db
 def test_a_run_that_dies_after_some_chunks_is_resumed_by_the_next(batch_user, monkeypatch):
-    records = synthetic_records(20)
-    batch = batch_submit(actor=batch_user, upload=upload(batch_user.organisation.ukprn, records))
+    records = synthetic_batch_records(20)
+    batch = batch_submit(
+        actor=batch_user, upload=batch_upload(batch_user.organisation.ukprn, records)
+    )
     real_chunk = processing._process_chunk
     calls = {"n": 0}
 
@@ -106,7 +108,8 @@ def test_killing_the_worker_process_mid_file_loses_nothing_and_duplicates_nothin
     settings.LRS_UPLOADS_DIR = tmp_path / "uploads"
     total = 600
     batch = batch_submit(
-        actor=batch_user, upload=upload(batch_user.organisation.ukprn, synthetic_records(total))
+        actor=batch_user,
+        upload=batch_upload(batch_user.organisation.ukprn, synthetic_batch_records(total)),
     )
     env = _worker_env(tmp_path)
     first = _worker(env)
@@ -146,11 +149,13 @@ def test_a_batch_and_an_online_registration_of_one_person_at_once_make_one_uln(
     import threading
 
     from lrs.learners.services import LearnerError, learner_register
-    from tests.batches.conftest import learner
+    from tests.factories import batch_record
 
     settings.LRS_UPLOADS_DIR = tmp_path / "uploads"
-    record = learner(2)
-    batch = batch_submit(actor=batch_user, upload=upload(batch_user.organisation.ukprn, [record]))
+    record = batch_record(2)
+    batch = batch_submit(
+        actor=batch_user, upload=batch_upload(batch_user.organisation.ukprn, [record])
+    )
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 

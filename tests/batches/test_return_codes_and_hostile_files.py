@@ -10,28 +10,28 @@ from lrs.batches.services import batch_submit
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register
-from tests.batches.conftest import file_name, learner, upload
+from tests.factories import batch_file_name, batch_record, batch_upload
 
 pytestmark = pytest.mark.django_db
 
 
 def processed(user, records):
-    batch = batch_submit(actor=user, upload=upload(user.organisation.ukprn, records))
+    batch = batch_submit(actor=user, upload=batch_upload(user.organisation.ukprn, records))
     process(batch.pk)
     batch.refresh_from_db()
     return batch, {r.row_number: r for r in BatchRow.objects.filter(batch=batch)}
 
 
 def test_a_supplied_linked_uln_returns_its_master_rc005(batch_user):
-    master = learner_register(actor=batch_user, data=learner(2).learner_data()).learner
+    master = learner_register(actor=batch_user, data=batch_record(2).learner_data()).learner
     old = learner_register(
         actor=batch_user,
-        data=learner(2, given_name="Annie", last_known_postcode="B15 2TT").learner_data(),
+        data=batch_record(2, given_name="Annie", last_known_postcode="B15 2TT").learner_data(),
         confirm_new_learner=True,
         confirmation_reason="test",
     ).learner
     Learner.objects.filter(pk=old.pk).update(status=LearnerStatus.LINKED, master=master)
-    _, rows = processed(batch_user, [learner(2, uln=old.uln)])
+    _, rows = processed(batch_user, [batch_record(2, uln=old.uln)])
     assert (rows[2].return_code, rows[2].uln) == (RC.RC005, master.uln)
 
 
@@ -52,18 +52,18 @@ def test_more_than_ten_possible_matches_is_an_exception_rc008(batch_user):
     ]:
         learner_register(
             actor=batch_user,
-            data=learner(2, family_name=surname).learner_data(),
+            data=batch_record(2, family_name=surname).learner_data(),
             confirm_new_learner=True,
             confirmation_reason="siblings",
         )
-    batch, rows = processed(batch_user, [learner(2, family_name="Thornbury")])
+    batch, rows = processed(batch_user, [batch_record(2, family_name="Thornbury")])
     assert rows[2].return_code == RC.RC008
     assert rows[2].is_exception
     assert batch.possible_matches == 1
 
 
 def test_the_uploader_is_emailed_when_the_batch_is_done(batch_user):
-    processed(batch_user, [learner(2)])
+    processed(batch_user, [batch_record(2)])
     emails = DBTaskResult.objects.filter(task_path="lrs.core.tasks.send_email")
     assert emails.count() == 1
     body = emails.get().args_kwargs["kwargs"]["body"]
@@ -87,7 +87,7 @@ def test_the_uploader_is_emailed_when_the_batch_is_done(batch_user):
 def test_hostile_or_broken_files_fail_whole_with_a_specific_reason(
     batch_user, content, fmt, expected
 ):
-    name = file_name(batch_user.organisation.ukprn, fmt)
+    name = batch_file_name(batch_user.organisation.ukprn, fmt)
     batch = batch_submit(actor=batch_user, upload=SimpleUploadedFile(name, content))
     process(batch.pk)
     batch.refresh_from_db()

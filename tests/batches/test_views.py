@@ -19,8 +19,7 @@ from lrs.batches.processing import process
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_register
-from tests.batches.conftest import learner, upload, verify_record
-from tests.factories import make_organisation, make_user
+from tests.factories import batch_record, batch_upload, make_organisation, make_user, verify_record
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +31,7 @@ def _newest() -> Batch:
 
 def _upload_and_process(client, user, records, **kwargs) -> Batch:
     response = client.post(
-        "/batches/upload/", {"file": upload(user.organisation.ukprn, records, **kwargs)}
+        "/batches/upload/", {"file": batch_upload(user.organisation.ukprn, records, **kwargs)}
     )
     batch = _newest()
     assert response.status_code == 302
@@ -55,13 +54,13 @@ def signed_in(client, batch_user):
 def exception_batch(signed_in, batch_user):
     """A processed batch: row 2 new (RC001), row 3 a possible match (RC007) for a learner
     already registered."""
-    existing = learner_register(actor=batch_user, data=learner(3).learner_data()).learner
+    existing = learner_register(actor=batch_user, data=batch_record(3).learner_data()).learner
     batch = _upload_and_process(
         signed_in,
         batch_user,
         [
-            learner(2, given_name="Zed", family_name="Newperson", date_of_birth="1999-01-02"),
-            learner(3, given_name="Anne", last_known_postcode="B15 2TT"),
+            batch_record(2, given_name="Zed", family_name="Newperson", date_of_birth="1999-01-02"),
+            batch_record(3, given_name="Anne", last_known_postcode="B15 2TT"),
         ],
     )
     codes = dict(BatchRow.objects.filter(batch=batch).values_list("row_number", "return_code"))
@@ -106,14 +105,14 @@ def test_a_file_with_a_wrong_name_is_refused_on_the_upload_page(signed_in, batch
 def test_an_uploaded_file_is_processed_and_its_page_shows_the_counts_and_three_outputs(
     signed_in, batch_user
 ):
-    existing = learner_register(actor=batch_user, data=learner(3).learner_data()).learner
+    existing = learner_register(actor=batch_user, data=batch_record(3).learner_data()).learner
     batch = _upload_and_process(
         signed_in,
         batch_user,
         [
-            learner(2, given_name="Zed", family_name="Newperson", date_of_birth="1999-01-02"),
-            learner(3),
-            learner(4, given_name=""),
+            batch_record(2, given_name="Zed", family_name="Newperson", date_of_birth="1999-01-02"),
+            batch_record(3),
+            batch_record(4, given_name=""),
         ],
     )
     assert batch.status == BatchStatus.COMPLETE
@@ -159,7 +158,7 @@ def test_a_batch_still_queued_shows_a_progress_bar_that_polls_and_a_refresh_link
     signed_in, batch_user
 ):
     signed_in.post(
-        "/batches/upload/", {"file": upload(batch_user.organisation.ukprn, [learner(2)])}
+        "/batches/upload/", {"file": batch_upload(batch_user.organisation.ukprn, [batch_record(2)])}
     )
     batch = _newest()
     response = signed_in.get(f"/batches/{batch.public_id}/")
@@ -186,7 +185,11 @@ def test_a_batch_still_queued_shows_a_progress_bar_that_polls_and_a_refresh_link
 def test_progress_json_reports_status_progress_and_counts(signed_in, batch_user):
     signed_in.post(
         "/batches/upload/",
-        {"file": upload(batch_user.organisation.ukprn, [learner(2), learner(3, given_name="")])},
+        {
+            "file": batch_upload(
+                batch_user.organisation.ukprn, [batch_record(2), batch_record(3, given_name="")]
+            )
+        },
     )
     batch = _newest()
     url = f"/batches/{batch.public_id}/progress.json"
@@ -217,12 +220,12 @@ def test_progress_json_reports_status_progress_and_counts(signed_in, batch_user)
 def test_uploading_the_same_file_again_asks_to_confirm_and_keeps_the_file(signed_in, batch_user):
     """A repeat is a question, not an error that makes you choose the file again: the
     file is kept while you decide."""
-    records = [learner(2)]
+    records = [batch_record(2)]
     ukprn = batch_user.organisation.ukprn
-    signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
+    signed_in.post("/batches/upload/", {"file": batch_upload(ukprn, records)})
     assert Batch.objects.count() == 1
 
-    again = signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
+    again = signed_in.post("/batches/upload/", {"file": batch_upload(ukprn, records)})
     assert again.status_code == 302
     assert again["Location"] == "/batches/upload/again/"
     assert Batch.objects.count() == 1
@@ -248,10 +251,10 @@ def test_uploading_the_same_file_again_asks_to_confirm_and_keeps_the_file(signed
 
 
 def test_deciding_not_to_process_a_repeated_file_keeps_nothing_of_it(signed_in, batch_user):
-    records = [learner(2)]
+    records = [batch_record(2)]
     ukprn = batch_user.organisation.ukprn
-    signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
-    signed_in.post("/batches/upload/", {"file": upload(ukprn, records)})
+    signed_in.post("/batches/upload/", {"file": batch_upload(ukprn, records)})
+    signed_in.post("/batches/upload/", {"file": batch_upload(ukprn, records)})
     pending = Path(settings.LRS_UPLOADS_DIR) / "pending"
     assert len(list(pending.iterdir())) == 1
     declined = signed_in.post("/batches/upload/again/", {"again": "no"})
@@ -265,7 +268,7 @@ def test_a_file_name_with_an_impossible_date_is_refused_at_upload_not_seconds_la
     signed_in, batch_user
 ):
     ukprn = batch_user.organisation.ukprn
-    bad = upload(ukprn, [learner(2)])
+    bad = batch_upload(ukprn, [batch_record(2)])
     bad.name = f"LRB_{ukprn}_310220241030.CSV"  # 31 February
     response = signed_in.post("/batches/upload/", {"file": bad})
     assert response.status_code == 200
@@ -279,7 +282,7 @@ def test_a_file_name_with_an_impossible_date_is_refused_at_upload_not_seconds_la
 def test_a_refused_file_shows_the_reason_and_every_problem_with_row_field_and_code(
     signed_in, batch_user
 ):
-    batch = _upload_and_process(signed_in, batch_user, [learner(2), learner(3)], count=5)
+    batch = _upload_and_process(signed_in, batch_user, [batch_record(2), batch_record(3)], count=5)
     assert batch.status == BatchStatus.FAILED
     response = signed_in.get(f"/batches/{batch.public_id}/")
     html = response.content.decode()
@@ -491,12 +494,12 @@ def test_checking_a_file_reports_every_problem_by_row_and_field_and_keeps_nothin
     assert title("Check a file without sending it") in page.content.decode()
 
     records = [
-        learner(2),
-        learner(3, given_name=""),
-        learner(4, date_of_birth="03/04/2001"),
+        batch_record(2),
+        batch_record(3, given_name=""),
+        batch_record(4, date_of_birth="03/04/2001"),
     ]
     response = signed_in.post(
-        "/batches/validate/", {"file": upload(batch_user.organisation.ukprn, records)}
+        "/batches/validate/", {"file": batch_upload(batch_user.organisation.ukprn, records)}
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -518,7 +521,9 @@ def test_checking_a_file_reports_every_problem_by_row_and_field_and_keeps_nothin
 
 
 def test_checking_another_organisations_file_says_the_whole_file_would_be_refused(signed_in):
-    response = signed_in.post("/batches/validate/", {"file": upload("10099999", [learner(2)])})
+    response = signed_in.post(
+        "/batches/validate/", {"file": batch_upload("10099999", [batch_record(2)])}
+    )
     text = text_of(response)
     assert "The whole file would be refused" in text
     assert "Problems with the file" in text
@@ -527,7 +532,8 @@ def test_checking_another_organisations_file_says_the_whole_file_would_be_refuse
 
 def test_a_valid_file_is_reported_ready_to_send(signed_in, batch_user):
     response = signed_in.post(
-        "/batches/validate/", {"file": upload(batch_user.organisation.ukprn, [learner(2)])}
+        "/batches/validate/",
+        {"file": batch_upload(batch_user.organisation.ukprn, [batch_record(2)])},
     )
     assert "No problems found" in text_of(response)
 
@@ -536,8 +542,8 @@ def test_a_valid_file_is_reported_ready_to_send(signed_in, batch_user):
 
 
 def test_the_batch_list_shows_the_organisations_batches_newest_first(signed_in, batch_user):
-    first = _upload_and_process(signed_in, batch_user, [learner(2)])
-    second = _upload_and_process(signed_in, batch_user, [learner(2), learner(3)], count=9)
+    first = _upload_and_process(signed_in, batch_user, [batch_record(2)])
+    second = _upload_and_process(signed_in, batch_user, [batch_record(2), batch_record(3)], count=9)
     response = signed_in.get("/batches/")
     html = response.content.decode()
     assert title("Batch files") in html
@@ -587,7 +593,9 @@ def test_an_awarding_organisation_may_not_send_a_registration_batch(client):
     user = make_user(organisation, Role.AWARDING_ORGANISATION_USER)
     sign_in_as(client, user)
     assert client.get("/batches/").status_code == 200
-    response = client.post("/batches/upload/", {"file": upload(organisation.ukprn, [learner(2)])})
+    response = client.post(
+        "/batches/upload/", {"file": batch_upload(organisation.ukprn, [batch_record(2)])}
+    )
     assert response.status_code == 200
     assert error_summary_links(response) == [("#file", "Your role may not submit batch files")]
     assert Batch.objects.count() == 0
@@ -597,7 +605,8 @@ def test_an_awarding_organisation_sends_a_verify_batch_and_sees_its_response_cod
     sign_in_as(client, ao_user)
     records = [verify_record(2, uln="9276308686", given_name="Ann", family_name="Example")]
     response = client.post(
-        "/batches/upload/", {"file": upload(ao_user.organisation.ukprn, records, prefix="LRV")}
+        "/batches/upload/",
+        {"file": batch_upload(ao_user.organisation.ukprn, records, prefix="LRV")},
     )
     assert response.status_code == 302
     batch = _newest()

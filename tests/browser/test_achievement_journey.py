@@ -22,9 +22,7 @@ from lrs.records.models import AchievementJob, JobStatus, LearningEvent, Qualifi
 from lrs.records.uploads import process
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
-from tests.records.test_achievement_jobs import STAMP, row
+from tests.factories import OLIVIA, STAMP, achievement_row, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,15 +57,17 @@ def test_an_awarding_organisation_uploads_achievements_and_downloads_the_errors(
         title="GCSE (9 to 1) in Mathematics",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=provider, data=LEARNER).learner
+    olivia = learner_register(actor=provider, data=OLIVIA).learner
     path = _write_file(
         tmp_path,
         ao.ukprn,
         [
-            row(2, olivia, gcse, college),
-            row(3, olivia, gcse, college, award_date="2023-08-24", status="P", grade="8"),
-            row(4, olivia, gcse, college, gender="7"),
-            row(5, olivia, gcse, college, reference="601/0000/0"),
+            achievement_row(2, olivia, gcse, college),
+            achievement_row(
+                3, olivia, gcse, college, award_date="2023-08-24", status="P", grade="8"
+            ),
+            achievement_row(4, olivia, gcse, college, gender="7"),
+            achievement_row(5, olivia, gcse, college, reference="601/0000/0"),
         ],
     )
 
@@ -145,7 +145,9 @@ def test_an_awarding_organisation_uploads_achievements_and_downloads_the_errors(
     assert "Some rows rejected" in listing
     assert "50%" in listing
 
-    second = _write_file(tmp_path, ao.ukprn, [row(2, olivia, gcse, college)], stamp="020920241030")
+    second = _write_file(
+        tmp_path, ao.ukprn, [achievement_row(2, olivia, gcse, college)], stamp="020920241030"
+    )
     visit(page, "/achievements/upload/")
     page.set_input_files("#file", str(second))
     page.get_by_role("button", name="Upload file").click()

@@ -19,10 +19,9 @@ from lrs.batches.models import Batch, BatchRow
 from lrs.batches.processing import process
 from lrs.batchfiles import BatchHeader, write_batch
 from lrs.learners.services import learner_register
-from tests.batches.conftest import file_name, learner
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
+from tests.factories import batch_file_name, batch_record, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,17 +33,17 @@ def _uploads(settings, tmp_path):
 
 def _write_file(directory: Path, ukprn: str) -> Path:
     records = [
-        learner(2, given_name="Zed", family_name="Newperson", date_of_birth="1999-01-02"),
-        learner(
+        batch_record(2, given_name="Zed", family_name="Newperson", date_of_birth="1999-01-02"),
+        batch_record(
             3,
             given_name="Bob",
             family_name="Jones",
             date_of_birth="2000-11-30",
             gender="1",
         ),
-        learner(4, given_name="Anne", last_known_postcode="B15 2TT"),
+        batch_record(4, given_name="Anne", last_known_postcode="B15 2TT"),
     ]
-    name = file_name(ukprn)
+    name = batch_file_name(ukprn)
     path = directory / name
     with path.open("wb") as out:
         header = BatchHeader(
@@ -66,11 +65,11 @@ def test_a_batch_user_uploads_watches_downloads_and_resolves_an_exception(page, 
     user = make_user(organisation, Role.BATCH_USER, username="batch.one")
     bob = learner_register(
         actor=user,
-        data=learner(
+        data=batch_record(
             3, given_name="Bob", family_name="Jones", date_of_birth="2000-11-30", gender="1"
         ).learner_data(),
     ).learner
-    ann = learner_register(actor=user, data=learner(4).learner_data()).learner
+    ann = learner_register(actor=user, data=batch_record(4).learner_data()).learner
     path = _write_file(tmp_path, organisation.ukprn)
 
     sign_in(page, "batch.one")

@@ -18,8 +18,7 @@ from lrs.records.models import Qualification
 from lrs.records.services import EventValues, event_create
 from tests.browser.conftest import check_accessibility
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
+from tests.factories import OLIVIA, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,7 +64,7 @@ def test_a_provider_challenges_a_grade_and_the_awarding_organisation_amends_it(p
         level="Level 1/2",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=provider, data=LEARNER).learner
+    olivia = learner_register(actor=provider, data=OLIVIA).learner
     maths = event_create(
         actor=ao_user,
         learner=olivia,

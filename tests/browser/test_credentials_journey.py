@@ -23,10 +23,13 @@ from lrs.records.services import EventValues, event_create
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_plr_journey import fill_plr, submit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
-from tests.records.test_achievement_jobs import row
-from tests.records.test_achievement_jobs import submit as submit_achievements
+from tests.factories import (
+    OLIVIA,
+    achievement_row,
+    make_achievement_job,
+    make_organisation,
+    make_user,
+)
 from tests.vc.interop import db_verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -74,7 +77,7 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
         level="3",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=provider, data=LEARNER).learner
+    olivia = learner_register(actor=provider, data=OLIVIA).learner
     maths = event_create(
         actor=ao_user,
         learner=olivia,
@@ -122,9 +125,9 @@ def test_a_clr_is_issued_downloaded_verified_withdrawn_and_then_revoked_for_both
     assert page.locator("#verdict h1").inner_text() == "Verified"
 
     # The awarding organisation withdraws the maths GCSE in an achievement file.
-    job = submit_achievements(
+    job = make_achievement_job(
         ao_user,
-        [row(2, olivia, gcse, college, action="3", action_reason="Awarded in error")],
+        [achievement_row(2, olivia, gcse, college, action="3", action_reason="Awarded in error")],
     )
     assert job.withdrawn == 1
     maths.refresh_from_db()

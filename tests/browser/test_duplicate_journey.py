@@ -14,24 +14,14 @@ from lrs.access import OrganisationType, Role
 from lrs.duplicates.models import DuplicatePair, DuplicateScan, LearnerMerge, PairStatus
 from lrs.duplicates.scan import scan_run
 from lrs.learners.models import Learner, LearnerStatus
-from lrs.learners.services import learner_register
 from lrs.records.models import LearningEvent, Qualification
 from lrs.records.services import EventValues, event_create
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
+from tests.factories import make_learner, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-OLIVIA = {
-    "given_name": "Olivia",
-    "family_name": "Thornbury",
-    "date_of_birth": "2006-03-14",
-    "gender": "2",
-    "last_known_postcode": "CV4 9EE",
-    "verification_type": "1",
-    "ability_to_share": "1",
-}
 OTHERS = [
     {"given_name": "Marcus", "family_name": "Ellingham", "date_of_birth": "1999-11-02",
      "gender": "1", "last_known_postcode": "LS6 3HN"},
@@ -48,12 +38,11 @@ def click(page, role: str, name: str) -> None:
 
 
 def register(actor, **values: str) -> Learner:
-    return learner_register(
-        actor=actor,
-        data={**OLIVIA, **values},
-        confirm_new_learner=True,
+    return make_learner(
+        actor,
         confirmation_reason="Test data: the college registered her again by mistake",
-    ).learner
+        **values,
+    )
 
 
 def test_the_service_desk_merges_a_duplicate_the_scan_found_then_undoes_it(page):

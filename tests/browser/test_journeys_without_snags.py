@@ -20,9 +20,7 @@ from lrs.records.services import EventValues, achievement_job_submit, event_crea
 from lrs.records.uploads import process
 from tests.browser.conftest import assert_fits, check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
-from tests.records.test_achievement_jobs import STAMP, row
+from tests.factories import OLIVIA, STAMP, achievement_row, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +45,7 @@ def register(db):
         level="Level 1/2",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=online, data=LEARNER).learner
+    olivia = learner_register(actor=online, data=OLIVIA).learner
     for year in (2021, 2022):
         event_create(
             actor=awards,
@@ -95,11 +93,11 @@ def test_an_achievement_job_with_rejected_rows_says_so_and_fits_any_screen(page,
     awards, olivia, gcse = register["awards"], register["olivia"], register["gcse"]
     centre = register["college"]
     records = [
-        row(2, olivia, gcse, centre, award_date="2023-08-24"),
-        row(3, olivia, gcse, centre, gender="7"),
-        row(4, olivia, gcse, centre, uln="9276308686"),
-        row(5, olivia, gcse, centre, reference="601/0000/0"),
-        row(6, olivia, gcse, centre, family_name="Someone-Else"),
+        achievement_row(2, olivia, gcse, centre, award_date="2023-08-24"),
+        achievement_row(3, olivia, gcse, centre, gender="7"),
+        achievement_row(4, olivia, gcse, centre, uln="9276308686"),
+        achievement_row(5, olivia, gcse, centre, reference="601/0000/0"),
+        achievement_row(6, olivia, gcse, centre, family_name="Someone-Else"),
     ]
     name = f"ACH_{awards.organisation.ukprn}_{STAMP}.CSV"
     buffer = io.BytesIO()
@@ -126,7 +124,7 @@ def test_the_progress_page_says_it_updates_itself_and_never_also_asks_for_a_refr
     awards, olivia, gcse = register["awards"], register["olivia"], register["gcse"]
     name = f"ACH_{awards.organisation.ukprn}_{STAMP}.CSV"
     buffer = io.BytesIO()
-    records = [row(2, olivia, gcse, register["college"], award_date="2023-08-24")]
+    records = [achievement_row(2, olivia, gcse, register["college"], award_date="2023-08-24")]
     write_achievements(buffer, make_header(name, awards.organisation.ukprn, 1), records, fmt="CSV")
     job = achievement_job_submit(actor=awards, upload=SimpleUploadedFile(name, buffer.getvalue()))
 

@@ -26,12 +26,18 @@ from tests.browser.test_learner_own_record_journeys import (
     browser_provider,  # noqa: F401
     sign_in_through_the_provider,
 )
-from tests.factories import make_organisation, make_user
-from tests.learnerportal.conftest import OLIVIA
-from tests.learnerportal.helpers import ENGLISH, MATHS, make_events, make_qualification
+from tests.factories import (
+    GCSE_ENGLISH,
+    GCSE_MATHS,
+    OLIVIA,
+    achievement_row,
+    make_achievement_job,
+    make_organisation,
+    make_qualification,
+    make_user,
+)
+from tests.learnerportal.helpers import make_events
 from tests.learnerportal.oidc_helpers import LocalProvider, person_from
-from tests.records.test_achievement_jobs import row
-from tests.records.test_achievement_jobs import submit as submit_achievements
 from tests.vc.interop import db_verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,9 +61,11 @@ def test_a_learner_downloads_a_clr_of_their_plr_and_both_verifiers_see_a_withdra
     ao_user = make_user(ao, Role.AWARDING_ORGANISATION_USER)
     college = make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
     olivia = learner_register(actor=make_user(college, Role.ONLINE_USER), data=OLIVIA).learner
-    gcse = make_qualification(ao, *MATHS)
+    gcse = make_qualification(ao, *GCSE_MATHS)
     maths, english = make_events(
-        ao_user=ao_user, learner=olivia, qualifications=[gcse, make_qualification(ao, *ENGLISH)]
+        ao_user=ao_user,
+        learner=olivia,
+        qualifications=[gcse, make_qualification(ao, *GCSE_ENGLISH)],
     )
     learner_one_login.people([person_from(OLIVIA, "olivia", label="Olivia Thornbury")])
 
@@ -103,8 +111,9 @@ def test_a_learner_downloads_a_clr_of_their_plr_and_both_verifiers_see_a_withdra
     assert [(p["verified"], p["revoked"]) for p in result["inner"]] == [(True, False)] * 2
 
     # The awarding organisation withdraws the mathematics GCSE in an achievement file.
-    job = submit_achievements(
-        ao_user, [row(2, olivia, gcse, college, action="3", action_reason="Awarded in error")]
+    job = make_achievement_job(
+        ao_user,
+        [achievement_row(2, olivia, gcse, college, action="3", action_reason="Awarded in error")],
     )
     assert job.withdrawn == 1
     maths.refresh_from_db()

@@ -23,15 +23,15 @@ from lrs.access import OrganisationType, Role
 from lrs.learners.services import learner_register
 from lrs.records.services import plr_get
 from tests.browser.conftest import check_accessibility, visit
-from tests.factories import make_organisation, make_user
-from tests.learnerportal.conftest import OLIVIA
-from tests.learnerportal.helpers import (
-    ENGLISH,
-    MATHS,
-    make_events,
+from tests.factories import (
+    GCSE_ENGLISH,
+    GCSE_MATHS,
+    OLIVIA,
+    make_organisation,
     make_qualification,
-    pdf_text,
+    make_user,
 )
+from tests.learnerportal.helpers import make_events, pdf_text
 from tests.learnerportal.oidc_helpers import LocalProvider, person, person_from, running_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,7 +59,7 @@ def record():
     college = make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College")
     provider_user = make_user(college, Role.ONLINE_USER)
     olivia = learner_register(actor=provider_user, data=OLIVIA).learner
-    qualifications = [make_qualification(ao, *MATHS), make_qualification(ao, *ENGLISH)]
+    qualifications = [make_qualification(ao, *GCSE_MATHS), make_qualification(ao, *GCSE_ENGLISH)]
     make_events(ao_user=ao_user, learner=olivia, qualifications=qualifications)
     plr_get(actor=provider_user, uln=olivia.uln, given_name="Olivia", family_name="Thornbury")
     return olivia

@@ -15,8 +15,7 @@ from lrs.records.models import Qualification
 from lrs.records.services import EventValues, event_create
 from tests.browser.conftest import check_accessibility
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
-from tests.records.conftest import LEARNER
+from tests.factories import OLIVIA, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +48,7 @@ def test_a_provider_views_a_plr_records_a_privacy_notice_and_sees_who_has_viewed
         level="Level 1/2",
         awarding_organisation=ao,
     )
-    olivia = learner_register(actor=provider, data=LEARNER).learner
+    olivia = learner_register(actor=provider, data=OLIVIA).learner
     event_create(
         actor=ao_user,
         learner=olivia,
@@ -58,7 +57,7 @@ def test_a_provider_views_a_plr_records_a_privacy_notice_and_sees_who_has_viewed
     opted_out = learner_register(
         actor=provider,
         data={
-            **LEARNER,
+            **OLIVIA,
             "given_name": "Marcus",
             "family_name": "Ashdown",
             "gender": "1",

@@ -11,10 +11,9 @@ from lrs.batches.processing import process
 from lrs.batches.services import batch_submit
 from lrs.guidance.reference_views import CLOSE, OPEN
 from lrs.learners.services import learner_register
-from tests.batches.conftest import learner, upload
 from tests.browser.conftest import check_accessibility, visit
 from tests.browser.test_portal_journeys import sign_in
-from tests.factories import make_organisation, make_user
+from tests.factories import batch_record, batch_upload, make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,9 +28,9 @@ def test_a_batch_user_follows_a_return_code_from_the_exceptions_to_its_reference
         OrganisationType.FURTHER_EDUCATION_COLLEGE, name="Fenland College"
     )
     user = make_user(organisation, Role.BATCH_USER, username="batch.ref")
-    learner_register(actor=user, data=learner(2).learner_data())
-    records = [learner(2, given_name="Anne", last_known_postcode="B15 2TT")]
-    batch = batch_submit(actor=user, upload=upload(organisation.ukprn, records))
+    learner_register(actor=user, data=batch_record(2).learner_data())
+    records = [batch_record(2, given_name="Anne", last_known_postcode="B15 2TT")]
+    batch = batch_submit(actor=user, upload=batch_upload(organisation.ukprn, records))
     process(batch.pk)
     assert BatchRow.objects.get(batch=batch, row_number=2).return_code == "RC007"
 

@@ -5,8 +5,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lrs.challenges.models import ChallengeEvidence
-from tests.challenges.conftest import raise_args
-from tests.factories import make_token, make_user
+from tests.factories import make_token, make_user, raise_args
 from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,7 @@ from lrs.challenges.services import (
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from lrs.learners.services import learner_register
 from lrs.records.models import EventSource
-from tests.challenges.conftest import raise_args
-from tests.factories import make_user
-from tests.records.conftest import LEARNER
+from tests.factories import OLIVIA, make_user, raise_args
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +80,7 @@ def test_the_owner_acknowledges_then_amends_and_the_event_history_says_so(
 def test_withdraw_and_move_outcomes_act_on_the_event(provider_user, ao_user, event):
     other = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Noah", "family_name": "Pryce"},
+        data={**OLIVIA, "given_name": "Noah", "family_name": "Pryce"},
     ).learner
     challenge = challenge_raise(
         actor=provider_user,

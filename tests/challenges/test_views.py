@@ -20,30 +20,14 @@ from lrs.challenges.models import Challenge
 from lrs.learners.services import learner_register
 from lrs.records.models import LearningEvent
 from lrs.records.services import EventValues, event_create
-from tests.challenges.conftest import raise_args
-from tests.factories import make_organisation, make_user
+from tests.factories import OLIVIA, make_organisation, make_user, raise_args
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
-from tests.records.conftest import LEARNER
+from tests.records.helpers import plr_post
 from tests.upload_samples import PROGRAM
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-def plr_post(learner, **overrides: str) -> dict[str, str]:
-    return {
-        "uln": learner.uln,
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth_day": "",
-        "date_of_birth_month": "",
-        "date_of_birth_year": "",
-        "gender": "",
-        "detail": "FULL",
-        "action": "view",
-        **overrides,
-    }
 
 
 def raise_post(**overrides):
@@ -78,7 +62,7 @@ def other_learner(actor):
     return learner_register(
         actor=actor,
         data={
-            **LEARNER,
+            **OLIVIA,
             "given_name": "Marcus",
             "family_name": "Ashdown",
             "gender": "1",

@@ -13,7 +13,7 @@ from lrs.access import Role
 from lrs.core.observability import LrsJsonFormatter
 from lrs.learners.services import learner_find
 from tests.factories import make_token, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 from tests.portal.helpers import sign_in_as
 
 pytestmark = pytest.mark.django_db

@@ -21,9 +21,8 @@ from lrs.learners.services import learner_register
 from lrs.records.services import event_reinstate, event_withdraw
 from lrs.vc import statuslist
 from lrs.vc.multikey import SigningKey
-from tests.challenges.conftest import raise_args
 from tests.credentials.conftest import ids
-from tests.factories import make_organisation, make_user
+from tests.factories import make_organisation, make_user, raise_args
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from lrs.records.services import event_withdraw
 from tests.credentials.conftest import ids
 from tests.factories import make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of
-from tests.records.test_views import plr_post
+from tests.records.helpers import plr_post
 
 pytestmark = pytest.mark.django_db
 

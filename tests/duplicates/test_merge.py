@@ -37,17 +37,20 @@ from lrs.learners.services import (
 from lrs.records.models import LearningEvent, LearningEventChange
 from lrs.records.services import plr_get
 from tests.duplicates.factories import (
-    OLIVIA,
-    make_ao_user,
     make_batch_row,
-    make_challenge,
     make_desk_user,
-    make_event,
     make_learner,
     make_provider_user,
     snapshot,
 )
-from tests.factories import make_organisation, make_user
+from tests.factories import (
+    OLIVIA,
+    make_ao_user,
+    make_challenge,
+    make_event,
+    make_organisation,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ nobody but the service desk gets in."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -30,10 +29,9 @@ from lrs.duplicates.services import (
 )
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.presenters import score_percent
-from lrs.learners.services import learner_register
-from lrs.records.models import LearningEvent, Qualification
-from lrs.records.services import EventValues, event_create
-from tests.factories import make_organisation, make_user
+from lrs.records.models import LearningEvent
+from tests.duplicates.factories import make_learner
+from tests.factories import GCSE_MATHS, make_event, make_organisation, make_qualification, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
 
 pytestmark = pytest.mark.django_db
@@ -41,16 +39,6 @@ pytestmark = pytest.mark.django_db
 QUEUE = "/duplicates/"
 MERGE_BY_ULN = "/duplicates/merge"
 MERGES = "/duplicates/merges/"
-
-OLIVIA = {
-    "given_name": "Olivia",
-    "family_name": "Thornbury",
-    "date_of_birth": "2006-03-14",
-    "gender": "2",
-    "last_known_postcode": "CV4 9EE",
-    "verification_type": "1",
-    "ability_to_share": "1",
-}
 
 
 def html_of(response) -> str:
@@ -99,48 +87,22 @@ def ao_user():
 
 @pytest.fixture
 def gcse(ao_user):
-    return Qualification.objects.create(
-        reference="601/4702/5",
-        kind="qualification",
-        title="GCSE (9 to 1) in Mathematics",
-        qualification_type="GCSE (9 to 1)",
-        level="Level 1/2",
-        awarding_organisation=ao_user.organisation,
-    )
-
-
-def register(actor, **overrides: str) -> Learner:
-    return learner_register(
-        actor=actor,
-        data={**OLIVIA, **overrides},
-        confirm_new_learner=True,
-        confirmation_reason="Test data",
-    ).learner
-
-
-def award(ao_user, learner: Learner, qualification: Qualification, grade: str) -> LearningEvent:
-    return event_create(
-        actor=ao_user,
-        learner=learner,
-        values=EventValues(
-            qualification=qualification, grade=grade, award_date=dt.date(2022, 8, 25)
-        ),
-    )
+    return make_qualification(ao_user.organisation, *GCSE_MATHS)
 
 
 @pytest.fixture
 def olivia(online_user):
-    return register(online_user)
+    return make_learner(online_user)
 
 
 @pytest.fixture
 def typo(online_user, olivia):
-    return register(online_user, given_name="Olivai", last_known_postcode="CV4 9EF")
+    return make_learner(online_user, given_name="Olivai", last_known_postcode="CV4 9EF")
 
 
 @pytest.fixture
 def stranger(online_user):
-    return register(
+    return make_learner(
         online_user,
         given_name="Marcus",
         family_name="Ellingham",
@@ -154,8 +116,11 @@ def stranger(online_user):
 def events(ao_user, gcse, olivia, typo):
     """One event on Olivia's first record, two on the one with the typo."""
     return {
-        olivia.pk: [award(ao_user, olivia, gcse, "7")],
-        typo.pk: [award(ao_user, typo, gcse, "5"), award(ao_user, typo, gcse, "6")],
+        olivia.pk: [make_event(ao_user, olivia, qualification=gcse, grade="7")],
+        typo.pk: [
+            make_event(ao_user, typo, qualification=gcse, grade="5"),
+            make_event(ao_user, typo, qualification=gcse, grade="6"),
+        ],
     }
 
 
@@ -303,7 +268,7 @@ def test_the_queue_filters_by_status_and_uln(desk, desk_user, pair, olivia, typo
 def test_the_queue_is_paginated(desk, desk_user, online_user, olivia, monkeypatch):
     monkeypatch.setattr(duplicate_views, "PAIRS_PER_PAGE", 2)
     for given_name, postcode in [("Olivea", "CV4 9EA"), ("Olyvia", "CV4 9EB"), ("Oliwia", "")]:
-        other = register(
+        other = make_learner(
             online_user, given_name=given_name, last_known_postcode=postcode or "CV4 9ED"
         )
         duplicate_pair_propose(actor=desk_user, first_uln=olivia.uln, second_uln=other.uln)
@@ -582,7 +547,7 @@ def test_merging_by_uln_shows_the_learners_before_merging(desk, olivia, typo, ev
 
 
 def test_merging_several_ulns_at_once(desk, online_user, olivia, typo):
-    third = register(online_user, given_name="Livvy", last_known_postcode="B15 2TT")
+    third = make_learner(online_user, given_name="Livvy", last_known_postcode="B15 2TT")
     carried = {
         "master_uln": olivia.uln,
         "other_ulns": f"{typo.uln},{third.uln}",
@@ -602,7 +567,7 @@ def test_the_merges_list_shows_each_merge_and_filters_by_uln(
     first = learners_merge(
         actor=desk_user, master_uln=olivia.uln, other_ulns=[typo.uln], reason="a"
     )
-    other = register(
+    other = make_learner(
         online_user, given_name="Marcus", family_name="Ellingham", last_known_postcode="LS6 3HN"
     )
     second = learners_merge(

@@ -40,16 +40,13 @@ from lrs.learners.models import Learner, LearnerAccess, LearnerStatus
 from lrs.learners.services import learner_access_record
 from lrs.records.models import LearningEvent
 from tests.duplicates.factories import (
-    make_ao_user,
     make_batch_row,
-    make_challenge,
     make_desk_user,
-    make_event,
     make_learner,
     make_provider_user,
     snapshot,
 )
-from tests.factories import make_user
+from tests.factories import make_ao_user, make_challenge, make_event, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,8 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from lrs.access import OrganisationType, Role
-from lrs.batches.processing import process
-from lrs.batches.services import batch_submit
 from lrs.learners.services import learner_register
-from tests.batches.conftest import learner, upload
-from tests.factories import make_organisation, make_user
+from tests.factories import batch_record, make_batch, make_organisation, make_user
 
 
 def render(source: str, **context: object) -> str:
@@ -41,10 +38,9 @@ def test_the_batch_exceptions_page_links_each_return_code_to_its_reference_page(
 ):
     settings.LRS_UPLOADS_DIR = tmp_path / "uploads"
     user = make_user(make_organisation(OrganisationType.FURTHER_EDUCATION_COLLEGE), Role.BATCH_USER)
-    learner_register(actor=user, data=learner(2).learner_data())
-    records = [learner(2, given_name="Anne", last_known_postcode="B15 2TT")]
-    batch = batch_submit(actor=user, upload=upload(user.organisation.ukprn, records))
-    process(batch.pk)
+    learner_register(actor=user, data=batch_record(2).learner_data())
+    records = [batch_record(2, given_name="Anne", last_known_postcode="B15 2TT")]
+    batch = make_batch(user, records)
     client.force_login(user)
     html = client.get(reverse("portal:batch-exceptions", args=[batch.public_id])).content.decode()
     assert (

@@ -1,3 +1,7 @@
+"""The learner portal's tests: Olivia, registered by Fenland College, with two GCSEs from
+Meridian Awards (``ao``, ``ao_user`` and ``gcse`` come from tests/conftest.py), and One
+Login stood in for by a local OpenID provider."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -6,20 +10,15 @@ from typing import Any
 import pytest
 
 from lrs.access import OrganisationType, Role
-from lrs.learners.services import learner_register
-from tests.factories import make_organisation, make_user
-from tests.learnerportal.helpers import ENGLISH, MATHS, make_events, make_qualification
+from tests.factories import (
+    GCSE_ENGLISH,
+    make_learner,
+    make_organisation,
+    make_qualification,
+    make_user,
+)
+from tests.learnerportal.helpers import make_events, sign_in_learner
 from tests.learnerportal.oidc_helpers import LocalProvider, running_provider
-
-OLIVIA = {
-    "given_name": "Olivia",
-    "family_name": "Thornbury",
-    "date_of_birth": "2006-03-14",
-    "gender": "2",
-    "last_known_postcode": "CV4 9EE",
-    "verification_type": "1",
-    "ability_to_share": "1",
-}
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +32,6 @@ def one_login(local_provider: LocalProvider, settings: Any) -> LocalProvider:
     settings.LRS_OIDC_PROVIDERS = {"one_login": local_provider.settings()}
     local_provider.people([])
     return local_provider
-
-
-@pytest.fixture
-def ao():
-    return make_organisation(OrganisationType.AWARDING_ORGANISATION, name="Meridian Awards")
-
-
-@pytest.fixture
-def ao_user(ao):
-    return make_user(ao, Role.AWARDING_ORGANISATION_USER)
 
 
 @pytest.fixture
@@ -62,18 +51,13 @@ def desk_user():
 
 
 @pytest.fixture
-def gcse(ao):
-    return make_qualification(ao, *MATHS)
-
-
-@pytest.fixture
 def english(ao):
-    return make_qualification(ao, *ENGLISH)
+    return make_qualification(ao, *GCSE_ENGLISH)
 
 
 @pytest.fixture
 def olivia(provider_user):
-    return learner_register(actor=provider_user, data=OLIVIA).learner
+    return make_learner(provider_user)
 
 
 @pytest.fixture
@@ -96,16 +80,6 @@ def identity(olivia):
         linked_at=now,
         last_signed_in_at=now,
     )
-
-
-def sign_in_learner(client, identity):
-    """Skip One Login (tested end to end on its own) for tests of what comes after."""
-    from lrs.learnerportal.sessions import SESSION_KEY
-
-    session = client.session
-    session[SESSION_KEY] = {"identity": identity.pk, "id_token": ""}
-    session.save()
-    return client
 
 
 @pytest.fixture

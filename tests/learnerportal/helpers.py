@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
+
+from tests.factories import make_event
 
 
 def run_queued_emails() -> None:
@@ -21,36 +24,25 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 
-def make_qualification(ao, reference: str, title: str):
-    from lrs.records.models import Qualification
-
-    return Qualification.objects.create(
-        reference=reference,
-        kind="qualification",
-        title=title,
-        qualification_type="GCSE (9 to 1)",
-        level="Level 1/2",
-        awarding_organisation=ao,
-    )
-
-
-MATHS = ("601/4702/5", "GCSE (9 to 1) in Mathematics")
-ENGLISH = ("601/4703/7", "GCSE (9 to 1) in English Language")
-
-
 def make_events(*, ao_user, learner, qualifications):
     """Grade 7 on 25 August 2022 for the first, 6 on the 24th for the second."""
-    import datetime as dt
-
-    from lrs.records.services import EventValues, event_create
-
     return [
-        event_create(
-            actor=ao_user,
-            learner=learner,
-            values=EventValues(
-                qualification=qualification, grade=grade, award_date=dt.date(2022, 8, day)
-            ),
+        make_event(
+            ao_user,
+            learner,
+            qualification=qualification,
+            grade=grade,
+            award_date=dt.date(2022, 8, day),
         )
         for qualification, grade, day in zip(qualifications, ("7", "6"), (25, 24))
     ]
+
+
+def sign_in_learner(client, identity):
+    """Skip One Login (tested end to end on its own) for tests of what comes after."""
+    from lrs.learnerportal.sessions import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = {"identity": identity.pk, "id_token": ""}
+    session.save()
+    return client

@@ -21,8 +21,7 @@ from lrs.learnerportal.services import learner_token_create
 from lrs.learners.services import learner_register
 from lrs.records.models import EventStatus
 from lrs.records.services import EventValues, event_create, event_withdraw
-from tests.factories import make_user
-from tests.learnerportal.conftest import OLIVIA
+from tests.factories import OLIVIA, make_user
 from tests.portal.helpers import error_summary_links, text_of
 
 pytestmark = pytest.mark.django_db

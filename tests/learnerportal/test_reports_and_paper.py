@@ -5,6 +5,7 @@ the desk checks the proof and emails a one-time link to the PDF."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -14,6 +15,7 @@ from lrs.audit.models import AuditEntry
 from lrs.challenges.models import Challenge
 from lrs.challenges.services import challenge_acknowledge
 from lrs.learnerportal.models import LearnerReport, PaperRequest, PlrDocument
+from tests.factories import OLIVIA
 from tests.learnerportal.helpers import pdf_text, run_queued_emails
 from tests.portal.helpers import sign_in_as, text_of
 from tests.upload_samples import PROGRAM
@@ -92,6 +94,20 @@ def test_a_report_must_say_what_is_wrong(learner_client, olivia_events):
     assert not LearnerReport.objects.exists()
 
 
+def paper_request(**overrides: Any) -> dict[str, Any]:
+    """The request-a-copy form as Olivia fills it in."""
+    return {
+        "given_name": OLIVIA["given_name"],
+        "family_name": OLIVIA["family_name"],
+        "date_of_birth_day": "14",
+        "date_of_birth_month": "3",
+        "date_of_birth_year": "2006",
+        "postcode": OLIVIA["last_known_postcode"],
+        "email": "olivia.home@example.com",
+        **overrides,
+    }
+
+
 def _proof() -> SimpleUploadedFile:
     return SimpleUploadedFile("passport.pdf", b"%PDF-1.4 proof", content_type="application/pdf")
 
@@ -99,16 +115,7 @@ def _proof() -> SimpleUploadedFile:
 def test_the_paper_route_from_request_to_a_one_time_pdf(client, olivia, olivia_events, desk_user):
     response = client.post(
         "/request-a-copy/",
-        {
-            "given_name": "Olivia",
-            "family_name": "Thornbury",
-            "date_of_birth_day": "14",
-            "date_of_birth_month": "3",
-            "date_of_birth_year": "2006",
-            "postcode": "cv49ee",
-            "email": "olivia.home@example.com",
-            "evidence": [_proof()],
-        },
+        paper_request(postcode="cv49ee", evidence=[_proof()]),
     )
     assert response.status_code == 302, text_of(response)
     paper = PaperRequest.objects.get()
@@ -142,30 +149,13 @@ def test_the_paper_route_from_request_to_a_one_time_pdf(client, olivia, olivia_e
 def test_a_paper_request_needs_proof_and_can_be_refused(client, desk_user):
     response = client.post(
         "/request-a-copy/",
-        {
-            "given_name": "Olivia",
-            "family_name": "Thornbury",
-            "date_of_birth_day": "14",
-            "date_of_birth_month": "3",
-            "date_of_birth_year": "2006",
-            "postcode": "CV4 9EE",
-            "email": "olivia.home@example.com",
-        },
+        paper_request(),
     )
     assert "Attach proof of your identity" in text_of(response)
     assert not PaperRequest.objects.exists()
     client.post(
         "/request-a-copy/",
-        {
-            "given_name": "Olivia",
-            "family_name": "Thornbury",
-            "date_of_birth_day": "14",
-            "date_of_birth_month": "3",
-            "date_of_birth_year": "2006",
-            "postcode": "CV4 9EE",
-            "email": "olivia.home@example.com",
-            "evidence": [_proof()],
-        },
+        paper_request(evidence=[_proof()]),
     )
     paper = PaperRequest.objects.get()
     from django.test import Client
@@ -184,16 +174,7 @@ def test_proof_whose_content_is_not_a_document_or_picture_is_refused(client, set
     disguised = SimpleUploadedFile("passport.jpg", PROGRAM, content_type="image/jpeg")
     response = client.post(
         "/request-a-copy/",
-        {
-            "given_name": "Olivia",
-            "family_name": "Thornbury",
-            "date_of_birth_day": "14",
-            "date_of_birth_month": "3",
-            "date_of_birth_year": "2006",
-            "postcode": "cv49ee",
-            "email": "olivia.home@example.com",
-            "evidence": [disguised],
-        },
+        paper_request(postcode="cv49ee", evidence=[disguised]),
     )
     assert response.status_code == 200
     assert (

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from lrs.access import Audience, Visitor, may_enter
 from lrs.learnerportal.decorators import learner_required, public_page
 from tests.factories import make_organisation, make_token, make_user
-from tests.learnerportal.conftest import sign_in_learner
+from tests.learnerportal.helpers import sign_in_learner
 from tests.portal.helpers import sign_in_as
 
 pytestmark = pytest.mark.django_db

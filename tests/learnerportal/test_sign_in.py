@@ -8,7 +8,7 @@ import pytest
 from lrs.audit.models import AuditEntry
 from lrs.learnerportal.models import LearnerIdentity
 from lrs.learnerportal.sessions import SESSION_KEY
-from tests.learnerportal.conftest import OLIVIA
+from tests.factories import OLIVIA
 from tests.learnerportal.oidc_helpers import person, person_from, sign_in_with_test_client
 from tests.portal.helpers import text_of
 

@@ -15,7 +15,7 @@ from lrs.learners.services import (
     learner_update,
 )
 from tests.factories import make_organisation, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.core.cache import cache
 from lrs.access import Role
 from lrs.learners import codes
 from tests.factories import make_organisation, make_token, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 

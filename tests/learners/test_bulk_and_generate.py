@@ -16,23 +16,11 @@ from lrs.learners.services import LearnerError, learner_find, learner_register
 from lrs.matching import KEY_COLUMNS
 from lrs.synthetic import QUERY_KINDS
 from tests.factories import make_organisation, make_user
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 
 DERIVED = (*KEY_COLUMNS, "demographics_key", "last_known_postcode", "version_number")
-
-
-def person(**overrides):
-    base = {
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth": "2008-03-14",
-        "gender": "2",
-        "last_known_postcode": "cv49ee",
-        "verification_type": "1",
-        "ability_to_share": "1",
-    }
-    return {**base, **overrides}
 
 
 def people(n):

@@ -7,7 +7,7 @@ from lrs.access import Role
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, learner_register
 from tests.factories import make_organisation, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 
 @pytest.mark.django_db(transaction=True)

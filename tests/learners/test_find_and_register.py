@@ -10,21 +10,9 @@ from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, learner_find, learner_register
 from tests.factories import make_organisation, make_user
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
-
-
-def person(**overrides):
-    base = {
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth": "2008-03-14",
-        "gender": "2",
-        "last_known_postcode": "cv49ee",
-        "verification_type": "1",
-        "ability_to_share": "1",
-    }
-    return {**base, **overrides}
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from lrs.learners.services import learner_register
 from lrs.matching import default_weights, prepare
 from lrs.matching.learn import count_random_pairs, weights_from_register
 from tests.factories import make_organisation, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 

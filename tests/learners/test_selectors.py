@@ -8,7 +8,7 @@ from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.selectors import learners_with_linked
 from lrs.learners.services import learner_register
 from tests.factories import make_organisation, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 

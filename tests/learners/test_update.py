@@ -4,7 +4,7 @@ from lrs.access import Role
 from lrs.learners import codes
 from lrs.learners.services import LearnerError, learner_register, learner_update
 from tests.factories import make_organisation, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from lrs.learners.services import (
     learners_retrieve,
 )
 from tests.factories import make_organisation, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 
 pytestmark = pytest.mark.django_db
 

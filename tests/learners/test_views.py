@@ -15,6 +15,7 @@ from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register, learner_update
 from tests.factories import make_organisation, make_user
+from tests.learners.helpers import person
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
 
 pytestmark = pytest.mark.django_db
@@ -25,16 +26,7 @@ ULN_ONLY_LOCATION = re.compile(r"/learners/[0-9]{10}/(registered)?")
 
 def service_person(**overrides: str) -> dict[str, str]:
     """A learner as the services take one."""
-    base = {
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth": "2008-03-14",
-        "gender": "2",
-        "last_known_postcode": "CV4 9EE",
-        "verification_type": "1",
-        "ability_to_share": "1",
-    }
-    return {**base, **overrides}
+    return person(**{"last_known_postcode": "CV4 9EE", **overrides})
 
 
 def find_post(**overrides: str) -> dict[str, str]:

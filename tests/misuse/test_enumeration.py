@@ -24,7 +24,7 @@ from lrs.misuse.models import AlertKind, AlertStatus, MisuseAlert, UlnTouch, Uln
 from lrs.misuse.services import enumerating, misuse_check
 from lrs.users.models import ApiToken, User
 from tests.factories import make_organisation, make_token, make_user
-from tests.learners.test_find_and_register import person
+from tests.learners.helpers import person
 from tests.misuse.conftest import NOW
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,7 @@ from lrs.batches.services import DuplicateFile, batch_submit
 from lrs.batches.views import _count_rows
 from lrs.batchfiles.validation import counted
 from lrs.portal.text import govuk_datetime_text, with_article
-from tests.batches.conftest import learner, upload
-from tests.factories import make_organisation, make_user
+from tests.factories import batch_record, batch_upload, make_organisation, make_user
 from tests.portal.helpers import text_of
 
 
@@ -58,9 +57,9 @@ def test_a_repeated_file_names_the_earlier_upload_the_govuk_way(settings, tmp_pa
     settings.LRS_UPLOADS_DIR = tmp_path
     batch_user = make_user(make_organisation(), Role.BATCH_USER)
     ukprn = batch_user.organisation.ukprn
-    first = batch_submit(actor=batch_user, upload=upload(ukprn, [learner(2)]))
+    first = batch_submit(actor=batch_user, upload=batch_upload(ukprn, [batch_record(2)]))
     with pytest.raises(DuplicateFile) as refused:
-        batch_submit(actor=batch_user, upload=upload(ukprn, [learner(2)]))
+        batch_submit(actor=batch_user, upload=batch_upload(ukprn, [batch_record(2)]))
     when = govuk_datetime_text(first.created_at)
     assert f"already uploaded on {when} as" in refused.value.message
     assert not re.search(r"on 0\d ", refused.value.message)

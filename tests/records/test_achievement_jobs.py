@@ -1,22 +1,24 @@
 import csv
-import dataclasses
 import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from lrs.achievementfiles import AchievementRecord, make_header, write_achievements
 from lrs.core.errors import Conflict, NotPermitted, ValidationFailed
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.records.models import AchievementJob, JobStatus, LearningEvent
 from lrs.records.selectors import achievement_job_errors_file
 from lrs.records.services import achievement_job_cancel, achievement_job_submit
 from lrs.records.uploads import process
-from tests.factories import make_organisation
+from tests.factories import (
+    STAMP,
+    achievement_file,
+    achievement_row,
+    make_achievement_job,
+    make_organisation,
+)
 
 pytestmark = pytest.mark.django_db
-
-STAMP = "010920241030"
 
 
 @pytest.fixture(autouse=True)
@@ -30,45 +32,14 @@ def centre(provider_user):
     return provider_user.organisation
 
 
-def row(n, learner, gcse, centre, **changes):
-    record = AchievementRecord(
-        row=n,
-        mis_identifier=f"C{n}",
-        uln=learner.uln,
-        given_name="Olivia",
-        family_name="Thornbury",
-        date_of_birth="2006-03-14",
-        gender="2",
-        provider_ukprn=centre.ukprn,
-        reference=gcse.reference,
-        grade="7",
-        award_date="2022-08-25",
-        status="F",
-        action="1",
-        action_date="2022-08-26",
-    )
-    return dataclasses.replace(record, **changes)
-
-
-def submit(user, records, fmt="CSV", count=None, ukprn=None):
-    name = f"ACH_{ukprn or user.organisation.ukprn}_{STAMP}.{fmt}"
-    buffer = io.BytesIO()
-    header = make_header(
-        name, ukprn or user.organisation.ukprn, len(records) if count is None else count
-    )
-    write_achievements(buffer, header, records, fmt=fmt)
-    job = achievement_job_submit(actor=user, upload=SimpleUploadedFile(name, buffer.getvalue()))
-    process(job.pk)
-    job.refresh_from_db()
-    return job
-
-
 def test_a_good_file_creates_events_and_reports_the_counts(ao_user, learner, gcse, centre):
-    job = submit(
+    job = make_achievement_job(
         ao_user,
         [
-            row(2, learner, gcse, centre),
-            row(3, learner, gcse, centre, award_date="2023-08-24", status="P", grade="8"),
+            achievement_row(2, learner, gcse, centre),
+            achievement_row(
+                3, learner, gcse, centre, award_date="2023-08-24", status="P", grade="8"
+            ),
         ],
     )
     assert job.status == JobStatus.SUCCESSFUL
@@ -89,18 +60,22 @@ def test_each_kind_of_error_is_counted_separately_and_the_good_rows_still_apply(
     foreign = Qualification.objects.create(
         reference="601/5555/5", kind="qualification", title="X", awarding_organisation=other_ao
     )
-    job = submit(
+    job = make_achievement_job(
         ao_user,
         [
-            row(2, learner, gcse, centre),
-            row(3, learner, gcse, centre, gender="7"),  # field data
-            row(4, learner, gcse, centre, uln="9276308686"),  # learner: unknown ULN
-            row(5, learner, gcse, centre, given_name="Zed", family_name="Quill"),  # learner: names
-            row(6, learner, gcse, centre, reference="601/0000/0"),  # business: unknown
-            row(7, learner, foreign, centre),  # business: another AO's
-            row(8, learner, gcse, centre),  # business: duplicate of row 2
-            row(9, learner, gcse, centre, award_date="2099-01-01"),  # business: future
-            row(10, learner, gcse, centre, provider_ukprn="10999999", award_date="2021-06-01"),
+            achievement_row(2, learner, gcse, centre),
+            achievement_row(3, learner, gcse, centre, gender="7"),  # field data
+            achievement_row(4, learner, gcse, centre, uln="9276308686"),  # learner: unknown ULN
+            achievement_row(
+                5, learner, gcse, centre, given_name="Zed", family_name="Quill"
+            ),  # learner: names
+            achievement_row(6, learner, gcse, centre, reference="601/0000/0"),  # business: unknown
+            achievement_row(7, learner, foreign, centre),  # business: another AO's
+            achievement_row(8, learner, gcse, centre),  # business: duplicate of row 2
+            achievement_row(9, learner, gcse, centre, award_date="2099-01-01"),  # business: future
+            achievement_row(
+                10, learner, gcse, centre, provider_ukprn="10999999", award_date="2021-06-01"
+            ),
         ],
     )
     assert job.status == JobStatus.SUCCESSFUL
@@ -132,16 +107,16 @@ def test_each_kind_of_error_is_counted_separately_and_the_good_rows_still_apply(
 
 
 def test_update_withdraw_reinstate_and_promote_act_on_the_event(ao_user, learner, gcse, centre):
-    submit(ao_user, [row(2, learner, gcse, centre, status="P")])
+    make_achievement_job(ao_user, [achievement_row(2, learner, gcse, centre, status="P")])
     event = LearningEvent.objects.get()
-    job = submit(
+    job = make_achievement_job(
         ao_user,
         [
-            row(2, learner, gcse, centre, action="2", grade="8", status="P"),
-            row(3, learner, gcse, centre, action="5"),
-            row(4, learner, gcse, centre, action="3", action_reason="Awarded in error"),
-            row(5, learner, gcse, centre, action="4", action_reason="Appeal upheld"),
-            row(6, learner, gcse, centre, action="4", action_reason="Again"),
+            achievement_row(2, learner, gcse, centre, action="2", grade="8", status="P"),
+            achievement_row(3, learner, gcse, centre, action="5"),
+            achievement_row(4, learner, gcse, centre, action="3", action_reason="Awarded in error"),
+            achievement_row(5, learner, gcse, centre, action="4", action_reason="Appeal upheld"),
+            achievement_row(6, learner, gcse, centre, action="4", action_reason="Again"),
         ],
     )
     assert (job.updated, job.promoted, job.withdrawn, job.reinstated) == (1, 1, 1, 1)
@@ -158,7 +133,9 @@ def test_update_withdraw_reinstate_and_promote_act_on_the_event(ao_user, learner
 
 
 def test_acting_on_an_event_that_does_not_exist_is_br05(ao_user, learner, gcse, centre):
-    job = submit(ao_user, [row(2, learner, gcse, centre, action="3", action_reason="x")])
+    job = make_achievement_job(
+        ao_user, [achievement_row(2, learner, gcse, centre, action="3", action_reason="x")]
+    )
     assert dict(job.errors.values_list("row_number", "codes")) == {2: "BR05"}
 
 
@@ -166,41 +143,46 @@ def test_a_linked_uln_is_followed_to_its_master_and_reported(
     ao_user, provider_user, learner, gcse, centre
 ):
     from lrs.learners.services import learner_register
-    from tests.records.conftest import LEARNER
+    from tests.factories import OLIVIA
 
     old = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Olivia", "last_known_postcode": "B15 2TT"},
+        data={**OLIVIA, "given_name": "Olivia", "last_known_postcode": "B15 2TT"},
         confirm_new_learner=True,
         confirmation_reason="test",
     ).learner
     Learner.objects.filter(pk=old.pk).update(status=LearnerStatus.LINKED, master=learner)
-    job = submit(ao_user, [row(2, old, gcse, centre)])
+    job = make_achievement_job(ao_user, [achievement_row(2, old, gcse, centre)])
     assert (job.created, job.linked_followed) == (1, 1)
     assert LearningEvent.objects.get().learner == learner
 
 
 def test_a_bad_file_applies_nothing(ao_user, learner, gcse, centre):
-    job = submit(ao_user, [row(2, learner, gcse, centre)], count=7)
+    job = make_achievement_job(ao_user, [achievement_row(2, learner, gcse, centre)], count=7)
     assert job.status == JobStatus.FAILED
     assert "RecordCount" in job.rejection_reason or job.file_problems
     assert LearningEvent.objects.count() == 0
 
 
 def test_a_file_for_another_awarding_organisation_is_refused(ao_user, learner, gcse, centre):
-    job = submit(ao_user, [row(2, learner, gcse, centre)], ukprn="10999999")
+    job = make_achievement_job(
+        ao_user, [achievement_row(2, learner, gcse, centre)], ukprn="10999999"
+    )
     assert job.status == JobStatus.FAILED
 
 
 def test_running_the_same_job_again_never_doubles_an_event(ao_user, learner, gcse, centre):
-    job = submit(
+    job = make_achievement_job(
         ao_user,
-        [row(2, learner, gcse, centre), row(3, learner, gcse, centre, award_date="2023-08-24")],
+        [
+            achievement_row(2, learner, gcse, centre),
+            achievement_row(3, learner, gcse, centre, award_date="2023-08-24"),
+        ],
     )
     AchievementJob.objects.filter(pk=job.pk).update(status=JobStatus.WAITING)
     process(job.pk)
     assert LearningEvent.objects.count() == 2
-    again = submit(ao_user, [row(2, learner, gcse, centre)])
+    again = make_achievement_job(ao_user, [achievement_row(2, learner, gcse, centre)])
     assert (again.created, again.business_errors) == (0, 1)
     assert LearningEvent.objects.count() == 2
 
@@ -214,15 +196,8 @@ def test_only_awarding_organisations_upload(provider_user):
 
 
 def test_a_waiting_job_can_be_cancelled_once(ao_user, learner, gcse, centre):
-    name = f"ACH_{ao_user.organisation.ukprn}_{STAMP}.CSV"
-    buffer = io.BytesIO()
-    write_achievements(
-        buffer,
-        make_header(name, ao_user.organisation.ukprn, 1),
-        [row(2, learner, gcse, centre)],
-        fmt="CSV",
-    )
-    job = achievement_job_submit(actor=ao_user, upload=SimpleUploadedFile(name, buffer.getvalue()))
+    upload = achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)])
+    job = achievement_job_submit(actor=ao_user, upload=upload)
     assert achievement_job_cancel(actor=ao_user, job=job).status == JobStatus.CANCELLED
     assert process(job.pk) == "not claimed"
     with pytest.raises(Conflict):
@@ -231,7 +206,7 @@ def test_a_waiting_job_can_be_cancelled_once(ao_user, learner, gcse, centre):
 
 @pytest.mark.parametrize("fmt", ["XML", "XLSX"])
 def test_xml_and_xlsx_files_work_like_csv(ao_user, learner, gcse, centre, fmt):
-    job = submit(ao_user, [row(2, learner, gcse, centre)], fmt=fmt)
+    job = make_achievement_job(ao_user, [achievement_row(2, learner, gcse, centre)], fmt=fmt)
     assert (job.status, job.created) == (JobStatus.SUCCESSFUL, 1)
 
 

@@ -14,12 +14,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from lrs.access import OrganisationType, Role
-from lrs.achievementfiles import make_header, write_achievements
 from lrs.records.models import AchievementJob, JobStatus, LearningEvent
 from lrs.records.uploads import process
-from tests.factories import make_organisation, make_user
+from tests.factories import STAMP, achievement_file, achievement_row, make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
-from tests.records.test_achievement_jobs import STAMP, row
 
 pytestmark = pytest.mark.django_db
 
@@ -40,26 +38,17 @@ def ao_client(client, ao_user):
     return sign_in_as(client, ao_user)
 
 
-def achievement_file(user, records, *, fmt="CSV", count=None) -> SimpleUploadedFile:
-    ukprn = user.organisation.ukprn
-    name = f"ACH_{ukprn}_{STAMP}.{fmt}"
-    buffer = io.BytesIO()
-    header = make_header(name, ukprn, len(records) if count is None else count)
-    write_achievements(buffer, header, records, fmt=fmt)
-    return SimpleUploadedFile(name, buffer.getvalue())
-
-
 def upload(client, upload_file):
     return client.post("/achievements/upload/", {"file": upload_file})
 
 
 def mixed_rows(learner, gcse, centre):
     return [
-        row(2, learner, gcse, centre),
-        row(3, learner, gcse, centre, award_date="2023-08-24", status="P", grade="8"),
-        row(4, learner, gcse, centre, gender="7"),  # FD06
-        row(5, learner, gcse, centre, uln="9276308686"),  # LD01
-        row(6, learner, gcse, centre, reference="601/0000/0"),  # BR01
+        achievement_row(2, learner, gcse, centre),
+        achievement_row(3, learner, gcse, centre, award_date="2023-08-24", status="P", grade="8"),
+        achievement_row(4, learner, gcse, centre, gender="7"),  # FD06
+        achievement_row(5, learner, gcse, centre, uln="9276308686"),  # LD01
+        achievement_row(6, learner, gcse, centre, reference="601/0000/0"),  # BR01
     ]
 
 
@@ -201,7 +190,7 @@ def test_the_error_file_downloads_in_csv_xml_and_xlsx(ao_client, ao_user, learne
 
 
 def test_a_job_without_rejected_rows_has_no_error_file(ao_client, ao_user, learner, gcse, centre):
-    upload(ao_client, achievement_file(ao_user, [row(2, learner, gcse, centre)]))
+    upload(ao_client, achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)]))
     job = AchievementJob.objects.get()
     process(job.pk)
     page = ao_client.get(f"/achievements/{job.public_id}/")
@@ -214,7 +203,9 @@ def test_a_job_without_rejected_rows_has_no_error_file(ao_client, ao_user, learn
 def test_a_refused_file_shows_its_reason_and_every_problem(
     ao_client, ao_user, learner, gcse, centre
 ):
-    upload(ao_client, achievement_file(ao_user, [row(2, learner, gcse, centre)], count=7))
+    upload(
+        ao_client, achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)], count=7)
+    )
     job = AchievementJob.objects.get()
     assert process(job.pk) == "failed"
     page = ao_client.get(f"/achievements/{job.public_id}/")
@@ -261,7 +252,7 @@ def test_the_upload_page_describes_the_file_name(ao_client, ao_user):
 
 
 def test_a_waiting_job_can_be_cancelled_after_confirming(ao_client, ao_user, learner, gcse, centre):
-    upload(ao_client, achievement_file(ao_user, [row(2, learner, gcse, centre)]))
+    upload(ao_client, achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)]))
     job = AchievementJob.objects.get()
     page = ao_client.get(f"/achievements/{job.public_id}/")
     assert f'href="/achievements/{job.public_id}/cancel/"' in page.content.decode()
@@ -286,7 +277,7 @@ def test_a_waiting_job_can_be_cancelled_after_confirming(ao_client, ao_user, lea
 
 
 def test_a_processed_job_cannot_be_cancelled(ao_client, ao_user, learner, gcse, centre):
-    upload(ao_client, achievement_file(ao_user, [row(2, learner, gcse, centre)]))
+    upload(ao_client, achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)]))
     job = AchievementJob.objects.get()
     process(job.pk)
     assert "/cancel/" not in ao_client.get(f"/achievements/{job.public_id}/").content.decode()
@@ -345,7 +336,7 @@ def test_another_organisation_gets_404_everywhere(client, ao_user, learner, gcse
 
 def test_a_learning_provider_is_refused(client, provider_user, ao_user, learner, gcse, centre):
     sign_in_as(client, ao_user)
-    upload(client, achievement_file(ao_user, [row(2, learner, gcse, centre)]))
+    upload(client, achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)]))
     job = AchievementJob.objects.get()
     sign_in_as(client, provider_user)
     for url in (
@@ -371,7 +362,7 @@ def test_the_list_is_newest_first_and_paginated(ao_client, ao_user, learner, gcs
     from lrs.records import views_jobs
 
     for _ in range(views_jobs.JOBS_PER_PAGE + 2):
-        upload(ao_client, achievement_file(ao_user, [row(2, learner, gcse, centre)]))
+        upload(ao_client, achievement_file(ao_user, [achievement_row(2, learner, gcse, centre)]))
     newest = AchievementJob.objects.order_by("-submitted_at", "-id").first()
     assert newest is not None
     first = ao_client.get("/achievements/")

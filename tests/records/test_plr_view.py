@@ -53,11 +53,11 @@ def test_an_invalid_uln_is_wsec0136(provider_user, learner):
 
 def test_a_linked_uln_answers_with_the_masters_events_wsrc0022(provider_user, learner, event):
     from lrs.learners.services import learner_register
-    from tests.records.conftest import LEARNER
+    from tests.factories import OLIVIA
 
     old = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
+        data={**OLIVIA, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
         confirm_new_learner=True,
         confirmation_reason="test",
     ).learner

@@ -7,20 +7,15 @@ name comparisons for a row that names the learner exactly as registered. Each mu
 what the plain paths give.
 """
 
-import dataclasses
 import datetime as dt
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from lrs.achievementfiles import (
-    AchievementRecord,
-    make_header,
     parse_record,
     validate_achievement_file,
-    write_achievements,
 )
 from lrs.core.filejobs import file_storage
 from lrs.learners.models import Learner
@@ -28,10 +23,9 @@ from lrs.matching.verify import StoredPerson, verify_person
 from lrs.records.models import AchievementJob, JobStatus, LearningEvent, LearningEventChange
 from lrs.records.services import EventValues, achievement_job_submit, event_create
 from lrs.records.uploads import _learner_problems, process
+from tests.factories import STAMP, achievement_row, make_achievement_job
 
 pytestmark = pytest.mark.django_db
-
-STAMP = "010920241030"
 
 
 @pytest.fixture(autouse=True)
@@ -45,38 +39,6 @@ def centre(provider_user):
     return provider_user.organisation
 
 
-def _row(n, learner, gcse, centre, **changes):
-    record = AchievementRecord(
-        row=n,
-        mis_identifier=f"C{n}",
-        uln=learner.uln,
-        given_name="Olivia",
-        family_name="Thornbury",
-        date_of_birth="2006-03-14",
-        gender="2",
-        provider_ukprn=centre.ukprn,
-        reference=gcse.reference,
-        grade="7",
-        award_date="2022-08-25",
-        status="F",
-        action="1",
-        action_date="2022-08-26",
-    )
-    return dataclasses.replace(record, **changes)
-
-
-def _submit(user, records, fmt="CSV"):
-    name = f"ACH_{user.organisation.ukprn}_{STAMP}.{fmt}"
-    buffer = io.BytesIO()
-    write_achievements(
-        buffer, make_header(name, user.organisation.ukprn, len(records)), records, fmt=fmt
-    )
-    job = achievement_job_submit(actor=user, upload=SimpleUploadedFile(name, buffer.getvalue()))
-    process(job.pk)
-    job.refresh_from_db()
-    return job
-
-
 def _stored(table, pk):
     """A row as the database holds it (no field conversion), by column name."""
     with connection.cursor() as cursor:
@@ -86,7 +48,9 @@ def _stored(table, pk):
 
 
 def test_an_uploaded_event_is_stored_as_event_create_stores_it(ao_user, learner, gcse, centre):
-    job = _submit(ao_user, [_row(2, learner, gcse, centre, credits="12", grade="8")])
+    job = make_achievement_job(
+        ao_user, [achievement_row(2, learner, gcse, centre, credits="12", grade="8")]
+    )
     assert job.created == 1
     uploaded = LearningEvent.objects.get()
     made = event_create(
@@ -116,10 +80,10 @@ def test_an_uploaded_event_is_stored_as_event_create_stores_it(ao_user, learner,
 
 def test_each_history_row_belongs_to_its_own_event(ao_user, learner, gcse, centre):
     grades = ["4", "5", "6", "7", "8", "9"]
-    job = _submit(
+    job = make_achievement_job(
         ao_user,
         [
-            _row(n, learner, gcse, centre, grade=g, award_date=f"20{n + 10}-08-2{n}")
+            achievement_row(n, learner, gcse, centre, grade=g, award_date=f"20{n + 10}-08-2{n}")
             for n, g in enumerate(grades, start=2)
         ],
     )
@@ -138,11 +102,11 @@ def test_each_history_row_belongs_to_its_own_event(ao_user, learner, gcse, centr
 
 
 def test_a_create_then_an_update_in_one_chunk_sees_the_new_event(ao_user, learner, gcse, centre):
-    job = _submit(
+    job = make_achievement_job(
         ao_user,
         [
-            _row(2, learner, gcse, centre, status="P"),
-            _row(3, learner, gcse, centre, action="2", grade="9", status="F"),
+            achievement_row(2, learner, gcse, centre, status="P"),
+            achievement_row(3, learner, gcse, centre, action="2", grade="9", status="F"),
         ],
     )
     assert (job.created, job.updated, job.rejected_records) == (1, 1, 0)
@@ -155,14 +119,14 @@ def test_rejected_rows_carry_the_problems_a_checking_reader_gives(
     ao_user, learner, gcse, centre, fmt
 ):
     records = [
-        _row(2, learner, gcse, centre),
-        _row(3, learner, gcse, centre, gender="7", grade=""),
-        _row(4, learner, gcse, centre, award_date="25/08/2022"),  # as Excel writes dates
-        _row(5, learner, gcse, centre, reference="6014702X", credits="-1"),
-        _row(6, learner, gcse, centre, action="9"),
-        _row(7, learner, gcse, centre, event_id="3f2b8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"),
+        achievement_row(2, learner, gcse, centre),
+        achievement_row(3, learner, gcse, centre, gender="7", grade=""),
+        achievement_row(4, learner, gcse, centre, award_date="25/08/2022"),  # as Excel writes dates
+        achievement_row(5, learner, gcse, centre, reference="6014702X", credits="-1"),
+        achievement_row(6, learner, gcse, centre, action="9"),
+        achievement_row(7, learner, gcse, centre, event_id="3f2b8a4e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"),
     ]
-    job = _submit(ao_user, records, fmt=fmt)
+    job = make_achievement_job(ao_user, records, fmt=fmt)
     assert (job.status, job.created, job.field_errors) == (JobStatus.SUCCESSFUL, 1, 5)
     report = validate_achievement_file(
         file_storage().path(job.stored_name), filename=job.file_name, business_rules=False
@@ -178,7 +142,7 @@ def test_rejected_rows_carry_the_problems_a_checking_reader_gives(
 
 
 def test_a_file_with_bad_rows_is_accepted_and_a_bad_file_is_not(ao_user, learner, gcse, centre):
-    job = _submit(ao_user, [_row(2, learner, gcse, centre, gender="7")])
+    job = make_achievement_job(ao_user, [achievement_row(2, learner, gcse, centre, gender="7")])
     assert (job.status, job.records, job.field_errors) == (JobStatus.SUCCESSFUL, 1, 1)
     name = f"ACH_{ao_user.organisation.ukprn}_{STAMP}.CSV"
     broken = achievement_job_submit(
@@ -206,7 +170,7 @@ def test_a_file_with_bad_rows_is_accepted_and_a_bad_file_is_not(ao_user, learner
     ],
 )
 def test_the_learner_check_agrees_with_verify_person(learner, gcse, centre, changes):
-    a = parse_record(_row(2, learner, gcse, centre, **changes))
+    a = parse_record(achievement_row(2, learner, gcse, centre, **changes))
     stored = Learner.objects.get(pk=learner.pk)
     check = verify_person(
         StoredPerson(

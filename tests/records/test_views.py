@@ -17,29 +17,13 @@ from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register
 from lrs.records.models import EventStatus, LearningEvent
 from lrs.records.services import EventValues, event_create
-from tests.factories import make_organisation, make_user
+from tests.factories import OLIVIA, make_organisation, make_user
 from tests.portal.helpers import error_summary_links, sign_in_as, text_of, title
-from tests.records.conftest import LEARNER
+from tests.records.helpers import plr_post
 
 pytestmark = pytest.mark.django_db
 
 PLR_URL = "/plr/"
-
-
-def plr_post(learner, **overrides: str) -> dict[str, str]:
-    """The PLR form as a browser posts it."""
-    base = {
-        "uln": learner.uln,
-        "given_name": "Olivia",
-        "family_name": "Thornbury",
-        "date_of_birth_day": "",
-        "date_of_birth_month": "",
-        "date_of_birth_year": "",
-        "gender": "",
-        "detail": "FULL",
-        "action": "view",
-    }
-    return {**base, **overrides}
 
 
 def test_the_url_names():
@@ -122,7 +106,7 @@ def test_a_linked_uln_shows_the_masters_record_and_says_it_was_merged(
 ):
     old = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
+        data={**OLIVIA, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
         confirm_new_learner=True,
         confirmation_reason="test",
     ).learner

@@ -540,8 +540,13 @@ def test_nobody_but_the_service_desk_may_read_the_dashboard(read, organisation_t
 
 def test_both_service_desk_roles_may_read_it():
     desk = make_organisation(OrganisationType.SERVICE_DESK)
+    now = timezone.now()
     for role in (Role.SUPER_USER, Role.SERVICE_DESK_USER):
-        selectors.service_desk_dashboard(actor=make_user(desk, role))
+        dashboard = selectors.service_desk_dashboard(actor=make_user(desk, role), now=now)
+        assert dashboard.at == now
+        # Nothing is waiting in a quiet service, and the dashboard says so.
+        queues = (dashboard.misuse_alerts, dashboard.applications, dashboard.duplicates)
+        assert [queue.count for queue in queues] == [0, 0, 0]
 
 
 def test_a_suspended_service_desk_may_not_read_it():

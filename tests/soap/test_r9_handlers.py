@@ -16,8 +16,7 @@ from lrs.soap.handlers import r9
 from lrs.soapwire import parse_request
 from lrs.soapwire import r9 as wire
 from lrs.soapwire.faults import SoapFault
-from tests.challenges.conftest import event  # noqa: F401
-from tests.records.conftest import LEARNER, ao, ao_user, gcse, learner, provider_user  # noqa: F401
+from tests.factories import OLIVIA, make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +33,12 @@ ORG = (
 @pytest.fixture(autouse=True)
 def _uploads(settings, tmp_path):
     settings.LRS_UPLOADS_DIR = tmp_path
+
+
+@pytest.fixture
+def event(ao_user, learner, gcse, provider_user):
+    """Olivia's grade 7, which her school may challenge: it has found her."""
+    return make_event(ao_user, learner, qualification=gcse, found_by=provider_user)
 
 
 def call(user, operation: str, params: dict[str, str | None]) -> etree._Element:
@@ -81,7 +86,7 @@ def events(user, uln: str, get_type: str = "FULL", **names_: str) -> etree._Elem
 # --- GetLearnerLearningEvents ------------------------------------------------------------
 
 
-def test_full_events_wsrc0004(provider_user, learner, event):  # noqa: F811
+def test_full_events_wsrc0004(provider_user, learner, event):
     result = events(provider_user, learner.uln)
     assert names(result) == ["ResponseCode", "FoundULN", "IncomingULN", "LearnerRecord"]
     assert result.findtext(f"{A}ResponseCode") == codes.EXACT
@@ -101,7 +106,7 @@ def test_full_events_wsrc0004(provider_user, learner, event):  # noqa: F811
     assert "Credits" not in members  # no credits: an xs:int is omitted, never nil
 
 
-def test_brief_events_leave_out_the_full_members(provider_user, learner, event):  # noqa: F811
+def test_brief_events_leave_out_the_full_members(provider_user, learner, event):
     result = events(provider_user, learner.uln, "BRIEF")
     (item,) = result.find(f"{A}LearnerRecord")
     assert names(item) == [
@@ -117,10 +122,10 @@ def test_brief_events_leave_out_the_full_members(provider_user, learner, event):
     ]
 
 
-def test_a_linked_uln_is_wsrc0022_with_the_master_found(provider_user, learner, event):  # noqa: F811
+def test_a_linked_uln_is_wsrc0022_with_the_master_found(provider_user, learner, event):
     old = learner_register(
         actor=provider_user,
-        data={**LEARNER, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
+        data={**OLIVIA, "given_name": "Livvy", "last_known_postcode": "B15 2TT"},
         confirm_new_learner=True,
         confirmation_reason="synthetic duplicate",
     ).learner
@@ -132,7 +137,7 @@ def test_a_linked_uln_is_wsrc0022_with_the_master_found(provider_user, learner, 
     assert len(result.find(f"{A}LearnerRecord")) == 1
 
 
-def test_an_opted_out_learner_is_wsec0206_with_an_empty_record(provider_user, learner, event):  # noqa: F811
+def test_an_opted_out_learner_is_wsec0206_with_an_empty_record(provider_user, learner, event):
     Learner.objects.filter(pk=learner.pk).update(ability_to_share="2")
     result = events(provider_user, learner.uln)
     assert result.findtext(f"{A}ResponseCode") == codes.NOT_SHARED
@@ -141,7 +146,7 @@ def test_an_opted_out_learner_is_wsec0206_with_an_empty_record(provider_user, le
     assert len(record) == 0
 
 
-def test_names_that_do_not_match_are_wsec0208_with_empty_found_uln(provider_user, learner, event):  # noqa: F811
+def test_names_that_do_not_match_are_wsec0208_with_empty_found_uln(provider_user, learner, event):
     result = events(provider_user, learner.uln, given="Someone", family="Else")
     assert names(result) == ["ResponseCode", "FoundULN", "IncomingULN", "LearnerRecord"]
     assert result.findtext(f"{A}ResponseCode") == codes.NOT_VERIFIED
@@ -151,19 +156,19 @@ def test_names_that_do_not_match_are_wsec0208_with_empty_found_uln(provider_user
     assert len(result.find(f"{A}LearnerRecord")) == 0
 
 
-def test_an_invalid_uln_is_wsec0136(provider_user, learner):  # noqa: F811
+def test_an_invalid_uln_is_wsec0136(provider_user, learner):
     result = events(provider_user, "9276308687")
     assert result.findtext(f"{A}ResponseCode") == codes.INVALID_ULN
 
 
-def test_an_unknown_get_type_is_a_wsec0001_fault_naming_it(provider_user, learner):  # noqa: F811
+def test_an_unknown_get_type_is_a_wsec0001_fault_naming_it(provider_user, learner):
     with pytest.raises(SoapFault) as caught:
         events(provider_user, learner.uln, "MEDIUM")
     assert caught.value.code == "WSEC0001"
     assert caught.value.further_details.startswith("GetLearnerLearningEvents/getType")
 
 
-def test_a_role_that_may_not_view_is_refused_by_the_service(learner):  # noqa: F811
+def test_a_role_that_may_not_view_is_refused_by_the_service(learner):
     from lrs.access import OrganisationType, Role
     from tests.factories import make_organisation, make_user
 
@@ -180,7 +185,7 @@ def by_uln(user, uln: str, given: str = "Olivia", family: str = "Thornbury") -> 
     return result_of(call(user, "LearnerByUln", params))
 
 
-def test_learner_by_uln_returns_the_learner(provider_user, learner):  # noqa: F811
+def test_learner_by_uln_returns_the_learner(provider_user, learner):
     result = by_uln(provider_user, learner.uln)
     assert names(result) == ["ResponseCode", "FamilyName", "GivenName", "Learner", "Uln"]
     assert result.findtext(f"{A}ResponseCode") == codes.EXACT
@@ -194,7 +199,7 @@ def test_learner_by_uln_returns_the_learner(provider_user, learner):  # noqa: F8
     assert members == [m.name for m in wire.MIAP_LEARNER if m.name in members]
 
 
-def test_learner_by_uln_without_a_match_is_wsrc0001(provider_user, learner):  # noqa: F811
+def test_learner_by_uln_without_a_match_is_wsrc0001(provider_user, learner):
     result = by_uln(provider_user, learner.uln, given="Someone", family="Else")
     assert result.findtext(f"{A}ResponseCode") == codes.NO_MATCH
     assert result.find(f"{A}Learner") is None
@@ -209,7 +214,7 @@ def update(user, uln: str, version: str, **params: str) -> str:
     return response.findtext(f"{{{TEM}}}UpdateLearnerSubsetFieldsResult")
 
 
-def test_update_subset_fields_through_the_learner_update(provider_user, learner):  # noqa: F811
+def test_update_subset_fields_through_the_learner_update(provider_user, learner):
     assert (
         update(provider_user, learner.uln, "1", emailAddress="olivia@example.org") == codes.UPDATED
     )
@@ -227,7 +232,7 @@ def test_update_subset_fields_through_the_learner_update(provider_user, learner)
     )
 
 
-def test_update_with_a_bad_version_is_a_fault(provider_user, learner):  # noqa: F811
+def test_update_with_a_bad_version_is_a_fault(provider_user, learner):
     with pytest.raises(SoapFault) as caught:
         update(provider_user, learner.uln, "one")
     assert caught.value.code == "WSEC0001"
@@ -236,7 +241,7 @@ def test_update_with_a_bad_version_is_a_fault(provider_user, learner):  # noqa: 
 # --- ViewAudit ----------------------------------------------------------------------------
 
 
-def test_view_audit_lists_the_views_of_the_learners_plr(provider_user, learner, event):  # noqa: F811
+def test_view_audit_lists_the_views_of_the_learners_plr(provider_user, learner, event):
     plr_get(actor=provider_user, uln=learner.uln, given_name="Olivia", family_name="Thornbury")
     params = {
         "learnerUln": learner.uln,
@@ -263,7 +268,7 @@ def test_view_audit_lists_the_views_of_the_learners_plr(provider_user, learner, 
     assert result.findtext(f"{A}PageCount") == "1"
 
 
-def test_view_audit_with_names_that_do_not_match_is_a_wsec0208_fault(provider_user, learner):  # noqa: F811
+def test_view_audit_with_names_that_do_not_match_is_a_wsec0208_fault(provider_user, learner):
     params = {
         "learnerUln": learner.uln,
         "learnerGivenName": "Someone",
@@ -294,7 +299,7 @@ def challenge_params(event_id: str, **changes: str) -> dict[str, str | None]:
     return params
 
 
-def test_challenge_create_list_delete_round_trip(provider_user, learner, event):  # noqa: F811
+def test_challenge_create_list_delete_round_trip(provider_user, learner, event):
     created = result_of(call(provider_user, "CreateDataChallenge", challenge_params(str(event.pk))))
     assert names(created) == ["ResponseCode", "DataChallengeReference", "ResponseDescription"]
     assert created.findtext(f"{A}ResponseCode") == r9.CHALLENGE_OK
@@ -330,7 +335,7 @@ def test_challenge_create_list_delete_round_trip(provider_user, learner, event):
         call(provider_user, "DeleteDataChallenge", {"uln": None, "referenceNumber": reference})
 
 
-def test_list_for_another_uln_is_empty(provider_user, learner, event):  # noqa: F811
+def test_list_for_another_uln_is_empty(provider_user, learner, event):
     call(provider_user, "CreateDataChallenge", challenge_params(str(event.pk)))
     listed = result_of(
         call(
@@ -342,7 +347,7 @@ def test_list_for_another_uln_is_empty(provider_user, learner, event):  # noqa: 
     assert len(listed.find(f"{A}DataChallenges")) == 0
 
 
-def test_delete_with_the_wrong_uln_is_as_unknown(provider_user, learner, event):  # noqa: F811
+def test_delete_with_the_wrong_uln_is_as_unknown(provider_user, learner, event):
     created = result_of(call(provider_user, "CreateDataChallenge", challenge_params(str(event.pk))))
     reference = created.findtext(f"{A}DataChallengeReference")
     with pytest.raises(NotFound):
@@ -366,8 +371,8 @@ def test_delete_with_the_wrong_uln_is_as_unknown(provider_user, learner, event):
     ],
 )
 def test_refused_challenges_are_wsec0001_faults_naming_the_parameter(
-    provider_user,  # noqa: F811
-    event,  # noqa: F811
+    provider_user,
+    event,
     changes,
     param,
 ):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import zeep
 from lxml import etree
 
 from lrs.soapwire.wsdl import wsdl_for
@@ -62,7 +63,6 @@ def nil_attributes(xml: bytes) -> list[str]:
 @pytest.fixture(scope="session")
 def zeep_clients(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """zeep loaded with the project's own WSDLs, from files and with no network."""
-    zeep = pytest.importorskip("zeep")
     folder: Path = tmp_path_factory.mktemp("wsdl")
     clients = {}
     for service in ("LearnerService", "LearnerServiceR9"):
