@@ -58,9 +58,7 @@ def test_each_answer_has_its_own_nonce(client):
 
 # An inline event handler (onclick="…"), a style="…" attribute, a <style> element or a
 # javascript: address would be refused by the policy in the browser.
-_REFUSED = re.compile(
-    r"""<[a-z][^>]*\s(on[a-z]+|style)\s*=|<style\b|javascript:""", re.IGNORECASE
-)
+_REFUSED = re.compile(r"""<[a-z][^>]*\s(on[a-z]+|style)\s*=|<style\b|javascript:""", re.IGNORECASE)
 # Rendered to PDF by WeasyPrint on the server, never served to a browser.
 _NOT_SERVED = {"learnerportal/templates/learnerportal/plr_pdf.html"}
 
