@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from lrs.core.dbpool import reset_pooled_connection
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
+    "csp",
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "lrs.api.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lrs.core.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +126,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "lrs.portal.context_processors.portal",
                 "lrs.guidance.context_help.context_help",
+                # {{ CSP_NONCE }}: the nonce of the one inline script left (GOV.UK Frontend's
+                # initAll, which needs the static file's hashed address).
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -342,6 +348,26 @@ LRS_PERMISSIONS_POLICY = ", ".join(
     )
 )
 X_FRAME_OPTIONS = "DENY"
+# A Content-Security-Policy on every answer (django-csp): scripts, styles, images and
+# fonts from LRS itself only; the one inline script carries the request's nonce; no
+# inline style attributes, no plugins, no framing, no <base> and no eval. form-action is
+# not set: signing in posts a form that redirects to the identity provider (GOV.UK One
+# Login, DfE Sign-in), whose address is the operator's to configure, and Chromium applies
+# form-action to that redirect. docs/security.md explains each directive.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        # data: for the empty favicon (<link rel="icon" href="data:,">).
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    },
+}
 CSRF_FAILURE_VIEW = "lrs.portal.views.csrf_failure"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if _LOCAL else "31536000"))

@@ -111,3 +111,44 @@ def test_pages_outside_the_api_keep_their_html_errors(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+_NUL_REQUESTS = [
+    (
+        "post",
+        "/api/v1/learners",
+        {
+            "given_name": "Ann",
+            "family_name": "Smith",
+            "date_of_birth": "2001-02-03",
+            "gender": "2",
+            "last_known_postcode": "CV4 9EE",
+            "verification_type": "1",
+            "ability_to_share": "1",
+            "notes": "a\x00b",
+        },
+    ),
+    ("post", "/api/v1/learners/lookup", {"uln": "\x00", "given_name": "A", "family_name": "B"}),
+    ("post", "/api/v1/learners/retrieve", {"ulns": ["12\x00"]}),
+    (
+        "post",
+        "/api/v1/learners/verify",
+        {"learners": [{"uln": "1", "given_name": "a", "family_name": "b", "\x00": "c"}]},
+    ),
+    ("post", "/api/v1/users", {"username": "abc", "role": "batch_user", "password": "x\x00y"}),
+    ("post", "/api/v1/credentials/search", {"uln": "\x00"}),
+    ("get", "/api/v1/challenges?status=a%00b", None),
+    ("get", "/api/v1/challenges?%00=1", None),
+    ("post", "/api/v1/challenges/%00/acknowledge", {"note": "a"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), _NUL_REQUESTS)
+def test_text_holding_nul_is_a_json_400_not_a_server_error(client, headers, method, path, body):
+    # PostgreSQL cannot store or compare text with NUL in it: each of these was a 500.
+    if method == "get":
+        response = client.get(path, headers=headers)
+    else:
+        response = client.post(path, body, content_type="application/json", headers=headers)
+    body = assert_error_shape(response, 400, "bad_request")
+    assert "NUL" in body["message"]

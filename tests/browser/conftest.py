@@ -5,7 +5,9 @@ test, built assets, and the checks every page the tests visit must pass.
 serious or critical finding (and on content outside the landmarks), checks that every
 scrolling region can be reached by keyboard at 320 px, and requests every internal link
 on the page, failing on any that answers 4xx or 5xx. The ``page`` fixture counts the
-documents a test loads and fails the test if any of them was never checked.
+documents a test loads and fails the test if any of them was never checked, and fails it
+if the browser reported any Content-Security-Policy violation on an LRS page (a script,
+style or image the policy blocked: the page would not work as tested in production).
 """
 
 from __future__ import annotations
@@ -102,6 +104,36 @@ class _Visits:
         ]
 
 
+# Each `securitypolicyviolation` event becomes a console error, so that violations the
+# browser itself does not print (a report-only policy, say) are caught as well.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  const blocked = event.blockedURI || "inline";
+  const where = `${event.sourceFile || document.location.href}:${event.lineNumber}`;
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${blocked} (${where})`);
+});
+"""
+
+
+class _CspViolations:
+    """Console messages reporting a Content-Security-Policy violation on an LRS page."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin.rstrip("/")
+        self.found: list[str] = []
+
+    def on_console(self, message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" not in text and not text.startswith("CSP violation"):
+            return
+        url = (message.location or {}).get("url") or ""
+        if not url and message.page is not None:
+            url = message.page.url
+        # The local OpenID provider's own pages are not ours to police.
+        if not url or _origin(url) == self.origin:
+            self.found.append(f"{url}: {text}")
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -121,9 +153,16 @@ def page(browser: Any, live_server: Any, settings: Any, axe_source: str) -> Iter
     visits = _Visits(live_server.url)
     browser_page.lrs_visits = visits  # type: ignore[attr-defined]
     browser_page.on("load", visits.on_load)
+    violations = _CspViolations(live_server.url)
+    context.add_init_script(script=_REPORT_CSP_VIOLATIONS)
+    context.on("console", violations.on_console)
     yield browser_page
     unchecked = visits.unchecked()
     context.close()
+    assert not violations.found, (
+        "The Content-Security-Policy blocked something on these pages:\n"
+        + "\n".join(violations.found)
+    )
     assert not unchecked, (
         "These pages were loaded but never checked (call check_accessibility after "
         f"each navigation): {unchecked}"
@@ -196,7 +235,9 @@ def assert_fits(page: Any, *, visible: tuple[str, ...] = (), widths=(NARROW, WID
 
 def _run_axe(page: Any, options: str = "{resultTypes: ['violations']}") -> list[dict[str, Any]]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=page.axe_source)
+        # Evaluated through the DevTools protocol, not added as an inline <script> (which
+        # the page's Content-Security-Policy rightly refuses).
+        page.evaluate("() => {\n" + page.axe_source + "\n}")
     result = page.evaluate(f"async () => await axe.run(document, {options})")
     return result["violations"]
 

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
+from lrs.api.middleware import NUL_REFUSED
 from lrs.core.errors import ServiceError
 
 
@@ -93,14 +94,32 @@ def install(api: NinjaAPI) -> None:
             413: "payload_too_large",
         }.get(exc.status_code, "error")
         message = str(exc.message)
-        if isinstance(exc.__cause__, BodyNotAnObject):
+        if isinstance(exc.__cause__, UnreadableBody):
             # ninja says only "Cannot parse request body"; say what is wrong with it.
             message = str(exc.__cause__)
         return api.create_response(request, _body(code, message), status=exc.status_code)
 
 
-class BodyNotAnObject(ValueError):
+class UnreadableBody(ValueError):
+    """A body the API refuses to read, with the reason for the client (a 400)."""
+
+
+class BodyNotAnObject(UnreadableBody):
     """A JSON body that is not an object: every endpoint takes one."""
+
+
+class BodyHasNul(UnreadableBody):
+    """Text in a JSON body holding the NUL character (lrs.api.middleware.NUL_REFUSED)."""
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 class ObjectBodyParser(Parser):
@@ -112,4 +131,6 @@ class ObjectBodyParser(Parser):
         data = super().parse_body(request)
         if not isinstance(data, dict):
             raise BodyNotAnObject("The request body must be a JSON object, such as {}")
+        if _has_nul(data):
+            raise BodyHasNul(NUL_REFUSED)
         return data

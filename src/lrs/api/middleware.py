@@ -39,6 +39,18 @@ CODES = {
     500: ("server_error", "Something went wrong on our side; the error has been logged"),
 }
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+# No text the service keeps or looks up may hold the NUL character: PostgreSQL cannot store
+# it (it raised a server error), and no name, code or note needs it. The portal's forms
+# refuse it already (Django's CharField); the API refuses it in the path, the query and
+# the body (lrs.api.errors.ObjectBodyParser) before anything reads it.
+NUL_REFUSED = "Text in a request may not contain the NUL character (\\u0000)"
+
+
+def _has_nul_in_address(request: HttpRequest) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for key, values in request.GET.lists()
+    )
 
 
 def error_response(status: int, message: str | None = None) -> HttpResponse:
@@ -56,6 +68,8 @@ class ApiJsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX) and _has_nul_in_address(request):
+            return error_response(400, NUL_REFUSED)
         response = self.get_response(request)
         if (
             request.path.startswith(API_PREFIX)

@@ -20,6 +20,9 @@ R = TypeVar("R")
 
 # No page is larger than this, whatever page_size asks for.
 MAX_PAGE_SIZE = 1000
+# Far past the end of any list, and small enough that the page's offset fits the
+# database's 64-bit integers (a larger page number was a server error).
+MAX_PAGE = 1_000_000_000
 
 
 class Mapped(Generic[T, R]):
@@ -41,7 +44,7 @@ class Mapped(Generic[T, R]):
 
 class Paged(PageNumberPagination):
     class Input(Schema):
-        page: int = Field(1, ge=1, description="Which page, from 1")
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="Which page, from 1")
         page_size: int | None = Field(
             None,
             ge=1,

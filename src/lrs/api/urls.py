@@ -21,7 +21,8 @@ api = NinjaAPI(
         "Find, register, update and verify learners; batch files; Personal Learning Records. "
         "Authenticate with a personal API token: `Authorization: Bearer lrs_…`. "
         "Personal data travels only in request bodies, never in URLs. Every error is JSON "
-        "with a stable `code` and a readable `message`."
+        "with a stable `code` and a readable `message`. Text may not contain the NUL "
+        "character (\\u0000): a request holding it anywhere is refused with 400."
     ),
     urls_namespace="api",
     auth=BearerToken(),

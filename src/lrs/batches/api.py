@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
-from lrs.api.schemas import responses
+from lrs.api.schemas import Declared, code, responses
 from lrs.batches import selectors, services
 from lrs.batches.models import Batch, BatchRow
 from lrs.core.errors import Conflict
@@ -52,7 +52,7 @@ class BatchOut(Schema):
     finished_at: dt.datetime | None
 
 
-class CandidateOut(Schema):
+class BatchCandidateOut(Schema):
     uln: str
     score: float | None
     explanation: list[dict[str, Any]]
@@ -63,7 +63,7 @@ class ExceptionOut(Schema):
     mis_identifier: str
     return_code: str
     data: dict[str, Any]
-    candidates: list[CandidateOut]
+    candidates: list[BatchCandidateOut]
     failure_flags: list[str]
 
 
@@ -74,8 +74,8 @@ class RowOut(Schema):
     resolved_at: dt.datetime | None
 
 
-class ResolveIn(Schema):
-    action: str
+class ExceptionResolveIn(Schema):
+    action: Annotated[str, code(*services.RESOLUTIONS)]
     uln: str = ""
     reason: str = ""
     amended: dict[str, str] | None = None
@@ -125,7 +125,7 @@ def exception_out(row: BatchRow) -> ExceptionOut:
         mis_identifier=row.mis_identifier,
         return_code=row.return_code,
         data=data,
-        candidates=[CandidateOut(**c) for c in row.candidates],
+        candidates=[BatchCandidateOut(**c) for c in row.candidates],
         failure_flags=row.failure_flags,
     )
 
@@ -158,7 +158,10 @@ def get_batch(request: HttpRequest, batch_id: uuid.UUID) -> BatchOut:
 
 
 class OutputQuery(Schema):
-    format: str = ""
+    # Either case; empty for the input's format.
+    format: Annotated[
+        str, Declared(pattern=r"^(?:[Cc][Ss][Vv]|[Xx][Mm][Ll]|[Xx][Ll][Ss][Xx])?$")
+    ] = ""
 
 
 @router.get(
@@ -197,7 +200,9 @@ def exceptions(request: HttpRequest, batch_id: uuid.UUID, query: Query[Exception
     response=responses({200: RowOut}),
     summary="Resolve an exception: choose, new (with reason), amend, or dismiss",
 )
-def resolve(request: HttpRequest, batch_id: uuid.UUID, row: int, payload: ResolveIn) -> RowOut:
+def resolve(
+    request: HttpRequest, batch_id: uuid.UUID, row: int, payload: ExceptionResolveIn
+) -> RowOut:
     actor = api_user(request)
     batch = selectors.batch_get(actor=actor, public_id=batch_id)
     resolved = services.batch_exception_resolve(

@@ -5,31 +5,74 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import ConfigDict
 
 from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
-from lrs.api.schemas import responses
+from lrs.api.schemas import Declared, code, responses
 from lrs.challenges import selectors, services
-from lrs.challenges.lifecycle import Party, moves_from
+from lrs.challenges.lifecycle import ChallengeType, Outcome, Party, moves_from
 from lrs.challenges.models import Challenge
 
 router = Router(tags=["Event data challenges"])
 
 
+# Some text that is not only spaces (a JSON Schema pattern matches anywhere).
+_SAID = r"\S"
+
+# The rules challenge_raise checks that depend on the challenge's type: an incorrect
+# details challenge says what the correct values are; a duplicate names the other event.
+_BY_TYPE: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {"type": {"const": ChallengeType.INCORRECT_DETAILS.value}}},
+            "then": {
+                "required": ["supplied_values"],
+                "properties": {
+                    "supplied_values": {
+                        "anyOf": [
+                            {"required": [name], "properties": {name: {"minLength": 1}}}
+                            for name in services.SUPPLIED_FIELDS
+                        ]
+                    }
+                },
+            },
+        },
+        {
+            "if": {"properties": {"type": {"const": ChallengeType.DUPLICATE_EVENT.value}}},
+            "then": {
+                "required": ["second_event_id"],
+                "properties": {"second_event_id": {"minLength": 1}},
+            },
+        },
+    ]
+}
+
+
 class RaiseIn(Schema):
-    type: str
+    type: Annotated[str, code(*ChallengeType)]
     event_id: str
     second_event_id: str = ""
-    contact_name: str
+    contact_name: Annotated[str, Declared(pattern=_SAID, maxLength=100)]
     contact_telephone: str = ""
-    contact_email: str
-    explanation: str
-    supplied_values: dict[str, str] = {}
+    contact_email: Annotated[str, Declared(pattern="@", maxLength=254)]
+    explanation: Annotated[str, Declared(pattern=_SAID, maxLength=4000)]
+    supplied_values: Annotated[
+        dict[str, str],
+        Declared(
+            properties={"achieved_date": {"type": "string", "format": "date"}},
+            description="Only "
+            + ", ".join(services.SUPPLIED_FIELDS)
+            + " are read; achieved_date as YYYY-MM-DD",
+        ),
+    ] = {}
+
+    model_config = ConfigDict(json_schema_extra=_BY_TYPE)
 
 
 class TransitionOut(Schema):
@@ -179,15 +222,15 @@ def withdraw(request: HttpRequest, reference: str, payload: NoteIn) -> Challenge
     )
 
 
-class ResolveIn(Schema):
-    outcome: str
-    reason: str
+class ChallengeResolveIn(Schema):
+    outcome: Annotated[str, code(*Outcome)]
+    reason: Annotated[str, Declared(pattern=_SAID)]
     amended: dict[str, str] = {}
     correct_uln: str = ""
 
 
 @router.post("/challenges/{reference}/resolve", response=responses({200: ChallengeOut}))
-def resolve(request: HttpRequest, reference: str, payload: ResolveIn) -> ChallengeOut:
+def resolve(request: HttpRequest, reference: str, payload: ChallengeResolveIn) -> ChallengeOut:
     actor = api_user(request)
     challenge = selectors.challenge_get(actor=actor, reference=reference)
     return challenge_out(

@@ -11,7 +11,8 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Body, Router, Schema, Status
+from ninja import Router, Schema, Status
+from pydantic import BaseModel, ConfigDict
 
 from lrs.api.auth import api_user
 from lrs.api.schemas import responses
@@ -113,14 +114,33 @@ def search(request: HttpRequest, payload: LearnerIn) -> list[CredentialOut]:
     return [credential_out(c, with_document=False) for c in found]
 
 
+# The credential itself, or {"verifiableCredential": {…}} (the W3C VC API's form): never
+# empty, and not an empty verifiableCredential without an @context of its own.
+_A_CREDENTIAL: dict[str, Any] = {
+    "minProperties": 1,
+    "not": {
+        "required": ["verifiableCredential"],
+        "properties": {"verifiableCredential": {"type": "object", "maxProperties": 0}},
+        "not": {"required": ["@context"]},
+    },
+}
+
+
+class PresentedCredentialIn(BaseModel):
+    """A credential: any JSON object (its own schema is the W3C data model)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra=_A_CREDENTIAL)
+
+
 @router.post(
     "/credentials/verify",
     auth=None,
     response=responses({200: ReportOut}),
     summary="Verify a credential (no token needed): signature, issuer key, dates, status",
 )
-def verify(request: HttpRequest, payload: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
+def verify(request: HttpRequest, credential: PresentedCredentialIn) -> dict[str, Any]:
     # The credential itself, or {"verifiableCredential": …} as the W3C VC API sends it.
+    payload = credential.model_dump()
     document = payload
     if "@context" not in payload and isinstance(payload.get("verifiableCredential"), dict):
         document = payload["verifiableCredential"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -15,9 +15,10 @@ from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
 from lrs.api.auth import TokenAuthenticationError
-from lrs.api.schemas import responses
+from lrs.api.schemas import Declared, code, responses
 from lrs.credentials.api import CredentialOut
 from lrs.credentials.api import credential_out as _credential_out
+from lrs.credentials.models import CredentialKind
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.models import LearnerIdentity, Share
 from lrs.learnerportal.pdf import event_summary
@@ -41,7 +42,7 @@ def _identity(request: HttpRequest) -> LearnerIdentity:
     return identity
 
 
-class EventOut(Schema):
+class OwnEventOut(Schema):
     id: str
     subject: str
     subject_code: str
@@ -61,7 +62,7 @@ class RecordOut(Schema):
     given_name: str
     family_name: str
     organisations_may_see_events: bool
-    events: list[EventOut]
+    events: list[OwnEventOut]
 
 
 class ViewingOut(Schema):
@@ -86,8 +87,14 @@ class ShareOut(Schema):
 
 
 class ShareIn(Schema):
-    recipient: str
-    expires_on: dt.date
+    recipient: Annotated[str, Declared(pattern=r"\S", maxLength=100)]
+    expires_on: Annotated[
+        dt.date,
+        Declared(
+            description="From today to LRS_SHARE_MAX_DAYS (90 unless the operator changes it) "
+            "days ahead"
+        ),
+    ]
     # Leave out (or null) to share the whole record.
     event_ids: list[str] | None = None
     # Let the recipient download what is shared as a signed CLR (kept after the share ends).
@@ -186,10 +193,12 @@ def share_revoke(request: HttpRequest, share_id: str) -> dict[str, Any]:
 
 
 class CredentialIn(Schema):
-    events: list[str]
+    events: Annotated[
+        list[str], Declared(description="Ids of learning events on your record", minItems=1)
+    ]
     # "clr": one Comprehensive Learner Record of them all; "achievement": an Open Badges
     # 3.0 credential per event.
-    kind: str = "clr"
+    kind: Annotated[str, code(*CredentialKind.values)] = "clr"
 
 
 @router.get(

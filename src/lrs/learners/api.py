@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 
 from lrs.api.auth import api_user
-from lrs.api.schemas import responses
+from lrs.api.schemas import (
+    POSTCODE_PATTERN,
+    Declared,
+    Uln,
+    code,
+    date,
+    declared_required,
+    person_name,
+    responses,
+    text,
+)
 from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import (
+    MAX_VERIFY_BATCH,
     Candidate,
     learner_find,
     learner_lookup,
@@ -21,52 +33,121 @@ from lrs.learners.services import (
     learner_verify,
     learners_retrieve,
 )
+from lrs.validation.learner import (
+    ABILITY_TO_SHARE,
+    GENDERS,
+    MANDATORY,
+    VERIFICATION_TYPES,
+    Purpose,
+)
 
 router = Router(tags=["Learners"])
 
+# The learner record's rules (lrs.validation.learner) as the OpenAPI document declares
+# them. The service checks them itself and answers WSEC0001 listing every problem, so
+# they are declared here, not enforced by the schema (lrs.api.schemas.Declared).
+Name = Annotated[str, person_name()]
+RequiredName = Annotated[str, person_name(), Declared(minLength=1)]
+Postcode = Annotated[str, Declared(pattern=POSTCODE_PATTERN, maxLength=10)]
+# Optional fields may also be sent empty: the service reads "" as not given.
+OptionalPostcode = Annotated[
+    str, Declared(pattern=POSTCODE_PATTERN.replace("^(?:", "^(?:(?:", 1) + ")?$", maxLength=10)
+]
+Date = Annotated[str, date()]
+Gender = Annotated[str, code(*GENDERS)]
+Email = Annotated[str, Declared(format="email", maxLength=254)]
+
+
+# verification_type 999 (other) needs the evidence described.
+_OTHER_NEEDS_TEXT: dict[str, Any] = {
+    "if": {
+        "properties": {"verification_type": {"const": "999"}},
+        "required": ["verification_type"],
+    },
+    "then": {
+        "properties": {"other_verification_description": {"type": "string", "minLength": 1}},
+        "required": ["other_verification_description"],
+    },
+}
+
 
 class FindIn(Schema):
-    given_name: str
-    family_name: str
-    date_of_birth: str
-    gender: str
-    last_known_postcode: str
-    previous_family_name: str | None = None
-    school_at_16: str | None = None
-    place_of_birth: str | None = None
-    email_address: str | None = None
+    given_name: RequiredName
+    family_name: RequiredName
+    date_of_birth: Date
+    gender: Gender
+    last_known_postcode: Postcode
+    previous_family_name: Name | None = None
+    school_at_16: Annotated[str, text(254)] | None = None
+    place_of_birth: Annotated[str, text(35)] | None = None
+    email_address: Email | None = None
 
 
 class LearnerFields(Schema):
-    title: str | None = None
-    given_name: str | None = None
-    middle_other_name: str | None = None
-    family_name: str | None = None
-    preferred_given_name: str | None = None
-    previous_family_name: str | None = None
-    family_name_at_16: str | None = None
-    school_at_16: str | None = None
-    last_known_address_line1: str | None = None
-    last_known_address_line2: str | None = None
-    last_known_address_town: str | None = None
-    last_known_address_county_or_city: str | None = None
-    last_known_postcode: str | None = None
-    date_of_address_capture: str | None = None
-    date_of_birth: str | None = None
-    place_of_birth: str | None = None
-    gender: str | None = None
-    email_address: str | None = None
-    nationality: str | None = None
-    scottish_candidate_number: str | None = None
-    verification_type: str | None = None
-    other_verification_description: str | None = None
-    ability_to_share: str | None = None
-    notes: str | None = None
+    title: Annotated[str, text(35)] | None = None
+    given_name: Name | None = None
+    middle_other_name: Name | None = None
+    family_name: Name | None = None
+    preferred_given_name: Name | None = None
+    previous_family_name: Name | None = None
+    family_name_at_16: Name | None = None
+    school_at_16: Annotated[str, text(254)] | None = None
+    last_known_address_line1: Annotated[str, text(50)] | None = None
+    last_known_address_line2: Annotated[str, text(50)] | None = None
+    last_known_address_town: Annotated[str, text(50)] | None = None
+    last_known_address_county_or_city: Annotated[str, text(50)] | None = None
+    last_known_postcode: OptionalPostcode | None = None
+    date_of_address_capture: Date | None = None
+    date_of_birth: (
+        Annotated[
+            str,
+            date("A date as YYYY-MM-DD; a learner registered must be aged 13 to 110"),
+        ]
+        | None
+    ) = None
+    place_of_birth: Annotated[str, text(35)] | None = None
+    gender: Annotated[str, code(*GENDERS, optional=True)] | None = None
+    email_address: Email | None = None
+    nationality: (
+        Annotated[
+            str,
+            Declared(pattern=r"^(?:[A-Za-z]{2,3})?$", description="A 2 or 3 letter country code"),
+        ]
+        | None
+    ) = None
+    scottish_candidate_number: Annotated[str, Declared(pattern=r"^(?:[0-9]{9})?$")] | None = None
+    verification_type: Annotated[str, code(*VERIFICATION_TYPES, optional=True)] | None = None
+    other_verification_description: (
+        Annotated[
+            str, text(255), Declared(description="Required when verification_type is 999 (other)")
+        ]
+        | None
+    ) = None
+    ability_to_share: Annotated[str, code(*ABILITY_TO_SHARE, optional=True)] | None = None
+    notes: Annotated[str, text(4000)] | None = None
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(_OTHER_NEEDS_TEXT))
+
+
+def _register_schema(schema: dict[str, Any]) -> None:
+    schema.update(_OTHER_NEEDS_TEXT)
+    mandatory = MANDATORY[Purpose.REGISTER]
+    declared_required(*mandatory)(schema)
+    # A mandatory field sent null or empty is missing: only its text form is declared.
+    for name in mandatory:
+        field = schema["properties"][name]
+        (text_form,) = [option for option in field.pop("anyOf") if option.get("type") != "null"]
+        field.update(text_form)
+        field["minLength"] = 1
+        if "enum" in field:
+            field["enum"] = [value for value in field["enum"] if value]
 
 
 class RegisterIn(LearnerFields):
     confirm_new_learner: bool = False
-    confirmation_reason: str = ""
+    confirmation_reason: Annotated[str, text(255)] = ""
+
+    model_config = ConfigDict(json_schema_extra=_register_schema)
 
 
 class UpdateIn(LearnerFields):
@@ -209,7 +290,9 @@ class VerifyItemIn(Schema):
 
 
 class VerifyIn(Schema):
-    learners: list[VerifyItemIn]
+    # Each item is answered on its own (an invalid ULN gets its own code), so the items'
+    # fields have no constraints; only the number of items does.
+    learners: Annotated[list[VerifyItemIn], Declared(minItems=1, maxItems=MAX_VERIFY_BATCH)]
 
 
 class VerifyItemOut(Schema):
@@ -248,7 +331,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> VerifyOut:
 
 
 class LookupIn(Schema):
-    uln: str
+    uln: Uln
     given_name: str
     family_name: str
 
@@ -281,7 +364,8 @@ def lookup(request: HttpRequest, payload: LookupIn) -> LookupOut:
 
 
 class RetrieveIn(Schema):
-    ulns: list[str]
+    # Each ULN is answered on its own (an invalid one gets WSEC0136 in its result).
+    ulns: Annotated[list[str], Declared(minItems=1, maxItems=MAX_VERIFY_BATCH)]
 
 
 class CoreDemographicsOut(Schema):
@@ -299,8 +383,9 @@ class RetrievedOut(Schema):
     status: str
     learner: CoreDemographicsOut | None = Field(
         description="The core demographics, only for a learner your organisation may already "
-        "see (found, registered or updated by it); otherwise null. A ULN alone never "
-        "reveals a person, and retrieving never grants access."
+        "see (found, registered or looked up with names by it, or shown to it by a batch or "
+        "a PLR); otherwise null. A ULN alone never reveals a person, and retrieving never "
+        "grants access."
     )
 
 
@@ -337,7 +422,7 @@ def retrieve(request: HttpRequest, payload: RetrieveIn) -> RetrieveOut:
     response=responses({200: LearnerResultOut, 409: RefusalOut}),
     summary="Update a learner, with the version_number last read",
 )
-def update(request: HttpRequest, uln: str, payload: UpdateIn) -> LearnerResultOut:
+def update(request: HttpRequest, uln: Uln, payload: UpdateIn) -> LearnerResultOut:
     data = _given(payload)
     version = int(data.pop("version_number"))
     result = learner_update(actor=api_user(request), uln=uln, version_number=version, data=data)

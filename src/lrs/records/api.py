@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Query, Router, Schema, Status
@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
-from lrs.api.schemas import responses
+from lrs.api.schemas import Declared, Uln, responses
 from lrs.records.models import AchievementJob, LearningEvent
 from lrs.records.selectors import (
     achievement_job_errors_file,
@@ -30,12 +30,18 @@ router = Router(tags=["Personal Learning Records"])
 
 
 class PlrIn(Schema):
-    uln: str
+    uln: Uln
     given_name: str
     family_name: str
     date_of_birth: str | None = None
     gender: str | None = None
-    detail: str = PlrDetail.FULL
+    detail: Annotated[
+        str,
+        Declared(
+            pattern=r"^(?:[Ff][Uu][Ll][Ll]|[Bb][Rr][Ii][Ee][Ff])?$",
+            description="FULL or BRIEF (either case); FULL when empty",
+        ),
+    ] = PlrDetail.FULL
 
 
 class EventOut(Schema):

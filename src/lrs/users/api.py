@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from lrs.access import Capability
+from lrs.access import Capability, Role
 from lrs.api.auth import api_user, require
-from lrs.api.schemas import responses
+from lrs.api.schemas import Declared, code, responses
 from lrs.core.errors import NotFound
 from lrs.users import selectors, services
 from lrs.users.models import User
@@ -39,17 +40,33 @@ class UserOut(Schema):
     is_active: bool
 
 
+# The rules user_create checks (declared for the document; the service answers them).
+RoleCode = Annotated[
+    str,
+    code(*Role),
+    Declared(description="One of the roles; the organisation's type decides which it may have"),
+]
+
+
 class UserIn(Schema):
-    username: str
-    role: str
-    password: str
-    email: str = ""
-    first_name: str = ""
-    last_name: str = ""
+    username: Annotated[str, Declared(pattern=r"^[A-Za-z0-9.@+_-]{3,150}$")]
+    role: RoleCode
+    password: Annotated[
+        str,
+        Declared(
+            format="password",
+            minLength=12,
+            description="At least 12 characters, not a common password, not all digits "
+            "and not like the username or names",
+        ),
+    ]
+    email: Annotated[str, Declared(format="email", maxLength=254)] = ""
+    first_name: Annotated[str, Declared(maxLength=150)] = ""
+    last_name: Annotated[str, Declared(maxLength=150)] = ""
 
 
 class RoleIn(Schema):
-    role: str
+    role: RoleCode
 
 
 class TokenOut(Schema):
