@@ -101,6 +101,7 @@ HELP_TOPICS: dict[str, str] = {
     "portal:list-publish": f"{_SD}/published-lists/",
     # Service desk only
     "portal:service-desk": f"{_SD}/dashboard/",
+    "portal:service-desk-matching-parameters": f"{_SD}/dashboard/#matching-parameters",
     "portal:audit-search": f"{_SD}/misuse/",
     "portal:misuse-alerts": f"{_SD}/misuse/",
     "portal:misuse-alert": f"{_SD}/misuse/",
