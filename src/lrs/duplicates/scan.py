@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from lrs.duplicates.models import DuplicatePair, DuplicateScan, PairSource, ScanStatus
 from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.selectors import PERSON_FIELDS
 from lrs.learners.services import learner_demographics
 from lrs.matching import KEY_COLUMNS, Prepared, prepare
 from lrs.matching.compare import N_DIFF
@@ -24,20 +25,6 @@ from lrs.matching.score import MatchResult
 
 logger = logging.getLogger(__name__)
 
-# What the matching engine compares of a learner (``learner_demographics``'s fields).
-PERSON_FIELDS = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "gender",
-    "last_known_postcode",
-    "previous_family_name",
-    "preferred_given_name",
-    "middle_other_name",
-    "school_at_16",
-    "place_of_birth",
-    "email_address",
-)
 _FETCH = ("id", *KEY_COLUMNS, *PERSON_FIELDS)
 _KEYS = slice(1, 1 + len(KEY_COLUMNS))
 _PERSON = slice(1 + len(KEY_COLUMNS), None)

@@ -32,11 +32,11 @@ from lrs.duplicates.models import (
     PairStatus,
     ScanStatus,
 )
-from lrs.duplicates.scan import PERSON_FIELDS
 from lrs.duplicates.signals import merge_undone, pairs_decided
 from lrs.duplicates.tasks import run_duplicate_scan
 from lrs.identifiers import uln as uln_rules
 from lrs.learners.models import Learner, LearnerAccess, LearnerStatus
+from lrs.learners.selectors import PERSON_FIELDS
 from lrs.learners.services import (
     learner_access_copy,
     learner_access_copy_undo,

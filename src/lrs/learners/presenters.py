@@ -14,7 +14,7 @@ from typing import Any
 from lrs.learners import codes, selectors
 from lrs.learners.forms import CODE_LABELS
 from lrs.learners.models import Learner
-from lrs.learners.services import Candidate
+from lrs.learners.services import ADDRESS_FIELDS, Candidate
 from lrs.users.models import User
 
 
@@ -161,17 +161,7 @@ FIELD_GROUPS: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("Date of birth and gender", ("date_of_birth", "gender", "place_of_birth")),
-    (
-        "Address",
-        (
-            "last_known_address_line1",
-            "last_known_address_line2",
-            "last_known_address_town",
-            "last_known_address_county_or_city",
-            "last_known_postcode",
-            "date_of_address_capture",
-        ),
-    ),
+    ("Address", ADDRESS_FIELDS),
     (
         "Identity and sharing",
         ("verification_type", "other_verification_description", "ability_to_share"),

@@ -23,12 +23,8 @@ from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerSt
 from lrs.matching import KEY_COLUMNS
 from lrs.users.models import User
 
-# What a find reads of each candidate learner (and returns of the ones it matched).
-FIND_RESULT_FIELDS = (
-    "id",
-    "uln",
-    "status",
-    "master_id",
+# What the matching engine compares of a learner (``learner_demographics``'s fields).
+PERSON_FIELDS = (
     "given_name",
     "family_name",
     "date_of_birth",
@@ -41,6 +37,8 @@ FIND_RESULT_FIELDS = (
     "place_of_birth",
     "email_address",
 )
+# What a find reads of each candidate learner (and returns of the ones it matched).
+FIND_RESULT_FIELDS = ("id", "uln", "status", "master_id", *PERSON_FIELDS)
 
 
 def _require_any(actor: User, *capabilities: Capability) -> None:
