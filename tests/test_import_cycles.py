@@ -172,29 +172,13 @@ WIRING = {
 # App cycles known and being removed. Each entry is a strongly connected group of apps
 # and must still exist exactly, so an entry is rewritten (smaller) or deleted as edges go.
 KNOWN_APP_CYCLES: set[frozenset[str]] = {
-    # The account and shared-page layer. Edges left (see docs/architecture.md):
-    # users.services writes audit entries while audit's selectors and pages take a User;
-    # core.services (ULN allocation) audits itself; users' pages import twofactor, oidc,
-    # organisations while those take a User; misuse suspends users and users read alerts;
-    # apps' api.py import lrs.api.auth, which authenticates through users.services; the
-    # portal's decorators read users.models while users' pages use portal forms.
-    frozenset(
-        {
-            "api",
-            "audit",
-            "core",
-            "learners",
-            "misuse",
-            "oidc",
-            "organisations",
-            "portal",
-            "twofactor",
-            "users",
-        }
-    ),
-    # Framework-free packages: matching.calibrate draws synthetic people, synthetic builds
-    # them with matching's normalisation and validation's date rules.
-    frozenset({"matching", "synthetic", "validation"}),
+    # The account layer. Edges left (see docs/architecture.md, "No import cycles"):
+    # users.services and users.signals write audit entries while audit's selectors and
+    # pages take a User; users' pages hand sign-in to twofactor, which reads users; users
+    # read organisations.models while organisations.services creates users; users read
+    # misuse alerts while misuse suspends users; learners' finds feed the misuse watch
+    # while misuse's pages name learners' response codes.
+    frozenset({"audit", "learners", "misuse", "organisations", "twofactor", "users"}),
 }
 
 

@@ -11,12 +11,12 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import responses
 from lrs.challenges import selectors, services
 from lrs.challenges.lifecycle import Party, moves_from
 from lrs.challenges.models import Challenge
+from lrs.users.api_auth import api_user
 
 router = Router(tags=["Event data challenges"])
 

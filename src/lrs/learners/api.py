@@ -8,7 +8,6 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from lrs.api.auth import api_user
 from lrs.api.schemas import responses
 from lrs.learners import codes
 from lrs.learners.models import Learner
@@ -21,6 +20,7 @@ from lrs.learners.services import (
     learner_verify,
     learners_retrieve,
 )
+from lrs.users.api_auth import api_user
 
 router = Router(tags=["Learners"])
 

@@ -23,7 +23,6 @@ from lrs.learners.forms import add_learner_problems, posted_values
 from lrs.learners.selectors import learner_get
 from lrs.learners.services import LearnerError
 from lrs.learners.views import code_view
-from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.records.forms import PlrForm, PrivacyNoticeForm
 from lrs.records.panels import plr_panels
 from lrs.records.selectors import plr_viewers
@@ -33,6 +32,7 @@ from lrs.records.services import (
     plr_get,
     plr_record_privacy_notice,
 )
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.models import User
 
 C = Capability
