@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from lrs.core.models import AllocatedUln
-from lrs.core.services import uln_allocate
 from lrs.identifiers import uln
+from lrs.learners.services import uln_allocate
 
 
 @pytest.mark.django_db

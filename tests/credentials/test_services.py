@@ -243,6 +243,28 @@ def test_withdrawing_an_event_revokes_its_credential_and_the_clr_in_the_same_tra
     assert [part.revoked for part in report.inner] == [False, True]
 
 
+def test_a_revocation_that_fails_rolls_the_event_change_back_with_it(
+    ao_user, provider_user, learner, events, monkeypatch
+):
+    # records announces the change (lrs.records.signals) and credentials revokes in the
+    # receiver: the two are one transaction, so a failed revocation leaves no withdrawal.
+    [credential] = credentials_issue(
+        actor=provider_user, learner=learner, event_ids=ids(events[:1]), kind="achievement"
+    )
+
+    def fail(**_: object) -> int:
+        raise RuntimeError("status list unavailable")
+
+    monkeypatch.setattr("lrs.credentials.receivers.credentials_revoke_for_event", fail)
+    with pytest.raises(RuntimeError):
+        event_withdraw(actor=ao_user, event=events[0], reason="Awarded in error")
+
+    events[0].refresh_from_db()
+    credential.refresh_from_db()
+    assert events[0].withdrawn is False
+    assert credential.revoked_at is None
+
+
 def test_a_reinstated_event_needs_a_new_credential_the_old_one_stays_revoked(
     ao_user, provider_user, learner, events
 ):

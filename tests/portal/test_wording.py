@@ -14,7 +14,7 @@ from lrs.batches.models import Batch, BatchKind
 from lrs.batches.services import DuplicateFile, batch_submit
 from lrs.batches.views import _count_rows
 from lrs.batchfiles.validation import counted
-from lrs.portal.text import govuk_datetime_text, with_article
+from lrs.core.text import govuk_datetime_text, with_article
 from tests.factories import batch_record, batch_upload, make_organisation, make_user
 from tests.portal.helpers import text_of
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from lrs.api import errors
-from lrs.api.auth import BearerToken
 from lrs.api.docs import GovukDocs
 from lrs.batches.api import router as batches_router
 from lrs.challenges.api import router as challenges_router
@@ -13,6 +12,7 @@ from lrs.learnerportal.api import router as learner_router
 from lrs.learners.api import router as learners_router
 from lrs.records.api import router as records_router
 from lrs.users.api import router as users_router
+from lrs.users.api_auth import BearerToken
 
 api = NinjaAPI(
     title="Learning Records Service API",

@@ -15,8 +15,8 @@ from lrs.access import Capability
 from lrs.audit.models import Outcome
 from lrs.audit.selectors import AuditFilter
 from lrs.audit.selectors import audit_search as search_entries
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import DatePartsField, GovukForm
+from lrs.core.forms import DatePartsField, GovukForm
+from lrs.users.decorators import capability_required, signed_in_user
 
 PER_PAGE = 50
 

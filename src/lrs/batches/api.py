@@ -10,12 +10,12 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import Declared, code, responses
 from lrs.batches import selectors, services
 from lrs.batches.models import Batch, BatchRow
 from lrs.core.errors import Conflict
+from lrs.users.api_auth import api_user
 
 router = Router(tags=["Batch files"])
 

@@ -14,8 +14,8 @@ from django.conf import settings
 from lrs.batches.models import BatchRow
 from lrs.batchfiles.return_codes import ReturnCode, description
 from lrs.core.errors import ServiceError, ValidationFailed
+from lrs.core.forms import GovukForm
 from lrs.learners.forms import FIELD_LABELS, GENDER_CHOICES
-from lrs.portal.forms import GovukForm
 
 FILE_HINT = (
     "Name it LRB_<UKPRN>_<DDMMYYYYHHMM> for learner registrations or "

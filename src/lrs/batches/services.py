@@ -33,13 +33,13 @@ from lrs.core.filejobs import (
     file_upload_name,
 )
 from lrs.core.sql import IN_BATCH
+from lrs.core.text import govuk_datetime_text
 from lrs.learners import codes
 from lrs.learners.services import (
     learner_insert,
     learner_match,
     learners_lock_for_registration,
 )
-from lrs.portal.text import govuk_datetime_text
 from lrs.users.models import User
 from lrs.validation.learner import Purpose, validate_learner
 

@@ -62,7 +62,7 @@ from lrs.learners.presenters import (
     score_percent,
     weight_meaning,
 )
-from lrs.portal.decorators import signed_in_user
+from lrs.users.decorators import signed_in_user
 from lrs.users.models import User
 
 BATCHES_PER_PAGE = 25

@@ -12,12 +12,12 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import Declared, code, responses
 from lrs.challenges import selectors, services
 from lrs.challenges.lifecycle import ChallengeType, Outcome, Party, moves_from
 from lrs.challenges.models import Challenge
+from lrs.users.api_auth import api_user
 
 router = Router(tags=["Event data challenges"])
 

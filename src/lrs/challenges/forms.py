@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from lrs.challenges.lifecycle import STATUS_LABELS, TYPE_LABELS, ChallengeType, Outcome, Status
+from lrs.core.forms import DatePartsField, GovukForm
 from lrs.core.uploads import upload_content_problem
-from lrs.portal.forms import DatePartsField, GovukForm
 
 T = ChallengeType
 

@@ -55,11 +55,11 @@ from lrs.challenges.lifecycle import (
 )
 from lrs.challenges.models import Challenge, ChallengeTransition
 from lrs.core.errors import NotFound, NotPermitted, ServiceError
+from lrs.core.forms import add_service_error
 from lrs.core.uploads import upload_response
-from lrs.portal.decorators import capability_required, signed_in_user, translate_refusals
-from lrs.portal.forms import add_service_error
 from lrs.records.models import LearningEvent
 from lrs.records.selectors import learning_event_get, learning_events_beside
+from lrs.users.decorators import capability_required, signed_in_user, translate_refusals
 from lrs.users.models import User
 
 C = Capability

@@ -12,7 +12,7 @@ import ipaddress
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from prometheus_client.core import REGISTRY, CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from pythonjsonlogger.json import JsonFormatter
 
@@ -120,19 +120,26 @@ def task_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
 # Workers are separate processes: what they do is counted where every process can see it.
 
 
+# Each app that owns a counted table registers a function yielding its metric families
+# (in its AppConfig.ready), so core never imports the apps above it.
+DatabaseMetrics = Callable[[], Iterable[Any]]
+_database_metrics: dict[str, DatabaseMetrics] = {}
+
+
+def database_metrics_register(*, key: str, metrics: DatabaseMetrics) -> None:
+    """Add (or, for the same key, replace) metrics read from the database when scraped."""
+    _database_metrics[key] = metrics
+
+
 class DatabaseCollector(Collector):
     def describe(self) -> list[Any]:
         # Registering must not query the database (there may be none yet).
         return []
 
     def collect(self) -> Iterator[Any]:
-        from django.db.models import Sum
         from django_tasks_db.models import DBTaskResult
 
-        from lrs.batches.models import Batch
         from lrs.core.models import WorkerHeartbeat
-        from lrs.misuse.models import MisuseAlert
-        from lrs.records.models import AchievementJob
 
         queued = GaugeMetricFamily("lrs_queue_depth", "Background tasks waiting to run")
         queued.add_metric([], DBTaskResult.objects.ready().count())
@@ -154,27 +161,8 @@ class DatabaseCollector(Collector):
         age.add_metric([], (now - newest.last_seen_at).total_seconds() if newest else float("inf"))
         yield age
 
-        batches = CounterMetricFamily(
-            "lrs_batch_records_processed",
-            "Batch file records processed, by batch kind",
-            labels=["kind"],
-        )
-        for row in Batch.objects.values("kind").annotate(n=Sum("processed_records")):
-            batches.add_metric([row["kind"]], row["n"] or 0)
-        yield batches
-
-        achievements = CounterMetricFamily(
-            "lrs_achievement_records_processed", "Achievement file records processed"
-        )
-        total = AchievementJob.objects.aggregate(n=Sum("processed_records"))["n"]
-        achievements.add_metric([], total or 0)
-        yield achievements
-
-        suspensions = CounterMetricFamily(
-            "lrs_misuse_suspensions", "Accounts suspended by the misuse watch"
-        )
-        suspensions.add_metric([], MisuseAlert.objects.count())
-        yield suspensions
+        for metrics in list(_database_metrics.values()):
+            yield from metrics()
 
 
 _collector_registered = False

@@ -2,18 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lrs.audit.services import audit_record
 from lrs.core.models import AllocatedUln, ScheduledRun
 from lrs.identifiers import uln as uln_rules
-
-if TYPE_CHECKING:
-    from lrs.users.models import User
 
 MAX_ALLOCATION = 100_000
 # Rounds of redrawing ULNs that collided with issued ones before giving up.
@@ -78,24 +74,6 @@ def ulns_issue(count: int, *, purpose: str, allocated_at: Any | None = None) -> 
     if len(issued) < count:
         raise UlnSpaceExhausted("Could not find unused ULNs; the register may be nearly full")
     return issued
-
-
-@transaction.atomic
-def uln_allocate(*, actor: User | None, count: int = 1, purpose: str = "register") -> list[str]:
-    """Issue ``count`` new ULNs: random, valid, and recorded so they are never reused."""
-    if not 1 <= count <= MAX_ALLOCATION:
-        raise ValueError(f"count must be between 1 and {MAX_ALLOCATION}")
-    ulns = ulns_issue(count, purpose=purpose)
-    if purpose != "register":
-        # Registration audits the learner it creates; a bare allocation audits itself.
-        audit_record(
-            action="uln.allocate",
-            actor=actor,
-            object_type="uln",
-            object_id=ulns[0] if count == 1 else "",
-            detail={"count": count, "purpose": purpose, "ulns": ulns[:1000]},
-        )
-    return ulns
 
 
 # --- Running a job at most once an interval, across workers ----------------------------

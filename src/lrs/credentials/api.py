@@ -14,12 +14,12 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import BaseModel, ConfigDict
 
-from lrs.api.auth import api_user
 from lrs.api.schemas import responses
 from lrs.core.errors import FieldProblem, NotFound, ValidationFailed
 from lrs.credentials import selectors, services
 from lrs.credentials.models import IssuedCredential
 from lrs.learners.models import Learner
+from lrs.users.api_auth import api_user
 
 router = Router(tags=["Verifiable credentials"])
 

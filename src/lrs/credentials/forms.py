@@ -7,8 +7,8 @@ from typing import Any
 
 from django import forms
 
+from lrs.core.forms import GovukForm
 from lrs.credentials.models import CredentialKind
-from lrs.portal.forms import GovukForm
 
 MAX_CREDENTIAL_BYTES = 2 * 1024 * 1024
 

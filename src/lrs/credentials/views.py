@@ -16,14 +16,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from lrs.access import Capability
 from lrs.core.errors import NotFound, ServiceError
+from lrs.core.forms import add_service_error
 from lrs.credentials import selectors, services
 from lrs.credentials.forms import KIND_CHOICES, IssueForm, VerifyForm
 from lrs.credentials.issuer import IssuingNotConfigured
 from lrs.credentials.models import IssuedCredential
 from lrs.learners.models import Learner
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import add_service_error
 from lrs.records.models import EventStatus, LearningEvent
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.models import User
 from lrs.vc.verify import Report
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from django import forms
 
+from lrs.core.forms import GovukForm
 from lrs.duplicates.models import PairStatus
 from lrs.duplicates.services import MAX_MERGE, MAX_REASON
 from lrs.identifiers import uln as uln_rules
-from lrs.portal.forms import GovukForm
 
 ALL_STATUSES = "all"
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
+from lrs.core.forms import ConfirmForm, GovukForm, add_service_error
 from lrs.duplicates import selectors
 from lrs.duplicates.forms import (
     MergeFilterForm,
@@ -50,10 +51,9 @@ from lrs.learners.presenters import (
     score_percent,
     weight_meaning,
 )
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm, GovukForm, add_service_error
 from lrs.portal.templatetags.govuk import govuk_date
 from lrs.records.models import LearningEvent
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.models import User
 
 C = Capability

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from lrs.guidance import selectors
-from lrs.portal.decorators import translate_refusals
+from lrs.users.decorators import translate_refusals
 
 MAX_QUERY_LENGTH = 200
 

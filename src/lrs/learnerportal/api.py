@@ -14,7 +14,6 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
-from lrs.api.auth import TokenAuthenticationError
 from lrs.api.schemas import Declared, code, responses
 from lrs.credentials.api import CredentialOut
 from lrs.credentials.api import credential_out as _credential_out
@@ -22,6 +21,7 @@ from lrs.credentials.models import CredentialKind
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.models import LearnerIdentity, Share
 from lrs.learnerportal.pdf import event_summary
+from lrs.users.api_auth import TokenAuthenticationError
 
 
 class LearnerBearerToken(HttpBearer):

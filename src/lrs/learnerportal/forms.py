@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import UploadedFile
 
 from lrs.challenges.forms import EvidenceField
 from lrs.challenges.lifecycle import TYPE_LABELS, ChallengeType
+from lrs.core.forms import DatePartsField, GovukForm
 from lrs.identifiers import uln as uln_rules
 from lrs.learnerportal.models import ReportStatus
 from lrs.matching import InvalidPostcodeError, normalise_postcode
-from lrs.portal.forms import DatePartsField, GovukForm
 from lrs.validation.learner import check_name
 
 

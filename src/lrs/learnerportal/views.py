@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from ninja.throttling import AnonRateThrottle
 
 from lrs.core.errors import Conflict, ValidationFailed
+from lrs.core.forms import add_service_error
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.decorators import learner_required, public_page, signed_in_learner
 from lrs.learnerportal.forms import (
@@ -39,7 +40,6 @@ from lrs.learnerportal.sessions import learner_identity, learner_session_end, le
 from lrs.oidc.client import SignInFailed, authorization_redirect, complete_sign_in, logout_url
 from lrs.oidc.onelogin import proven_identity
 from lrs.oidc.providers import ProviderNotConfigured, provider_config
-from lrs.portal.forms import add_service_error
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lrs.core.errors import ServiceError
+from lrs.core.forms import add_service_error
 from lrs.credentials.views import credential_file
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.decorators import learner_required, public_page, signed_in_learner
@@ -26,7 +27,6 @@ from lrs.learnerportal.views import (
     _page,
     _posted,
 )
-from lrs.portal.forms import add_service_error
 
 _HELP = f"{_GUIDE}/your-record/#verifiable-credentials"
 # The credentials just issued, for the list page to offer first; in the session so a

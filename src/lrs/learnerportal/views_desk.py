@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
+from lrs.core.forms import add_service_error
 from lrs.core.uploads import upload_path, upload_response
 from lrs.learnerportal import selectors, services
 from lrs.learnerportal.forms import (
@@ -21,8 +22,7 @@ from lrs.learnerportal.forms import (
     ReportDecisionForm,
 )
 from lrs.learnerportal.models import LearnerReport, PaperRequest, ReportKind
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import add_service_error
+from lrs.users.decorators import capability_required, signed_in_user
 
 _DESK = Capability.MEDIATE_CHALLENGES
 

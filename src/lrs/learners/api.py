@@ -9,7 +9,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
-from lrs.api.auth import api_user
 from lrs.api.schemas import (
     POSTCODE_PATTERN,
     Declared,
@@ -33,6 +32,7 @@ from lrs.learners.services import (
     learner_verify,
     learners_retrieve,
 )
+from lrs.users.api_auth import api_user
 from lrs.validation.learner import (
     ABILITY_TO_SHARE,
     GENDERS,

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 
 from lrs.core.errors import FieldProblem
-from lrs.portal.forms import DatePartsField, GovukForm
+from lrs.core.forms import DatePartsField, GovukForm
 from lrs.validation.learner import ABILITY_TO_SHARE, GENDERS, VERIFICATION_TYPES
 
 # Gender as people read it: male and female first, then the two "unknown" codes.

@@ -22,7 +22,7 @@ from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
 from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
 from lrs.core.observability import FINDS
-from lrs.core.services import uln_allocate, ulns_issue
+from lrs.core.services import MAX_ALLOCATION, ulns_issue
 from lrs.core.sql import IN_BATCH as _IN_BATCH
 from lrs.core.sql import insert_rows
 from lrs.identifiers import uln as uln_rules
@@ -1113,3 +1113,23 @@ def learner_access_copy_undo(*, master: Learner, access_ids: Sequence[int]) -> N
         ).values_list("organisation_id", flat=True)
     )
     LearnerAccess.objects.filter(pk__in=[pk for pk, org in granted if org not in keep]).delete()
+
+
+@transaction.atomic
+def uln_allocate(*, actor: User | None, count: int = 1, purpose: str = "register") -> list[str]:
+    """Issue ``count`` new ULNs: random, valid, and recorded so they are never reused.
+
+    Here, not in core, because it audits: core.services.ulns_issue is the bare primitive."""
+    if not 1 <= count <= MAX_ALLOCATION:
+        raise ValueError(f"count must be between 1 and {MAX_ALLOCATION}")
+    ulns = ulns_issue(count, purpose=purpose)
+    if purpose != "register":
+        # Registration audits the learner it creates; a bare allocation audits itself.
+        audit_record(
+            action="uln.allocate",
+            actor=actor,
+            object_type="uln",
+            object_id=ulns[0] if count == 1 else "",
+            detail={"count": count, "purpose": purpose, "ulns": ulns[:1000]},
+        )
+    return ulns

@@ -41,7 +41,7 @@ from lrs.learners.presenters import (
     display_value,
 )
 from lrs.learners.services import LearnerError
-from lrs.portal.decorators import capability_required, signed_in_user
+from lrs.users.decorators import capability_required, signed_in_user
 
 C = Capability
 

@@ -12,9 +12,9 @@ from typing import Any
 from django import forms
 
 from lrs.access import ORGANISATION_TYPE_LABELS, OrganisationStatus, OrganisationType
+from lrs.core.forms import GovukForm
 from lrs.organisations.models import ApplicationStatus, ExpectedVolume
 from lrs.organisations.services import REASON_MAX
-from lrs.portal.forms import GovukForm
 
 APPLYING_TYPES = [t for t in OrganisationType if t is not OrganisationType.SERVICE_DESK]
 

@@ -19,6 +19,7 @@ from ninja.throttling import AnonRateThrottle
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
+from lrs.core.forms import add_service_error
 from lrs.organisations import selectors, services
 from lrs.organisations.forms import (
     ApplicationFilterForm,
@@ -29,8 +30,7 @@ from lrs.organisations.forms import (
     StatusChangeForm,
 )
 from lrs.organisations.models import ExpectedVolume
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import add_service_error
+from lrs.users.decorators import capability_required, signed_in_user
 
 _DESK = Capability.APPROVE_ORGANISATIONS
 PER_PAGE = 25

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from lrs.access import Capability
-from lrs.portal.decorators import signed_in_user
+from lrs.users.decorators import signed_in_user
 
 C = Capability
 

@@ -14,8 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, NotFound
-from lrs.portal.decorators import capability_required, signed_in_user, translate_refusals
-from lrs.portal.forms import ConfirmForm, GovukForm, add_service_error
+from lrs.core.forms import ConfirmForm, GovukForm, add_service_error
 from lrs.portal.templatetags.govuk import govuk_date
 from lrs.publications import selectors, services
 from lrs.publications.lists import (
@@ -29,6 +28,7 @@ from lrs.publications.lists import (
     parse_date,
 )
 from lrs.publications.models import ListEdition, ListKind
+from lrs.users.decorators import capability_required, signed_in_user, translate_refusals
 
 C = Capability
 FORMATS = ("csv", "xlsx")

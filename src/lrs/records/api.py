@@ -10,7 +10,6 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from lrs.api.auth import api_user
 from lrs.api.pagination import Mapped, paged
 from lrs.api.schemas import Declared, Uln, responses
 from lrs.records.models import AchievementJob, LearningEvent
@@ -25,6 +24,7 @@ from lrs.records.services import (
     achievement_job_submit,
     plr_get,
 )
+from lrs.users.api_auth import api_user
 
 router = Router(tags=["Personal Learning Records"])
 

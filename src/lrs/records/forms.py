@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from lrs.core.forms import DatePartsField, GovukForm
 from lrs.learners.forms import GENDER_CHOICES
-from lrs.portal.forms import DatePartsField, GovukForm
 from lrs.records.services import PlrDetail
 
 DETAIL_CHOICES = [

@@ -30,7 +30,6 @@ from lrs.core.filejobs import (
     file_store,
     file_upload_name,
 )
-from lrs.credentials.services import credentials_revoke_for_event
 from lrs.identifiers import uln as uln_rules
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 from lrs.identifiers.qualification import REFERENCE_RULE, reference_kind
@@ -38,6 +37,7 @@ from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerChange
 from lrs.learners.services import LearnerError, learner_access_record, verify_one
 from lrs.organisations.models import Organisation
+from lrs.records import signals
 from lrs.records.models import (
     AchievementJob,
     EventSource,
@@ -271,8 +271,9 @@ def _change(
     event.updated_at = timezone.now()
     event.save()
     _record_change(event, actor=actor, action=action, before=before, reason=reason)
-    # Credentials stating the old values are revoked in this same transaction.
-    credentials_revoke_for_event(event=event, action=action, actor=actor)
+    # Sent inside this transaction: credentials stating the old values are revoked (by
+    # lrs.credentials' receiver) in this same transaction, or not at all.
+    signals.event_changed.send(sender=LearningEvent, event=event, action=action, actor=actor)
     return event
 
 

@@ -18,14 +18,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 from lrs.access import Capability, OrganisationType
 from lrs.audit.models import AuditEntry, Outcome
 from lrs.core.errors import Conflict
-from lrs.credentials.views import plr_panel
 from lrs.learners import codes
 from lrs.learners.forms import add_learner_problems, posted_values
 from lrs.learners.selectors import learner_get
 from lrs.learners.services import LearnerError
 from lrs.learners.views import code_view
-from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.records.forms import PlrForm, PrivacyNoticeForm
+from lrs.records.panels import plr_panels
 from lrs.records.selectors import plr_viewers
 from lrs.records.services import (
     PlrDetail,
@@ -33,6 +32,7 @@ from lrs.records.services import (
     plr_get,
     plr_record_privacy_notice,
 )
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.models import User
 
 C = Capability
@@ -66,7 +66,8 @@ def _result_page(
             # recorded that it is) and the capability to find learners.
             "can_see_learner": actor.can(C.FIND_LEARNER),
             "notice_recorded": notice_recorded,
-            "credentials_panel": plr_panel(actor, result.learner, result.events),
+            # Sections other apps register (credentials), see lrs.records.panels.
+            "plr_panels": plr_panels(actor, result.learner, result.events),
         },
     )
 

@@ -27,11 +27,11 @@ from lrs.access import Capability
 from lrs.achievementfiles.errors import ErrorKind, info
 from lrs.core.errors import Conflict, NotFound, ValidationFailed
 from lrs.core.filejob_pages import CodeView, problem_views, progress_response
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm
+from lrs.core.forms import ConfirmForm
 from lrs.records import selectors, services
 from lrs.records.forms import AchievementUploadForm
 from lrs.records.models import AchievementError, AchievementJob, JobStatus
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.models import User
 
 C = Capability

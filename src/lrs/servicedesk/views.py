@@ -19,10 +19,10 @@ from lrs.learners.calibration import (
     matching_parameters_active_version,
     matching_parameters_list,
 )
-from lrs.portal.decorators import capability_required, signed_in_user
 from lrs.servicedesk import selectors
 from lrs.servicedesk.charts import Chart, bar_chart, column_chart
 from lrs.support.selectors import support_desk_summary
+from lrs.users.decorators import capability_required, signed_in_user
 
 # The volumes in two tables narrow enough to read without scrolling sideways: (id,
 # caption, the measures in it).

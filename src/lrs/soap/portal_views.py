@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, NotFound
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm, add_service_error
+from lrs.core.forms import ConfirmForm, add_service_error
 from lrs.soap import selectors, services
 from lrs.soap.views import service_addresses
+from lrs.users.decorators import capability_required, signed_in_user
 
 _MANAGE = Capability.MANAGE_USERS
 _ACTIONS = ("create", "rotate", "revoke")

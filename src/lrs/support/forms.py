@@ -9,8 +9,8 @@ from typing import Any
 from django import forms
 
 from lrs.challenges.forms import EvidenceField
+from lrs.core.forms import GovukForm
 from lrs.core.uploads import upload_limit_mb
-from lrs.portal.forms import GovukForm
 from lrs.support.lifecycle import (
     CATEGORY_LABELS,
     DESK_STATUS_LABELS,

@@ -14,9 +14,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
+from lrs.core.forms import add_service_error
 from lrs.core.uploads import upload_response
-from lrs.portal.decorators import signed_in_user, translate_refusals
-from lrs.portal.forms import add_service_error
 from lrs.support import selectors, services
 from lrs.support.forms import (
     AssignForm,
@@ -39,6 +38,7 @@ from lrs.support.lifecycle import (
     moves_from,
 )
 from lrs.support.models import SupportRequest
+from lrs.users.decorators import signed_in_user, translate_refusals
 from lrs.users.models import User
 
 PAGE_SIZE = 25

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from lrs.portal.forms import GovukForm
+from lrs.core.forms import GovukForm
 
 
 class CodeForm(GovukForm):

@@ -28,12 +28,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lrs.access import Capability
 from lrs.core.errors import NotPermitted, ValidationFailed
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm, add_service_error
+from lrs.core.forms import ConfirmForm, add_service_error
 from lrs.twofactor import services
 from lrs.twofactor.display import qr_code_svg, secret_for_display
 from lrs.twofactor.forms import EnrolForm, SignInCodeForm
 from lrs.users import selectors as user_selectors
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.models import User
 
 PENDING = "lrs_two_factor_pending"

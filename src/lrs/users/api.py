@@ -7,10 +7,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from lrs.access import Capability, Role
-from lrs.api.auth import api_user, require
 from lrs.api.schemas import Declared, code, responses
 from lrs.core.errors import NotFound
 from lrs.users import selectors, services
+from lrs.users.api_auth import api_user, require
 from lrs.users.models import User
 
 router = Router(tags=["Users and tokens"])

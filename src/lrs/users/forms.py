@@ -12,8 +12,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from lrs.access import ROLE_LABELS, Role, roles_allowed_in
+from lrs.core.forms import DatePartsField, GovukForm
 from lrs.organisations.models import Organisation
-from lrs.portal.forms import DatePartsField, GovukForm
 
 # The generic message: never say whether the username or the password was wrong.
 WRONG_CREDENTIALS = "Enter a correct username and password"

@@ -23,13 +23,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
+from lrs.core.forms import ConfirmForm, add_service_error
+from lrs.core.text import with_article
 from lrs.oidc.providers import is_configured
-from lrs.portal.decorators import capability_required, signed_in_user
-from lrs.portal.forms import ConfirmForm, add_service_error
-from lrs.portal.text import with_article
 from lrs.twofactor import services as two_factor
 from lrs.twofactor.views import start_second_step
 from lrs.users import selectors, services
+from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.forms import (
     ApiTokenCreateForm,
     SetPasswordForm,

@@ -19,8 +19,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from lrs.portal.forms import DatePartsWidget
-from lrs.portal.text import govuk_datetime_text, with_article
+from lrs.core.forms import DatePartsWidget
+from lrs.core.text import govuk_datetime_text, with_article
 
 register = template.Library()
 

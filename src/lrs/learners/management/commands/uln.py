@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lrs.core.context import call_context
-from lrs.core.services import uln_allocate
 from lrs.identifiers import uln as uln_rules
+from lrs.learners.services import uln_allocate
 
 
 class Command(BaseCommand):

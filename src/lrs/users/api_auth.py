@@ -1,3 +1,8 @@
+"""REST API authentication (bearer tokens) and capability checks for apps' api.py.
+
+In users, not lrs.api, because it authenticates through users.services: lrs.api's own
+helpers (errors, schemas, pagination) stay below every app."""
+
 from __future__ import annotations
 
 from typing import Any

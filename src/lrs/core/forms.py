@@ -1,5 +1,6 @@
-"""Form plumbing shared by the portal's pages: GOV.UK ids, dates in three parts, and
-turning a service's refusal into errors on the form it came from."""
+"""Form plumbing shared by every app's pages: GOV.UK ids, dates in three parts, and
+turning a service's refusal into errors on the form it came from. In core (not the portal
+shell) so that users' pages and the portal's use them without an import cycle."""
 
 from __future__ import annotations
 

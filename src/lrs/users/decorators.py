@@ -1,4 +1,6 @@
-"""How the portal's views check access and translate services' refusals into HTTP."""
+"""How the portal's views check access and translate services' refusals into HTTP.
+
+In users (not portal) because they read the signed-in User: portal stays below users."""
 
 from __future__ import annotations
 
