@@ -1,14 +1,6 @@
-"""Writers of batch files, their output files, verify batches and their outputs, with the
-streaming writers of ``lrs.tabular.writers``.
-
-CSV rows and XML elements are written one record at a time; XLSX goes through
-openpyxl's write-only workbook, which keeps rows in a temporary file, not in memory.
-
-Spreadsheet formula injection: in CSV and XLSX every value that starts with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return is written with a single quote (``'``) in
-front, so a spreadsheet shows it as text instead of running it. The readers remove that
-quote again. XML is never neutralised (no spreadsheet evaluates it).
-"""
+"""Writers of batch files, their output files, verify batches and their outputs, on the
+streaming writers of ``lrs.tabular.writers`` (which say how values are made safe for
+spreadsheets)."""
 
 from __future__ import annotations
 
