@@ -12,11 +12,10 @@ import datetime as dt
 import io
 import tempfile
 import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -62,15 +61,13 @@ from lrs.learners.presenters import (
     score_percent,
     weight_meaning,
 )
-from lrs.users.decorators import signed_in_user
+from lrs.users.decorators import AnyView, signed_in_user, translate_refusals
 from lrs.users.models import User
 
 BATCHES_PER_PAGE = 25
 EXCEPTIONS_PER_PAGE = 50
 POLL_SECONDS = 2
 OUTPUT_FORMATS = ("csv", "xml", "xlsx")
-
-AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 
 
 def batch_user_required(view: AnyView) -> AnyView:
@@ -80,17 +77,14 @@ def batch_user_required(view: AnyView) -> AnyView:
     becomes the 403 page and NotFound the 404 (another organisation's batch is not found).
     """
 
+    refusals_translated = translate_refusals(view)
+
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = signed_in_user(request)
         if not (user.can(Capability.SUBMIT_BATCH) or user.can(Capability.SUBMIT_VERIFY_BATCH)):
             raise PermissionDenied
-        try:
-            return view(request, *args, **kwargs)
-        except NotPermitted as exc:
-            raise PermissionDenied(exc.message) from exc
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
+        return refusals_translated(request, *args, **kwargs)
 
     return cast("AnyView", login_required(wrapped))
 

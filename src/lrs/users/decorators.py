@@ -6,17 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
 from lrs.users.models import User
 
 View = Callable[..., HttpResponse]
+AnyView = TypeVar("AnyView", bound=Callable[..., HttpResponseBase])
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -27,11 +29,11 @@ def signed_in_user(request: HttpRequest) -> User:
     return user
 
 
-def translate_refusals(view: View) -> View:
+def translate_refusals(view: AnyView) -> AnyView:
     """NotPermitted from a service or selector becomes the 403 page, NotFound the 404."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotPermitted as exc:
@@ -39,7 +41,7 @@ def translate_refusals(view: View) -> View:
         except NotFound as exc:
             raise Http404(exc.message) from exc
 
-    return wrapped
+    return cast("AnyView", wrapped)
 
 
 def capability_required(capability: Capability) -> Callable[[View], View]:
