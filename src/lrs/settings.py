@@ -214,6 +214,7 @@ LRS_REPLICA_ROUTES = frozenset(
 )
 # ... and the models those reads may take from the replica. Never users, tokens,
 # sessions, organisations or access grants: what decides access is read fresh.
+# Model labels in lower case (Model._meta.label_lower), as the router compares them.
 LRS_REPLICA_MODELS = frozenset(
     {
         "learners.learner",

@@ -55,13 +55,12 @@ def _label(model: type[Any]) -> str:
     return model._meta.label_lower
 
 
-def _replica_models() -> frozenset[str]:
-    return frozenset(m.lower() for m in settings.LRS_REPLICA_MODELS)
-
-
 def _is_write_that_pins(model: type[Any]) -> bool:
     label = _label(model)
-    return label in _replica_models() and label not in settings.LRS_REPLICA_WRITES_THAT_DO_NOT_PIN
+    return (
+        label in settings.LRS_REPLICA_MODELS
+        and label not in settings.LRS_REPLICA_WRITES_THAT_DO_NOT_PIN
+    )
 
 
 @contextlib.contextmanager
@@ -97,7 +96,7 @@ def read_alias(model: type[Any]) -> str:
         and not _primary.get()
         and not _wrote.get()
         and replica_enabled()
-        and _label(model) in _replica_models()
+        and _label(model) in settings.LRS_REPLICA_MODELS
         and not connections[DEFAULT_DB_ALIAS].in_atomic_block
     ):
         return REPLICA
