@@ -215,10 +215,7 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
     if dob not in _STRONG_DOB and not _is_lone_date_slip(result, given, family):
         return "date_of_birth_differs"
     if gender == cmp.G_DIFF and not (
-        given == cmp.N_EXACT
-        and family in (cmp.N_EXACT, cmp.N_PREVIOUS)
-        and dob in _STRONG_DOB
-        and not result.swapped
+        _names_exact(given, family) and dob in _STRONG_DOB and not result.swapped
     ):
         # A gender recorded the other way is a slip of the form when it is the only
         # difference: someone else with the same given and family names and birthday is
@@ -228,13 +225,18 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
     return ""
 
 
+def _names_exact(given: int, family: int) -> bool:
+    # The family name may be the one the learner had before (a marriage is no error).
+    return given == cmp.N_EXACT and family in (cmp.N_EXACT, cmp.N_PREVIOUS)
+
+
 def _is_lone_date_slip(result: MatchResult, given: int, family: int) -> bool:
     # A date of birth one keystroke out cannot be a twin (twins share a birthday), and a
     # sibling is not given the same name. The one look-alike it could be is a parent or
     # child of the same name at the same address, decades apart: so the slip must leave
     # the century and decade alone, and it must be the query's only error (names exact,
     # the same postcode sector).
-    if result.swapped or given != cmp.N_EXACT or family not in (cmp.N_EXACT, cmp.N_PREVIOUS):
+    if result.swapped or not _names_exact(given, family):
         return False
     if result.levels[2] != cmp.D_TYPO or result.levels[3] not in _SAME_SECTOR:
         return False
