@@ -27,8 +27,15 @@ these safety rules when the best candidate scored above the exact threshold, oth
 ``evidence_too_weak``; candidates behind the best are ``better_candidate``.
 
 A possible match needs a weight of at least ``possible_weight`` bits and evidence beyond
-a shared given name and date of birth: an agreeing family name (any level but
-"different"), a postcode in the same district, or an agreeing optional field.
+a shared given name and date of birth: a family name that agrees as itself, the previous
+name, a part, a sound or a typing error, a postcode in the same district, or an agreeing
+optional field. A candidate without such evidence ("thin") is a possible match only
+when its score, the posterior given the register's size and the given name's frequency,
+still says so: agreement that close would arise by chance from one of the register's
+learners in under 1% of finds for people not registered (``thin_evidence_rate``). A
+common given name on a shared birthday is a stranger's (``given_name_and_birthday_only``
+when kept,
+``shares_only_given_name_and_birthday`` when every candidate was dropped).
 """
 
 from __future__ import annotations
@@ -99,6 +106,18 @@ class Thresholds:
     # how many such names a slip could have come from: both stated generously.
     twin_similar_name_factor: float = 10.0
     slip_neighbours: int = 3
+    # A candidate sharing little beyond a given name and a birthday (see
+    # has_evidence_beyond_given_and_dob) is offered only when so close an agreement would
+    # arise by chance, from any of the register's N learners, in fewer than
+    # ``thin_evidence_rate`` of finds for someone not registered: weight >= log2(N / rate),
+    # that is a score (the posterior given N and the names' frequencies) of at least
+    # 1 / (1 + rate). A common given name on a shared birthday never gets there; a rare
+    # one with a family name of similar spelling and a postcode in the same area can.
+    thin_evidence_rate: float = 0.01
+
+    @property
+    def thin_evidence_posterior(self) -> float:
+        return 1 / (1 + self.thin_evidence_rate)
 
     @property
     def rare_name_share(self) -> float:
@@ -133,6 +152,9 @@ def default_thresholds() -> Thresholds:
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
 _SAME_SECTOR = frozenset({cmp.P_UNIT, cmp.P_SECTOR})
+# Family-name levels that relate the two names (a merely similar spelling, an initial or
+# another name do not: by chance many strangers' names are that close).
+_RELATED_FAMILY = _STRONG_FAMILY
 _NEAR_POSTCODE = frozenset({cmp.P_UNIT, cmp.P_SECTOR, cmp.P_DISTRICT})
 
 # Why a candidate that scored above the exact threshold was kept a possible match: the
@@ -162,6 +184,15 @@ HELD_BACK_REASONS: dict[str, str] = {
         "register of this size."
     ),
     "better_candidate": "Another learner found matches the details better.",
+    "given_name_and_birthday_only": (
+        "Only the given name and date of birth agree (the family name and postcode do "
+        "not), but the given name is rare enough in this register that this could be "
+        "the learner."
+    ),
+    "shares_only_given_name_and_birthday": (
+        "Learners who share only a given name and a date of birth are not offered: "
+        "in a register of this size that is true of many people."
+    ),
 }
 
 
@@ -257,10 +288,16 @@ def has_evidence_beyond_given_and_dob(result: MatchResult) -> bool:
     """
     _given, family, _dob, postcode, _gender, school, place, email = result.levels
     return (
-        family not in (cmp.N_DIFF, cmp.N_INITIAL)
+        family in _RELATED_FAMILY
         or postcode in _NEAR_POSTCODE
         or cmp.O_AGREE in (school, place, email)
     )
+
+
+def _is_possible(result: MatchResult, t: Thresholds) -> bool:
+    if result.weight < t.possible_weight:
+        return False
+    return has_evidence_beyond_given_and_dob(result) or result.score >= t.thin_evidence_posterior
 
 
 def _sibling_in_register(top: MatchResult, others: Sequence[MatchResult]) -> bool:
@@ -282,8 +319,10 @@ class Classification:
     matches: Sequence[MatchResult]
     # Every candidate above the possible threshold, even when there were too many.
     possible_count: int
-    # When the best candidate scored above the exact threshold but a safety rule kept the
-    # answer possible: which rule (a key of ``HELD_BACK_REASONS``); empty otherwise.
+    # Which rule (a key of ``HELD_BACK_REASONS``) kept the best candidate from an exact
+    # match: a safety rule when it scored above the exact threshold, otherwise why its
+    # evidence was too weak; on no match, "shares_only_given_name_and_birthday" when
+    # candidates were dropped for sharing no more than that. Empty otherwise.
     held_back_by: str = ""
 
     @property
@@ -297,12 +336,16 @@ def classify(
     """Decide the outcome of a find from its scored candidates (any order)."""
     t = thresholds or default_thresholds()
     scored = list(results)
-    possibles = [
-        r for r in scored if r.weight >= t.possible_weight and has_evidence_beyond_given_and_dob(r)
-    ]
+    possibles = [r for r in scored if _is_possible(r, t)]
     possibles.sort(key=_by_weight, reverse=True)
     if not possibles:
-        return Classification(Outcome.NONE, (), 0)
+        dropped = any(
+            r.weight >= t.possible_weight and not has_evidence_beyond_given_and_dob(r)
+            for r in scored
+        )
+        return Classification(
+            Outcome.NONE, (), 0, "shares_only_given_name_and_birthday" if dropped else ""
+        )
     top = possibles[0]
     cutoff = top.weight - t.spread
     possibles = [r for r in possibles if r.weight >= cutoff]
@@ -320,6 +363,8 @@ def classify(
             if not contested:
                 return Classification(Outcome.EXACT, (top,), len(possibles))
             held_back_by = "runner_up_close"
+    elif not has_evidence_beyond_given_and_dob(top):
+        held_back_by = "given_name_and_birthday_only"
     else:
         held_back_by = "evidence_too_weak"
     if len(possibles) > MAX_POSSIBLE:
