@@ -102,3 +102,23 @@ def test_an_unregistered_twin_is_never_exact_but_stays_possible(person, size):
     answer = match(twin, [("p", person)], scorer=_register(size, OLIVIA=size // 100))
     assert answer.outcome is Outcome.POSSIBLE
     assert answer.held_back_by in ("given_name_differs", "evidence_too_weak")
+
+
+def test_a_possible_needs_more_weight_in_a_larger_register(person):
+    # The family name and birthday agree, the given name and the postcode do not: a
+    # fair candidate among 10,000 learners, one of hundreds of look-alikes among ten
+    # million (its score, the posterior given the register's size, says so).
+    sibling_like = Demographics("Amelia", "Hartley-Smith", person.date_of_birth, "0", "M1 1AE")
+    small = match(sibling_like, [("p", person)], scorer=_register(10_000, OLIVIA=100))
+    huge = match(sibling_like, [("p", person)], scorer=_register(10_000_000, OLIVIA=100_000))
+    assert small.outcome is Outcome.POSSIBLE
+    assert small.matches[0].score >= default_thresholds().min_possible_posterior
+    assert huge.outcome is Outcome.NONE
+
+
+def test_twins_are_never_exact_in_any_register(person):
+    twin = replace(person, given_name="Amelia")
+    for size in (4_000, 100_000, 1_000_000, 10_000_000):
+        scorer = _register(size, OLIVIA=size // 100, AMELIA=size // 100)
+        answer = match(twin, [("p", person)], scorer=scorer)
+        assert answer.outcome is not Outcome.EXACT

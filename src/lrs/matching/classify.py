@@ -115,6 +115,15 @@ class Thresholds:
     # one with a family name of similar spelling and a postcode in the same area can.
     thin_evidence_rate: float = 0.01
 
+    # Any possible must be at least this likely the person (its score: the posterior
+    # given the register's size): a person reviewing possibles should find the learner
+    # at least once in 17 reviews. A weight of 12 bits is a fair candidate among 10,000
+    # learners but one of hundreds of look-alikes among ten million; with the floor the
+    # weight a possible needs grows with log2 of the register's size (above about 70,000
+    # learners, where it passes possible_weight), so chance candidates do not grow with
+    # it. Chosen from the measured trade in docs/matching.md ("Evidence for a possible").
+    min_possible_posterior: float = 1 / 17
+
     @property
     def thin_evidence_posterior(self) -> float:
         return 1 / (1 + self.thin_evidence_rate)
@@ -295,7 +304,7 @@ def has_evidence_beyond_given_and_dob(result: MatchResult) -> bool:
 
 
 def _is_possible(result: MatchResult, t: Thresholds) -> bool:
-    if result.weight < t.possible_weight:
+    if result.weight < t.possible_weight or result.score < t.min_possible_posterior:
         return False
     return has_evidence_beyond_given_and_dob(result) or result.score >= t.thin_evidence_posterior
 
