@@ -24,18 +24,19 @@ top of a score (the posterior probability, given the register's size) of 1 - 2**
 
 Every possible answer names the rule that kept it from exact (``held_back_by``): one of
 these safety rules when the best candidate scored above the exact threshold, otherwise
-``evidence_too_weak``; candidates behind the best are ``better_candidate``.
+``evidence_too_weak`` (or ``given_name_and_birthday_only``, below); candidates behind the
+best are ``better_candidate``.
 
-A possible match needs a weight of at least ``possible_weight`` bits and evidence beyond
-a shared given name and date of birth: a family name that agrees as itself, the previous
-name, a part, a sound or a typing error, a postcode in the same district, or an agreeing
-optional field. A candidate without such evidence ("thin") is a possible match only
-when its score, the posterior given the register's size and the given name's frequency,
-still says so: agreement that close would arise by chance from one of the register's
-learners in under 1% of finds for people not registered (``thin_evidence_rate``). A
-common given name on a shared birthday is a stranger's (``given_name_and_birthday_only``
-when kept,
-``shares_only_given_name_and_birthday`` when every candidate was dropped).
+A possible match needs a weight of at least ``possible_weight`` bits, a score of at
+least ``min_possible_posterior`` (so the weight needed grows with the register), and
+evidence beyond a shared given name and date of birth: a family name that agrees as
+itself, the previous name, a part, a sound or a typing error, a postcode in the same
+district, or an agreeing optional field. A candidate without such evidence ("thin") is
+a possible match only when its score still says so: agreement that close would arise by
+chance from one of the register's learners in under 1% of finds for people not
+registered (``thin_evidence_rate``). The rule is named: ``given_name_and_birthday_only``
+when such a candidate is kept, ``shares_only_given_name_and_birthday`` on a no-match
+answer whose candidates it dropped.
 """
 
 from __future__ import annotations
@@ -98,9 +99,10 @@ class Thresholds:
     # rare-name slip below is worked out from (one in a million finds).
     wrong_exact_rate: float = 1e-6
     # The stated prior on twins (docs/matching.md, "Twins as a prior"): the chance that a
-    # find is for the unregistered twin of a registered learner. About 1.5% of people
-    # are twins, and a school or college registers both in all but about one pair in
-    # twenty, so 0.015 * 0.05.
+    # find is for the unregistered twin of a registered learner. About 3% of children are
+    # twins (twin maternities are 1.5% of maternities), a school or college registers
+    # both in all but about one pair in twenty, and a find is for the pair's unregistered
+    # twin half the time: 0.03 * 0.05 * 0.5 = 0.015 * 0.05.
     unregistered_twin_prior: float = 0.015 * 0.05
     # How much likelier than chance twins are to be given names one letter apart, and
     # how many such names a slip could have come from: both stated generously.
@@ -119,8 +121,8 @@ class Thresholds:
     # given the register's size): a person reviewing possibles should find the learner
     # at least once in 17 reviews. A weight of 12 bits is a fair candidate among 10,000
     # learners but one of hundreds of look-alikes among ten million; with the floor the
-    # weight a possible needs grows with log2 of the register's size (above about 70,000
-    # learners, where it passes possible_weight), so chance candidates do not grow with
+    # weight a possible needs grows with log2 of the register's size (log2(N) - 4, above
+    # possible_weight from 65,536 learners), so chance candidates do not grow with
     # it. Chosen from the measured trade in docs/matching.md ("Evidence for a possible").
     min_possible_posterior: float = 1 / 17
 
