@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from lrs.audit.models import AuditEntry
+from lrs.core import codes
 from lrs.duplicates.services import learners_merge, learners_unmerge
-from lrs.learners import codes
 from lrs.learners.bulk import learners_bulk_load
 from lrs.learners.models import Learner, LearnerRekey
 from lrs.learners.selectors import (

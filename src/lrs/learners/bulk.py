@@ -20,10 +20,10 @@ from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.audit.services import audit_record
+from lrs.core import codes
 from lrs.core.errors import FieldProblem, NotPermitted
 from lrs.core.filejobs import sqlite_page_cache
 from lrs.core.services import ulns_issue
-from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, learner_derived
 from lrs.synthetic.people import SyntheticPerson

@@ -19,13 +19,13 @@ from django.utils import timezone
 from lrs.access import Capability
 from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
+from lrs.core import codes
 from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
 from lrs.core.observability import FINDS
 from lrs.core.services import MAX_ALLOCATION, ulns_issue
 from lrs.core.sql import IN_BATCH as _IN_BATCH
 from lrs.core.sql import insert_rows
 from lrs.identifiers import uln as uln_rules
-from lrs.learners import codes
 from lrs.learners.models import (
     Learner,
     LearnerAccess,
