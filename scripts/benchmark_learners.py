@@ -134,7 +134,7 @@ def candidate_costs(queries: list[dict[str, Any]], n: int) -> dict[str, list[flo
     their stored normal forms and, for comparison, by normalising them afresh."""
     costs: dict[str, list[float]] = {"fetch": [], "stored forms": [], "normalised afresh": []}
     for item in queries[:n]:
-        values, problems = validate_learner(item["query"], purpose=Purpose.REGISTER)
+        values, problems = validate_learner(item["query"], purpose=Purpose.FIND)
         if problems:
             continue
         started = time.perf_counter()
