@@ -257,7 +257,7 @@ def _current(rows: list[dict[str, Any]], keys: Mapping[str, Iterable[str]]) -> N
     kept = []
     for row in rows:
         form = row.get("match_form")
-        if not form or not form.startswith(FORM_VERSION):
+        if not form or not form.startswith(FORM_VERSION + "|"):
             person = from_form(learner_demographics(row), None)
             row.update(stored_keys(person))
             row["match_form"] = stored_form(person)
