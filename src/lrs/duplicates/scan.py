@@ -100,15 +100,16 @@ def _members(column: str) -> Iterator[tuple[str, int, tuple[str | None, ...], tu
 def _names_either_way() -> RawSQL:
     """Date of birth and the sounds of both names in sorted order, from the stored keys:
     the same for a learner and for a second record with given and family names
-    exchanged. ``bk_dob_given`` is the date and the given name's sound (2 characters);
-    ``bk_family_dob`` the family name's sound and the date, of which the first 2
-    characters are taken, as many as the given name's."""
+    exchanged. ``bk_dob_given`` is the date and the given name's sound, of which the
+    first 2 characters are taken (a common sound goes on after a "+"); ``bk_family_dob``
+    the family name's sound and the date, of which the first 2 characters are taken, as
+    many as the given name's."""
     q = connection.ops.quote_name
     dob_given, family_dob = q("bk_dob_given"), q("bk_family_dob")
     shorter = "least" if connection.vendor == "postgresql" else "min"
     # Byte order, as Python's, whatever the database's collation.
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    given = f"substr({dob_given}, 9)"
+    given = f"substr({dob_given}, 9, 2)"
     family = f"substr({family_dob}, 1, {shorter}(2, length({family_dob}) - 8))"
     # Only column names and constants go into the SQL: nothing from outside.
     return RawSQL(  # noqa: S611
