@@ -3,6 +3,10 @@ from django.core.cache import cache
 
 from lrs.access import Role
 from lrs.core import codes
+from lrs.learners.presenters import score_percent
+from lrs.learners.services import _shown_score
+from lrs.matching import Outcome as MatchOutcome
+from lrs.matching import default_thresholds
 from tests.factories import make_organisation, make_token, make_user
 from tests.learners.helpers import person
 
@@ -195,3 +199,12 @@ def test_a_role_refusal_carries_wsec0006(client):
     )
     assert response.status_code == 403
     assert response.json()["response_code"] == codes.INSUFFICIENT_ACCESS
+
+
+@pytest.mark.parametrize("score", [0.985, 0.99, 0.995, 0.999])
+def test_a_possible_below_the_exact_threshold_is_never_shown_as_ninety_nine_percent(score):
+    assert score < default_thresholds().exact
+    shown = _shown_score(score, MatchOutcome.POSSIBLE)
+    assert shown <= 0.98
+    assert score_percent(shown) == "98%"
+    assert _shown_score(score, MatchOutcome.EXACT) == score

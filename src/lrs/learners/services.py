@@ -279,15 +279,24 @@ def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -
     )
 
 
+# The highest score shown beside a possible match: 98%, never a rounded certainty.
+POSSIBLE_SCORE_CEILING = 0.98
+
+
 def _shown_score(score: float, outcome: MatchOutcome) -> float:
     """The score a person sees: never a near-certainty beside "possible".
 
     A candidate that scored above the exact threshold yet is only possible was held back
     by a rule about someone the register cannot tell apart from them (a twin, a sibling,
-    a second record): it is shown as no more likely than that other person, 50%.
+    a second record): it is shown as no more likely than that other person, 50%. Any
+    other possible stays below what a percentage would round to 99 (between 0.99 and
+    the exact threshold, a candidate kept possible because it shares little beyond a
+    given name and a birthday would otherwise read "more than 99%").
     """
-    if outcome is MatchOutcome.POSSIBLE and score >= default_thresholds().exact:
-        return 0.5
+    if outcome is MatchOutcome.POSSIBLE:
+        if score >= default_thresholds().exact:
+            return 0.5
+        return round(min(score, POSSIBLE_SCORE_CEILING), 4)
     return round(score, 4)
 
 
