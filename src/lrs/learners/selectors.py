@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, router
 
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
@@ -277,17 +277,20 @@ def learner_find_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str,
     ULN order: every learner who is not closed and shares a key value with the query.
 
     One raw statement: the ORM's building of the rows cost four times the fetch itself.
+    It goes where the ORM would send a read of learners (the replica, when one is
+    configured and this request may read it).
     """
     settled = learner_keys_settled()
     lookups = _lookups(keys, settled)
     if not lookups:
         return []
-    quote = connection.ops.quote_name
+    db = connections[router.db_for_read(Learner)]
+    quote = db.ops.quote_name
     table = quote(Learner._meta.db_table)
     columns = ", ".join(quote(f) for f in FIND_FIELDS)
     params: list[Any] = []
     conditions = []
-    postgres = connection.vendor == "postgresql"
+    postgres = db.vendor == "postgresql"
     for column, values in lookups.items():
         if postgres:
             conditions.append(f"{quote(column)} = ANY(%s::varchar[])")
@@ -300,7 +303,7 @@ def learner_find_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str,
         f"SELECT {columns} FROM {table} WHERE ({' OR '.join(conditions)}) "  # noqa: S608
         f"AND {quote('status')} <> %s ORDER BY {quote('uln')}"
     )
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [dict(zip(FIND_FIELDS, found, strict=True)) for found in cursor.fetchall()]
     if rows and isinstance(rows[0]["date_of_birth"], str):  # SQLite keeps dates as text
