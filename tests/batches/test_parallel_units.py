@@ -226,7 +226,10 @@ def test_a_helper_processes_the_units_of_a_run_that_died_after_planning(
     # The file's run asked for two helpers.
     from django_tasks_db.models import DBTaskResult
 
-    assert DBTaskResult.objects.filter(task_path__endswith="batch_units_help").count() == 2
+    assert (
+        DBTaskResult.objects.filter(task_path="lrs.batches.processing.batch_units_help").count()
+        == 2
+    )
     monkeypatch.setattr(processing, "_process_unit", real_unit)
     units = BatchUnit.objects.filter(batch=batch)
     # The unit the dead run held waits for the stall time; the others go at once.

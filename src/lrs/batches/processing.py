@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django_tasks import task
 
 from lrs.audit.services import audit_record
 from lrs.batches import planning
@@ -812,6 +813,12 @@ def _process_unit(batch: Batch, unit: BatchUnit, token: str) -> None:
         return
 
 
+@task()
+def batch_units_help(batch_id: int) -> int:
+    """Help the worker running a batch file: process its units until none is left."""
+    return units_work(batch_id)
+
+
 def units_work(batch_id: int, token: str | None = None) -> int:
     """Process units of the batch until none is left to claim; returns how many."""
     token = token or uuid.uuid4().hex
@@ -832,8 +839,6 @@ def _process_units(
     for the ones others hold (taking over any whose worker stalled)."""
     if not planned:
         _plan_units(batch, token, path, rejected)
-    from lrs.batches.tasks import batch_units_help
-
     for _ in range(settings.LRS_BATCH_WORKERS - 1):
         batch_units_help.enqueue(batch.pk)
     first = True

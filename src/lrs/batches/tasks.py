@@ -10,11 +10,3 @@ from lrs.core.filejobs import runner_for
 @task()
 def process_batch(batch_id: int) -> str:
     return runner_for("batches.Batch").run(batch_id)
-
-
-@task()
-def batch_units_help(batch_id: int) -> int:
-    """Help the worker running a batch file: process its units until none is left."""
-    from lrs.batches.processing import units_work
-
-    return units_work(batch_id)
