@@ -405,7 +405,8 @@ def submit_and_process(user: User, path: Path, workers: int) -> tuple[Batch, Run
         time.sleep(0.25)
     exited = time.perf_counter() - started
     stderr = worker.stderr.read() if worker.stderr else ""
-    if worker.returncode:
+    batch.refresh_from_db()
+    if worker.returncode or batch.status != BatchStatus.COMPLETE:
         print(stderr[-4000:])
         raise SystemExit(f"The worker exited with {worker.returncode}")
     batch.refresh_from_db()
