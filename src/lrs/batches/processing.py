@@ -587,10 +587,14 @@ def _process_records(
         rejected=rejected,
         seen=_seen_in_file(batch) if registration and after_row else {},
     )
-    for number, chunk in enumerate(filejobs.chunks(_records(batch, path), after_row=after_row)):
-        _process_chunk(batch, token, chunk, processor, rejected)
-        if number == 0:
-            _freeze_caches()
+    try:
+        chunks = filejobs.chunks(_records(batch, path), after_row=after_row)
+        for number, chunk in enumerate(chunks):
+            _process_chunk(batch, token, chunk, processor, rejected)
+            if number == 0:
+                _freeze_caches()
+    finally:
+        _unfreeze()
 
 
 def _freeze_caches() -> None:
@@ -600,6 +604,12 @@ def _freeze_caches() -> None:
     few thousand allocations and took a tenth of a chunk's time."""
     gc.collect()
     gc.freeze()
+
+
+def _unfreeze() -> None:
+    """When the run ends: what was frozen goes back to the collector, so a long-lived
+    worker never keeps a run's cyclic garbage for good."""
+    gc.unfreeze()
 
 
 @transaction.atomic
@@ -824,11 +834,14 @@ def units_work(batch_id: int, token: str | None = None) -> int:
     token = token or uuid.uuid4().hex
     batch = Batch.objects.select_related("uploaded_by__organisation").get(pk=batch_id)
     done = 0
-    while (unit := _unit_claim(batch_id, token)) is not None:
-        _process_unit(batch, unit, token)
-        if not done:
-            _freeze_caches()
-        done += 1
+    try:
+        while (unit := _unit_claim(batch_id, token)) is not None:
+            _process_unit(batch, unit, token)
+            if not done:
+                _freeze_caches()
+            done += 1
+    finally:
+        _unfreeze()
     return done
 
 
@@ -842,15 +855,18 @@ def _process_units(
     for _ in range(settings.LRS_BATCH_WORKERS - 1):
         batch_units_help.enqueue(batch.pk)
     first = True
-    while True:
-        while (unit := _unit_claim(batch.pk, token)) is not None:
-            _process_unit(batch, unit, token)
+    try:
+        while True:
+            while (unit := _unit_claim(batch.pk, token)) is not None:
+                _process_unit(batch, unit, token)
+                _touch(batch, token)
+                if first:
+                    _freeze_caches()
+                    first = False
+            if not BatchUnit.objects.filter(batch=batch, done_at__isnull=True).exists():
+                break
             _touch(batch, token)
-            if first:
-                _freeze_caches()
-                first = False
-        if not BatchUnit.objects.filter(batch=batch, done_at__isnull=True).exists():
-            break
-        _touch(batch, token)
-        time.sleep(0.2)
+            time.sleep(0.2)
+    finally:
+        _unfreeze()
     batch.refresh_from_db()
