@@ -60,6 +60,7 @@ from lrs.learners.services import (  # noqa: E402
     learner_demographics,
     learner_find,
 )
+from lrs.matching import Prepared, from_form  # noqa: E402
 from lrs.users.models import User  # noqa: E402
 from lrs.validation.learner import Purpose, validate_learner  # noqa: E402
 
@@ -126,6 +127,28 @@ def service_latency(user: User, queries: list[dict[str, Any]], n: int) -> list[f
         _find_quietly(user, item["query"])
         timings.append(time.perf_counter() - started)
     return timings
+
+
+def candidate_costs(queries: list[dict[str, Any]], n: int) -> dict[str, list[float]]:
+    """Per find: the candidate fetch, then making the fetched rows ready to score from
+    their stored normal forms and, for comparison, by normalising them afresh."""
+    costs: dict[str, list[float]] = {"fetch": [], "stored forms": [], "normalised afresh": []}
+    for item in queries[:n]:
+        values, problems = validate_learner(item["query"], purpose=Purpose.FIND)
+        if problems:
+            continue
+        started = time.perf_counter()
+        rows = _candidate_rows(learner_demographics(values))
+        fetched = time.perf_counter()
+        for row in rows:
+            from_form(learner_demographics(row), row["match_form"])
+        formed = time.perf_counter()
+        for row in rows:
+            Prepared(learner_demographics(row))
+        costs["fetch"].append(fetched - started)
+        costs["stored forms"].append(formed - fetched)
+        costs["normalised afresh"].append(time.perf_counter() - formed)
+    return costs
 
 
 def _find_quietly(user: User, query: dict[str, Any]) -> Any:
@@ -318,6 +341,8 @@ def main() -> None:
     print(f"\n2. Find through the service (learner_find), {WARM_UP} warm-up queries first")
     service = service_latency(user, queries, args.timed)
     print(latency_line("learner_find", service))
+    for name, values in candidate_costs(queries, args.timed).items():
+        print(latency_line(f"  candidates: {name}", values))
 
     print("\n3. Find through the HTTP API (POST /api/v1/learners/search, lrs serve)")
     http_times, statuses = http_latency(queries, args.timed)

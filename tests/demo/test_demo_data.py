@@ -45,7 +45,7 @@ def test_the_readme_lists_every_demo_user():
 
 
 def test_demo_brings_synthetic_learners_that_a_find_matches_exactly():
-    from lrs.learners import codes
+    from lrs.core import codes
     from lrs.learners.services import learner_find
 
     summary = demo_load(history=False)

@@ -12,6 +12,7 @@ from lrs.batches.models import BatchRow
 from lrs.challenges.lifecycle import Status
 from lrs.challenges.models import Challenge
 from lrs.challenges.services import challenge_acknowledge, challenge_resolve, challenge_withdraw
+from lrs.core import codes
 from lrs.core.errors import Conflict, NotFound, NotPermitted, ValidationFailed
 from lrs.duplicates.models import DuplicatePair, LearnerMerge, PairStatus
 from lrs.duplicates.selectors import learner_merges, learners_linked_to
@@ -23,7 +24,6 @@ from lrs.duplicates.services import (
     learners_unmerge,
 )
 from lrs.identifiers.uln import random_ulns
-from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
 from lrs.learners.services import (
     LearnerError,

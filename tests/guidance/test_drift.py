@@ -23,7 +23,7 @@ from lrs.achievementfiles.writers import ERROR_HEADINGS
 from lrs.batchfiles.return_codes import FAILURE_FLAGS, RETURN_CODES, VERIFY_RESPONSE_CODES
 from lrs.batchfiles.writers import LRB_OUTPUT_HEADINGS, VERIFY_OUTPUT_HEADINGS
 from lrs.challenges import lifecycle
-from lrs.learners import codes as learner_codes
+from lrs.core import codes as learner_codes
 from lrs.soapwire import faults
 
 pytestmark = pytest.mark.django_db

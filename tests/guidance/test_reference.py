@@ -10,8 +10,8 @@ from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT
 from lrs.batchfiles.return_codes import RETURN_CODES, VERIFY_RESPONSE_CODES
 from lrs.batchfiles.writers import LRB_OUTPUT_HEADINGS, VERIFY_OUTPUT_HEADINGS
 from lrs.challenges import lifecycle
+from lrs.core import codes as learner_codes
 from lrs.guidance import reference
-from lrs.learners import codes as learner_codes
 from lrs.soapwire import faults
 
 

@@ -4,8 +4,8 @@ the learner through the proper route first."""
 import pytest
 
 from lrs.access import OrganisationType, Role
+from lrs.core import codes
 from lrs.core.errors import NotFound
-from lrs.learners import codes
 from lrs.learners.selectors import learner_get
 from lrs.learners.services import (
     LearnerError,

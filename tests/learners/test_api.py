@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from lrs.access import Role
-from lrs.learners import codes
+from lrs.core import codes
 from tests.factories import make_organisation, make_token, make_user
 from tests.learners.helpers import person
 

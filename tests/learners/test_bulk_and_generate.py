@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command, load_command_clas
 
 from lrs.access import Role
 from lrs.audit.models import AuditEntry
+from lrs.core import codes
 from lrs.core.errors import NotPermitted
 from lrs.core.models import AllocatedUln
 from lrs.identifiers import uln as uln_rules
-from lrs.learners import codes
 from lrs.learners.bulk import learners_bulk_load
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, learner_find, learner_register

@@ -4,9 +4,9 @@ import pytest
 
 from lrs.access import OrganisationType, Role
 from lrs.audit.models import AuditEntry
+from lrs.core import codes
 from lrs.core.errors import NotPermitted
 from lrs.identifiers import uln as uln_rules
-from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import LearnerError, learner_find, learner_register
 from tests.factories import make_organisation, make_user

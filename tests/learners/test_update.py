@@ -1,7 +1,7 @@
 import pytest
 
 from lrs.access import Role
-from lrs.learners import codes
+from lrs.core import codes
 from lrs.learners.services import LearnerError, learner_register, learner_update
 from tests.factories import make_organisation, make_user
 from tests.learners.helpers import person

@@ -2,7 +2,7 @@ import pytest
 
 from lrs.access import OrganisationType, Role
 from lrs.audit.models import AuditEntry
-from lrs.learners import codes
+from lrs.core import codes
 from lrs.learners.models import Learner, LearnerAccess, LearnerStatus
 from lrs.learners.services import (
     LearnerError,

@@ -10,8 +10,8 @@ import pytest
 
 from lrs.access import OrganisationType, Role
 from lrs.audit.models import AuditEntry
+from lrs.core import codes
 from lrs.identifiers.uln import NOT_A_REAL_ULN
-from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register, learner_update
 from tests.factories import make_organisation, make_user

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from lrs.learners import codes
+from lrs.core import codes
 from lrs.learners.models import Learner
 from tests.factories import make_token
 

@@ -4,8 +4,8 @@ import pytest
 
 from lrs.access import OrganisationType, Role
 from lrs.audit.models import AuditEntry
+from lrs.core import codes
 from lrs.core.errors import Conflict, NotPermitted
-from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import LearnerError
 from lrs.records.models import Qualification

@@ -7,8 +7,8 @@ from lxml import etree
 
 from lrs.challenges.lifecycle import Status
 from lrs.challenges.models import Challenge
+from lrs.core import codes
 from lrs.core.errors import Conflict, NotFound, NotPermitted
-from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.services import learner_register
 from lrs.records.services import plr_get

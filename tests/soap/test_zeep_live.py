@@ -21,7 +21,7 @@ from lrs.batches.processing import process
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.challenges.lifecycle import Status
 from lrs.challenges.models import Challenge
-from lrs.learners import codes
+from lrs.core import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import learner_find
 from lrs.records.models import Qualification

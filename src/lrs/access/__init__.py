@@ -3,6 +3,7 @@
 from lrs.access.policy import (
     ORGANISATION_TYPE_LABELS,
     ROLE_LABELS,
+    Actor,
     Audience,
     Capability,
     OrganisationStatus,
@@ -18,6 +19,7 @@ from lrs.access.policy import (
 __all__ = [
     "ORGANISATION_TYPE_LABELS",
     "ROLE_LABELS",
+    "Actor",
     "Audience",
     "Capability",
     "OrganisationStatus",

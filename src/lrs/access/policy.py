@@ -11,6 +11,7 @@ kind of page is the second half of the policy (``Audience``, ``may_enter``, at t
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 
 class OrganisationType(StrEnum):
@@ -201,6 +202,13 @@ ROLES_BY_ORGANISATION_TYPE: dict[OrganisationType, frozenset[Role]] = {
     ),
     OrganisationType.SERVICE_DESK: frozenset({Role.SUPER_USER, Role.SERVICE_DESK_USER}),
 }
+
+
+class Actor(Protocol):
+    """Whoever asks, as far as a permission check needs to know them. A signed-in User
+    is one; code below users (audit's search) takes an Actor instead of importing User."""
+
+    def can(self, capability: Capability) -> bool: ...
 
 
 def roles_allowed_in(organisation_type: OrganisationType | str) -> frozenset[Role]:

@@ -34,6 +34,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from lrs.audit.models import AuditEntry
+from lrs.audit.services import audit_record
+
 TABLE = "audit_auditentry"
 DEFAULT_PARTITION = f"{TABLE}_default"
 _MONTH_NAME = re.compile(rf"^{TABLE}_y(\d{{4}})m(\d{{2}})$")
@@ -187,8 +190,6 @@ class ArchivedMonth:
 
 
 def _fields() -> list[str]:
-    from lrs.audit.models import AuditEntry
-
     return [f.attname for f in AuditEntry._meta.concrete_fields]
 
 
@@ -204,8 +205,6 @@ def _line(fields: list[str], row: tuple[Any, ...]) -> bytes:
 
 
 def _write(path: Path, month: Month) -> tuple[int, str]:
-    from lrs.audit.models import AuditEntry
-
     fields = _fields()
     digest = hashlib.sha256()
     count = 0
@@ -274,8 +273,6 @@ def audit_archive(
         raise ArchiveError(
             f"Only months before the current month ({current}) can be archived, not up to {before}"
         )
-    from lrs.audit.services import audit_record
-
     directory.mkdir(parents=True, exist_ok=True)
     partitioned = is_partitioned()
     done = []

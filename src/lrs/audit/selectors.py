@@ -6,10 +6,9 @@ from datetime import date, datetime, time
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from lrs.access import Capability
+from lrs.access import Actor, Capability
 from lrs.audit.models import AuditEntry
 from lrs.core.errors import NotPermitted
-from lrs.users.models import User
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def audit_search(*, user: User, filters: AuditFilter) -> QuerySet[AuditEntry]:
+def audit_search(*, user: Actor, filters: AuditFilter) -> QuerySet[AuditEntry]:
     """Search the whole log: only users who may search the audit log see it."""
     if not user.can(Capability.SEARCH_AUDIT):
         raise NotPermitted("Only the service desk can search the audit log")

@@ -38,9 +38,8 @@ from lrs.batchfiles import (
     validate_file,
 )
 from lrs.batchfiles.return_codes import ReturnCode as RC
-from lrs.core import filejobs
+from lrs.core import codes, filejobs
 from lrs.core.sql import insert_rows
-from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerStatus
 from lrs.learners.selectors import CANDIDATE_FIELDS, learner_candidates, learner_resolve_ulns
 from lrs.learners.services import (

@@ -21,6 +21,7 @@ from lrs.batchfiles import BatchFileError, format_of
 from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, Layout
 from lrs.batchfiles.return_codes import ReturnCode as RC
 from lrs.batchfiles.validation import check_file_name, kind_of
+from lrs.core import codes
 from lrs.core.errors import Conflict, FieldProblem, NotFound, NotPermitted, ValidationFailed
 from lrs.core.filejobs import (
     Upload,
@@ -34,7 +35,6 @@ from lrs.core.filejobs import (
 )
 from lrs.core.sql import IN_BATCH
 from lrs.core.text import govuk_datetime_text
-from lrs.learners import codes
 from lrs.learners.services import (
     learner_insert,
     learner_match,

@@ -4,6 +4,7 @@ the probable pairs added to the review queue. Runs in the worker."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,10 @@ _KEYS = slice(1, 1 + len(KEY_COLUMNS))
 _PERSON = slice(1 + len(KEY_COLUMNS), None)
 _STORE_EVERY = 2000
 _ROWS_PER_FETCH = 5000
+# Shared key values read per page by a pass over one column.
+_VALUES_PER_PAGE = 2000
+# Characters of a date of birth at the start of ``bk_dob_given``.
+_DATE = 8
 # The blocking-key columns, then one more pass for names entered the wrong way round,
 # which no stored key survives (a find looks the swap up on the query side). It comes
 # last: the pair scan's de-duplication looks only at the columns before the current one.
@@ -43,6 +48,8 @@ FLOOR = 0.5
 # A running scan says it is alive at least this often (the stall limit is far longer),
 # and learns there whether another worker has declared it stalled meanwhile.
 _PROGRESS_SECONDS = 30.0
+# Members read between two looks at the clock.
+_PROGRESS_EVERY = 1000
 
 
 class _ScanLost(Exception):
@@ -56,39 +63,53 @@ def _members(column: str) -> Iterator[tuple[str, int, tuple[str | None, ...], tu
     out (with a GROUP BY), so Python reads and prepares only the people who have someone
     to be compared with. The grouping counts every status, so a value
     may come back held by a single active learner; the pair scan skips such blocks.
+
+    Read page by page (keyset on the value), each page read whole: the scan writes its
+    progress and its pairs while it reads, and on SQLite a write on a connection whose
+    read statement is still open fails at once ("database is locked") as soon as any
+    other connection has committed since the read began, as the worker and the web
+    processes always do on a live register.
     """
-    shared = (
-        Learner.objects.filter(**{f"{column}__isnull": False})
-        .order_by()
-        .values(column)
-        .annotate(holders=Count("id"))
-        .filter(holders__gt=1)
-        .values(column)
-    )
-    # Only active learners: a linked learner already has its master, a closed one is gone.
-    rows = (
-        Learner.objects.filter(status=LearnerStatus.ACTIVE, **{f"{column}__in": shared})
-        .order_by(column, "id")
-        .values_list(*_FETCH)
-        .iterator(chunk_size=_ROWS_PER_FETCH)
-    )
-    position = _FETCH.index(column)
-    for row in rows:
-        yield row[position], row[0], tuple(row[_KEYS]), tuple(row[_PERSON])
+    after: str | None = None
+    while True:
+        held = Learner.objects.filter(**{f"{column}__isnull": False})
+        if after is not None:
+            held = held.filter(**{f"{column}__gt": after})
+        values = list(
+            held.order_by(column)
+            .values(column)
+            .annotate(holders=Count("id"))
+            .filter(holders__gt=1)
+            .values_list(column, flat=True)[:_VALUES_PER_PAGE]
+        )
+        if not values:
+            return
+        after = values[-1]
+        # Only active learners: a linked learner already has its master, a closed one is
+        # gone.
+        rows = list(
+            Learner.objects.filter(status=LearnerStatus.ACTIVE, **{f"{column}__in": values})
+            .order_by(column, "id")
+            .values_list(*_FETCH)
+        )
+        position = _FETCH.index(column)
+        for row in rows:
+            yield row[position], row[0], tuple(row[_KEYS]), tuple(row[_PERSON])
 
 
 def _names_either_way() -> RawSQL:
     """Date of birth and the sounds of both names in sorted order, from the stored keys:
     the same for a learner and for a second record with given and family names
-    exchanged. ``bk_dob_given`` is the date and the given name's sound (2 characters);
-    ``bk_family_dob`` the family name's sound and the date, of which the first 2
-    characters are taken, as many as the given name's."""
+    exchanged. ``bk_dob_given`` is the date and the given name's sound, of which the
+    first 2 characters are taken (a common sound goes on after a "+"); ``bk_family_dob``
+    the family name's sound and the date, of which the first 2 characters are taken, as
+    many as the given name's."""
     q = connection.ops.quote_name
     dob_given, family_dob = q("bk_dob_given"), q("bk_family_dob")
     shorter = "least" if connection.vendor == "postgresql" else "min"
     # Byte order, as Python's, whatever the database's collation.
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
-    given = f"substr({dob_given}, 9)"
+    given = f"substr({dob_given}, 9, 2)"
     family = f"substr({family_dob}, 1, {shorter}(2, length({family_dob}) - 8))"
     # Only column names and constants go into the SQL: nothing from outside.
     return RawSQL(  # noqa: S611
@@ -99,25 +120,55 @@ def _names_either_way() -> RawSQL:
 
 
 def _swapped_members() -> Iterator[tuple[str, int, tuple[str | None, ...], tuple[Any, ...]]]:
-    """As ``_members``, for the names-either-way value, which no column stores."""
+    """As ``_members``, for the names-either-way value, which no column stores.
+
+    The value starts with the date of birth, the first 8 characters of the indexed
+    ``bk_dob_given``: pages are runs of whole dates (about ``_ROWS_PER_FETCH`` learners),
+    read through that index, so a value never spans two pages and each page is read
+    whole before the scan writes (see ``_members``).
+    """
     keyed = Learner.objects.filter(
         bk_dob_given__isnull=False, bk_family_dob__isnull=False
     ).annotate(names_key=_names_either_way())
-    shared = (
-        keyed.order_by()
-        .values("names_key")
-        .annotate(holders=Count("id"))
-        .filter(holders__gt=1)
-        .values("names_key")
-    )
-    rows = (
-        keyed.filter(status=LearnerStatus.ACTIVE, names_key__in=shared)
-        .order_by("names_key", "id")
-        .values_list("names_key", *_FETCH)
-        .iterator(chunk_size=_ROWS_PER_FETCH)
-    )
-    for row in rows:
-        yield row[0], row[1], tuple(row[1:][_KEYS]), tuple(row[1:][_PERSON])
+    start = ""
+    while True:
+        ahead = Learner.objects.filter(bk_dob_given__gte=start).order_by("bk_dob_given")
+        first = ahead.values_list("bk_dob_given", flat=True).first()
+        if first is None:
+            return
+        start = first[:_DATE]
+        boundary = (
+            ahead.values_list("bk_dob_given", flat=True)[_ROWS_PER_FETCH : _ROWS_PER_FETCH + 1]
+        ).first()
+        if boundary is None:  # the rest of the register is one page
+            end = None
+            page = keyed.filter(bk_dob_given__gte=start)
+        else:
+            # The page ends where a later date begins (at least one date further on).
+            end = max(boundary[:_DATE], _next_date(start))
+            page = keyed.filter(bk_dob_given__gte=start, bk_dob_given__lt=end)
+        shared = (
+            page.order_by()
+            .values("names_key")
+            .annotate(holders=Count("id"))
+            .filter(holders__gt=1)
+            .values("names_key")
+        )
+        rows = list(
+            page.filter(status=LearnerStatus.ACTIVE, names_key__in=shared)
+            .order_by("names_key", "id")
+            .values_list("names_key", *_FETCH)
+        )
+        for row in rows:
+            yield row[0], row[1], tuple(row[1:][_KEYS]), tuple(row[1:][_PERSON])
+        if end is None:
+            return
+        start = end
+
+
+def _next_date(text: str) -> str:
+    """The 8-character date (YYYYMMDD, as the keys hold it) after ``text``'s."""
+    return (dt.datetime.strptime(text, "%Y%m%d").date() + dt.timedelta(days=1)).strftime("%Y%m%d")
 
 
 def _proposable(result: MatchResult) -> bool:
@@ -171,7 +222,7 @@ def _heartbeat(scan_id: int, members: Iterable[Any]) -> Iterator[Any]:
     # never mistakes a long pass for a dead worker.
     due = time.monotonic() + _PROGRESS_SECONDS
     for count, member in enumerate(members):
-        if not count % 1000 and time.monotonic() >= due:
+        if not count % _PROGRESS_EVERY and time.monotonic() >= due:
             _still_running(scan_id)
             due = time.monotonic() + _PROGRESS_SECONDS
         yield member

@@ -238,6 +238,7 @@ def generate_independent_queries(
     *,
     seed: int,
     absent_share: float = 0.25,
+    twin_share: float = 0.25,
 ) -> list[EvalQuery]:
     """n labelled queries over a population, with this module's own error process.
 
@@ -246,6 +247,11 @@ def generate_independent_queries(
     with their own names (Faker, several locales), and "given name and birthday"
     namesakes: a registered learner's given name and date of birth with another family
     name and postcode (the case that floods a register with possibles).
+
+    ``twin_share`` of the people not registered are unregistered twins; the rest are
+    relatives, strangers and namesakes 4 : 6 : 5 as before. The default 0.25 is a stress
+    mix; life is nearer 0.01 (docs/matching.md, "Twins as a prior"). Only the mix is a
+    parameter: the error kinds and their rates are fixed.
     """
     maker = _Maker(population, seed)
     rng = maker.rng
@@ -255,6 +261,13 @@ def generate_independent_queries(
     registered = [p for p in population if p.registered]
     absent = [p for p in population if not p.registered]
     absent_twins = [p for p in absent if p.twin_of is not None and by_id[p.twin_of].registered]
+    # Relatives are everyone else not registered: the twins come only through twin_share.
+    twin_ids = {p.person_id for p in absent_twins} | {
+        p.twin_of for p in registered if p.twin_of is not None and not by_id[p.twin_of].registered
+    }
+    relatives = [p for p in absent if p.person_id not in twin_ids]
+    relatives_end = twin_share + (1 - twin_share) * 4 / 15
+    strangers_end = twin_share + (1 - twin_share) * 10 / 15
     queries: list[EvalQuery] = []
     for i in range(n):
         if rng.random() >= absent_share:
@@ -274,15 +287,15 @@ def generate_independent_queries(
             )
             continue
         pick = rng.random()
-        if pick < 0.25 and absent_twins:
+        if pick < twin_share and absent_twins:
             twin = rng.choice(absent_twins)
             query = maker.apply(twin.demographics, maker.errors())
             queries.append(EvalQuery(query, None, "absent_twin", twin.person_id))
-        elif pick < 0.45 and absent:
-            relative = rng.choice(absent)
+        elif pick < relatives_end and relatives:
+            relative = rng.choice(relatives)
             query = maker.apply(relative.demographics, maker.errors())
             queries.append(EvalQuery(query, None, "absent_relative", relative.person_id))
-        elif pick < 0.75:
+        elif pick < strangers_end:
             queries.append(EvalQuery(_stranger(fake, rng, maker), None, "absent_stranger", -1 - i))
         else:
             other = rng.choice(registered).demographics

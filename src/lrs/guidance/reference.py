@@ -29,7 +29,7 @@ from lrs.batchfiles.records import LRB_LAYOUT, VERIFY_LAYOUT, Layout
 from lrs.batchfiles.validation import MIS_IDENTIFIER_MAX, VERIFY_MANDATORY
 from lrs.batchfiles.writers import LRB_OUTPUT_EXTRA, VERIFY_OUTPUT_EXTRA
 from lrs.challenges import lifecycle
-from lrs.learners import codes as learner_codes
+from lrs.core import codes as learner_codes
 from lrs.soap import codes as soap_codes
 from lrs.soapwire import faults
 from lrs.validation import learner as learner_rules
@@ -129,7 +129,7 @@ _ACH_KIND_SUMMARIES = {
 
 
 def _soap_codes() -> tuple[dict[str, str], dict[str, str]]:
-    """The web service's own codes (WSRC and WSEC) that lrs.learners.codes does not
+    """The web service's own codes (WSRC and WSEC) that lrs.core.codes does not
     hold, with their descriptions where the code gives one (else "")."""
     responses = {
         **soap_codes.BATCH_DESCRIPTIONS,

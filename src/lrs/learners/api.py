@@ -20,7 +20,7 @@ from lrs.api.schemas import (
     responses,
     text,
 )
-from lrs.learners import codes
+from lrs.core import codes
 from lrs.learners.models import Learner
 from lrs.learners.services import (
     MAX_VERIFY_BATCH,

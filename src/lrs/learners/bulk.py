@@ -5,8 +5,8 @@ find first and refuses a second ULN for someone already registered; the bulk loa
 neither. It trusts its input to be one record per person (a synthetic register, or a
 register being migrated from another system that has already been de-duplicated) and
 only makes sure that every row it writes is exactly what registration would have written:
-the same validation and normalisation, the same blocking keys and ``demographics_key``, a
-random valid ULN recorded in ``AllocatedUln``, version 1.
+the same validation and normalisation, the same blocking keys, stored normal forms and
+``demographics_key``, a random valid ULN recorded in ``AllocatedUln``, version 1.
 """
 
 from __future__ import annotations
@@ -20,13 +20,12 @@ from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.audit.services import audit_record
+from lrs.core import codes
 from lrs.core.errors import FieldProblem, NotPermitted
 from lrs.core.filejobs import sqlite_page_cache
 from lrs.core.services import ulns_issue
-from lrs.learners import codes
 from lrs.learners.models import Learner
-from lrs.learners.services import LearnerError, demographics_key, learner_demographics
-from lrs.matching import stored_keys
+from lrs.learners.services import LearnerError, learner_derived
 from lrs.synthetic.people import SyntheticPerson
 from lrs.users.models import User
 from lrs.validation.learner import ALL_FIELDS, MANDATORY, Purpose, validate_learner
@@ -102,9 +101,8 @@ class _RowBuilder:
         for name, value in values.items():
             if value is not None:
                 row[position[name]] = value
-        row[position["demographics_key"]] = demographics_key(values)
-        for column, key in stored_keys(learner_demographics(values)).items():
-            row[position[column]] = key
+        for column, derived in learner_derived(values).items():
+            row[position[column]] = derived
         return row
 
 
@@ -173,10 +171,11 @@ def learners_bulk_load(
     ``last_known_postcode``, ``verification_type``, ``ability_to_share`` and any optional
     fields); other keys are ignored. Records are validated and normalised like a
     registration (except for the age limit, which applies to issuing new ULNs) and get
-    the same derived columns: blocking keys, ``demographics_key``, normalised postcode,
-    version 1, created and updated times (one time for the whole load). Each learner gets
-    a random valid ULN recorded in ``AllocatedUln`` (purpose ``bulk_load``); no register
-    history rows are written. The load writes one audit entry, ``learner.bulk_load``.
+    the same derived columns: blocking keys, stored normal forms, ``demographics_key``,
+    normalised postcode, version 1, created and updated times (one time for the whole
+    load). Each learner gets a random valid ULN recorded in ``AllocatedUln`` (purpose
+    ``bulk_load``); no register history rows are written. The load writes one audit
+    entry, ``learner.bulk_load``.
 
     ``records`` is consumed lazily, ``batch_size`` at a time, so a load of any size runs
     in bounded memory. SQLite inserts with ``executemany``, PostgreSQL with ``COPY``. The

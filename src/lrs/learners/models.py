@@ -64,6 +64,13 @@ class Learner(models.Model):
     # The five mandatory demographics, normalised, to refuse an exact re-registration
     # (WSRC0021) with one index lookup.
     demographics_key = models.CharField(max_length=64, db_index=True)
+    # The normalised forms a find scores this learner by (lrs.matching.stored_form), so a
+    # candidate is never normalised again. One compact column rather than one per form:
+    # nothing queries them, a find reads them whole with the candidate, and a change to
+    # what is stored is a new version tag and a re-key, not a schema change. NULL (or an
+    # older tag) until ``lrs learners rekey`` has reached the row: the find then
+    # normalises the candidate as it always did.
+    match_form = models.TextField(null=True, blank=True)  # noqa: DJ001 (NULL: not re-keyed)
 
     class Meta:
         ordering = ["uln"]
@@ -127,3 +134,23 @@ class LearnerAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} saw {self.learner_id}"
+
+
+class LearnerRekey(models.Model):
+    """Progress of ``lrs learners rekey`` towards one version of the keys and stored forms.
+
+    The command walks the register in id order and commits ``next_id`` with each batch,
+    so a run that is stopped carries on where it stopped. Until ``finished_at`` is set,
+    finds also look up the keys older rows may still hold (lrs.matching.query_keys with
+    ``legacy=True``), so a half re-keyed register still finds everyone.
+    """
+
+    version = models.CharField(max_length=16, unique=True)
+    next_id = models.BigIntegerField(default=0)
+    rows_rewritten = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        state = "finished" if self.finished_at else f"at id {self.next_id}"
+        return f"rekey {self.version} {state}"

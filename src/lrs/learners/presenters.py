@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from lrs.learners import codes, selectors
+from lrs.core import codes
+from lrs.learners import selectors
 from lrs.learners.forms import CODE_LABELS
 from lrs.learners.models import Learner
 from lrs.learners.services import ADDRESS_FIELDS, Candidate

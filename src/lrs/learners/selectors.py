@@ -10,6 +10,7 @@ and never audit: the find that led a person to a learner has been audited alread
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -19,8 +20,22 @@ from django.db import connection
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
 from lrs.core.sql import IN_BATCH as _IN_BATCH
-from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
-from lrs.matching import KEY_COLUMNS
+from lrs.learners.models import (
+    Learner,
+    LearnerAccess,
+    LearnerChange,
+    LearnerRekey,
+    LearnerStatus,
+)
+from lrs.matching import (
+    FORM_VERSION,
+    KEY_COLUMNS,
+    Demographics,
+    from_form,
+    loose_key,
+    stored_form,
+    stored_keys,
+)
 from lrs.users.models import User
 
 # What the matching engine compares of a learner (``learner_demographics``'s fields).
@@ -39,6 +54,23 @@ PERSON_FIELDS = (
 )
 # What a find reads of each candidate learner (and returns of the ones it matched).
 FIND_RESULT_FIELDS = ("id", "uln", "status", "master_id", *PERSON_FIELDS)
+
+
+def learner_demographics(values: Mapping[str, Any]) -> Demographics:
+    """What the matching engine compares of a learner, from its fields (``PERSON_FIELDS``)."""
+    return Demographics(
+        given_name=values["given_name"],
+        family_name=values["family_name"],
+        date_of_birth=values["date_of_birth"],
+        gender=values["gender"],
+        postcode=values["last_known_postcode"],
+        previous_family_name=values.get("previous_family_name") or None,
+        preferred_given_name=values.get("preferred_given_name") or None,
+        middle_names=values.get("middle_other_name") or None,
+        school_at_16=values.get("school_at_16") or None,
+        place_of_birth=values.get("place_of_birth") or None,
+        email=values.get("email_address") or None,
+    )
 
 
 def _require_any(actor: User, *capabilities: Capability) -> None:
@@ -171,9 +203,112 @@ def learner_resolve_ulns(ulns: Iterable[str]) -> dict[str, tuple[Learner | None,
     return answers
 
 
-# What ``learner_candidates`` returns of each learner: what a find scores, and the key
-# columns, so that a caller can share out the rows among many finds in memory.
-CANDIDATE_FIELDS: tuple[str, ...] = (*FIND_RESULT_FIELDS, *KEY_COLUMNS)
+# What ``learner_candidates`` returns of each learner: what a find scores (with the
+# normal forms stored for it), and the key columns, so that a caller can share out the
+# rows among many finds in memory.
+CANDIDATE_FIELDS: tuple[str, ...] = (*FIND_RESULT_FIELDS, "match_form", *KEY_COLUMNS)
+
+
+# Once a register is seen to be re-keyed it stays so; until then, look again this often.
+_REKEY_RECHECK_SECONDS = 10.0
+_rekey_checked: dict[str, float | bool] = {}
+
+
+def learner_keys_settled() -> bool:
+    """Whether every learner holds the current blocking keys and stored forms
+    (``lrs learners rekey`` has finished for this version, or the register began empty).
+
+    Asked by every find, so the answer is kept: for good once it is yes, a few seconds
+    while it is no. Until then finds also look up the keys older rows still hold.
+    """
+    known = _rekey_checked.get(FORM_VERSION)
+    if known is True:
+        return True
+    now = time.monotonic()
+    if isinstance(known, float) and now - known < _REKEY_RECHECK_SECONDS:
+        return False
+    settled = LearnerRekey.objects.filter(version=FORM_VERSION, finished_at__isnull=False).exists()
+    _rekey_checked[FORM_VERSION] = True if settled else now
+    return settled
+
+
+def learner_keys_settled_forget() -> None:
+    """Ask the database again at the next find (after a re-key, and in tests)."""
+    _rekey_checked.clear()
+
+
+def _lookups(keys: Mapping[str, Iterable[str]], settled: bool) -> dict[str, list[str]]:
+    """Each key column's values to look up: those asked for and, on a register not yet
+    re-keyed, the looser values its older rows may hold for them."""
+    wanted: dict[str, list[str]] = {}
+    for column in KEY_COLUMNS:
+        values = {v for v in keys.get(column, ()) if v}
+        if not settled:
+            values |= {loose_key(v) for v in values}
+        if values:
+            wanted[column] = sorted(values)
+    return wanted
+
+
+def _current(rows: list[dict[str, Any]], keys: Mapping[str, Iterable[str]]) -> None:
+    """Bring rows not yet re-keyed up to date in memory, and keep only those whose keys
+    hold a value asked for: the candidates a re-keyed register would have returned."""
+    wanted = {column: set(keys.get(column, ())) for column in KEY_COLUMNS}
+    kept = []
+    for row in rows:
+        form = row.get("match_form")
+        if not form or not form.startswith(FORM_VERSION + "|"):
+            person = from_form(learner_demographics(row), None)
+            row.update(stored_keys(person))
+            row["match_form"] = stored_form(person)
+        if any(row[column] in wanted[column] for column in KEY_COLUMNS):
+            kept.append(row)
+    rows[:] = kept
+
+
+# What a find reads of each candidate: what it scores and answers, the stored normal
+# forms, and the key columns (to tell, on a register being re-keyed, which rows are truly
+# candidates).
+FIND_FIELDS = CANDIDATE_FIELDS
+
+
+def learner_find_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
+    """The candidates of one find (its ``query_keys``), as dicts of ``FIND_FIELDS``, in
+    ULN order: every learner who is not closed and shares a key value with the query.
+
+    One raw statement: the ORM's building of the rows cost four times the fetch itself.
+    """
+    settled = learner_keys_settled()
+    lookups = _lookups(keys, settled)
+    if not lookups:
+        return []
+    quote = connection.ops.quote_name
+    table = quote(Learner._meta.db_table)
+    columns = ", ".join(quote(f) for f in FIND_FIELDS)
+    params: list[Any] = []
+    conditions = []
+    postgres = connection.vendor == "postgresql"
+    for column, values in lookups.items():
+        if postgres:
+            conditions.append(f"{quote(column)} = ANY(%s::varchar[])")
+            params.append(values)
+        else:
+            conditions.append(f"{quote(column)} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    params.append(LearnerStatus.CLOSED.value)
+    sql = (
+        f"SELECT {columns} FROM {table} WHERE ({' OR '.join(conditions)}) "  # noqa: S608
+        f"AND {quote('status')} <> %s ORDER BY {quote('uln')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(FIND_FIELDS, found, strict=True)) for found in cursor.fetchall()]
+    if rows and isinstance(rows[0]["date_of_birth"], str):  # SQLite keeps dates as text
+        for row in rows:
+            row["date_of_birth"] = dt.date.fromisoformat(row["date_of_birth"])
+    if not settled:
+        _current(rows, keys)
+    return rows
 
 
 def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]]:
@@ -183,8 +318,12 @@ def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]
     Pass the ``query_keys`` of many finds merged column by column: the candidates of each
     find are then exactly the rows whose key columns hold one of its own query keys, the
     rows ``learner_match`` would have fetched for it, with a few queries for all of them.
-    The ids come first from the key indexes alone, then each row once by its id.
+    The ids come first from the key indexes alone, then each row once by its id. On a
+    register being re-keyed, rows not yet re-keyed come back with the keys and forms
+    they will have, so that sharing them out by key gives each find its true candidates.
     """
+    settled = learner_keys_settled()
+    lookups = _lookups(keys, settled)
     quote = connection.ops.quote_name
     table = quote(Learner._meta.db_table)
     columns = ", ".join(quote(f) for f in CANDIDATE_FIELDS)
@@ -196,15 +335,13 @@ def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]
         if connection.vendor == "postgresql":
             # One array parameter per column: a statement with thousands of placeholders
             # costs more to compose and plan than to run.
-            for column in KEY_COLUMNS:
-                values = sorted({v for v in keys.get(column, ()) if v})
-                if values:
-                    cursor.execute(
-                        f"SELECT {quote('id')} FROM {table} "  # noqa: S608
-                        f"WHERE {quote(column)} = ANY(%s::varchar[])",
-                        [values],
-                    )
-                    ids.update(ident for (ident,) in cursor.fetchall())
+            for column, values in lookups.items():
+                cursor.execute(
+                    f"SELECT {quote('id')} FROM {table} "  # noqa: S608
+                    f"WHERE {quote(column)} = ANY(%s::varchar[])",
+                    [values],
+                )
+                ids.update(ident for (ident,) in cursor.fetchall())
             if ids:
                 cursor.execute(
                     f"SELECT {columns} FROM {table} "  # noqa: S608
@@ -212,31 +349,32 @@ def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]
                     [sorted(ids), closed],
                 )
                 rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor]
-            return rows
-        for column in KEY_COLUMNS:
-            values = sorted({v for v in keys.get(column, ()) if v})
-            for start in range(0, len(values), _IN_BATCH):
-                part = values[start : start + _IN_BATCH]
+        else:
+            for column, values in lookups.items():
+                for start in range(0, len(values), _IN_BATCH):
+                    part = values[start : start + _IN_BATCH]
+                    cursor.execute(
+                        f"SELECT {quote('id')} FROM {table} "  # noqa: S608
+                        f"WHERE {quote(column)} IN ({', '.join(['%s'] * len(part))})",
+                        part,
+                    )
+                    ids.update(ident for (ident,) in cursor.fetchall())
+            wanted = sorted(ids)
+            for start in range(0, len(wanted), _IN_BATCH):
+                some = wanted[start : start + _IN_BATCH]
                 cursor.execute(
-                    f"SELECT {quote('id')} FROM {table} "  # noqa: S608
-                    f"WHERE {quote(column)} IN ({', '.join(['%s'] * len(part))})",
-                    part,
+                    f"SELECT {columns} FROM {table} "  # noqa: S608
+                    f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(some))}) "
+                    f"AND {quote('status')} <> %s",
+                    [*some, closed],
                 )
-                ids.update(ident for (ident,) in cursor.fetchall())
-        wanted = sorted(ids)
-        for start in range(0, len(wanted), _IN_BATCH):
-            some = wanted[start : start + _IN_BATCH]
-            cursor.execute(
-                f"SELECT {columns} FROM {table} "  # noqa: S608
-                f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(some))}) "
-                f"AND {quote('status')} <> %s",
-                [*some, closed],
-            )
-            for found in cursor.fetchall():
-                row = dict(zip(CANDIDATE_FIELDS, found, strict=True))
-                if isinstance(found[dob], str):  # SQLite keeps dates as text
-                    row["date_of_birth"] = dt.date.fromisoformat(found[dob])
-                rows.append(row)
+                for found in cursor.fetchall():
+                    row = dict(zip(CANDIDATE_FIELDS, found, strict=True))
+                    if isinstance(found[dob], str):  # SQLite keeps dates as text
+                        row["date_of_birth"] = dt.date.fromisoformat(found[dob])
+                    rows.append(row)
+    if not settled:
+        _current(rows, keys)
     return rows
 
 

@@ -14,23 +14,36 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from lrs.access import Capability
 from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
+from lrs.core import codes
 from lrs.core.errors import FieldProblem, NotPermitted, ServiceError
 from lrs.core.observability import FINDS
 from lrs.core.services import MAX_ALLOCATION, ulns_issue
 from lrs.core.sql import IN_BATCH as _IN_BATCH
 from lrs.core.sql import insert_rows
 from lrs.identifiers import uln as uln_rules
-from lrs.learners import codes
-from lrs.learners.models import Learner, LearnerAccess, LearnerChange, LearnerStatus
+from lrs.learners.models import (
+    Learner,
+    LearnerAccess,
+    LearnerChange,
+    LearnerRekey,
+    LearnerStatus,
+)
 from lrs.learners.scoring import register_scorer
-from lrs.learners.selectors import FIND_RESULT_FIELDS, learner_resolve_uln
+from lrs.learners.selectors import (
+    FIND_RESULT_FIELDS,
+    PERSON_FIELDS,
+    learner_find_candidates,
+    learner_keys_settled_forget,
+    learner_resolve_uln,
+)
+from lrs.learners.selectors import learner_demographics as learner_demographics
 from lrs.matching import (
+    FORM_VERSION,
     HELD_BACK_REASONS,
     KEY_COLUMNS,
     Demographics,
@@ -38,8 +51,10 @@ from lrs.matching import (
     Prepared,
     classify,
     default_thresholds,
+    from_form,
     prepare,
     query_keys,
+    stored_form,
     stored_keys,
 )
 from lrs.matching import Outcome as MatchOutcome
@@ -154,22 +169,6 @@ class FindResult:
     held_back_reason: str = ""
 
 
-def learner_demographics(values: Mapping[str, Any]) -> Demographics:
-    return Demographics(
-        given_name=values["given_name"],
-        family_name=values["family_name"],
-        date_of_birth=values["date_of_birth"],
-        gender=values["gender"],
-        postcode=values["last_known_postcode"],
-        previous_family_name=values.get("previous_family_name") or None,
-        preferred_given_name=values.get("preferred_given_name") or None,
-        middle_names=values.get("middle_other_name") or None,
-        school_at_16=values.get("school_at_16") or None,
-        place_of_birth=values.get("place_of_birth") or None,
-        email=values.get("email_address") or None,
-    )
-
-
 def demographics_key(values: Mapping[str, Any]) -> str:
     """A digest of the five mandatory demographics, normalised, for WSRC0021."""
     parts = (
@@ -182,20 +181,23 @@ def demographics_key(values: Mapping[str, Any]) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
+def learner_derived(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns every write of a learner's details derives from validated ``values``:
+    ``demographics_key``, the blocking keys and the stored normal forms (``match_form``).
+
+    Registration, update, a batch's address, the bulk loader and ``lrs learners rekey``
+    all store exactly these, so a find never has to normalise a candidate again.
+    """
+    prepared = prepare(learner_demographics(values))
+    return {
+        "demographics_key": demographics_key(values),
+        **stored_keys(prepared),
+        "match_form": stored_form(prepared),
+    }
+
+
 def _candidate_rows(query: Demographics) -> list[dict[str, Any]]:
-    keys = query_keys(query)
-    condition = Q()
-    for column in KEY_COLUMNS:
-        values = [v for v in keys.get(column, []) if v]
-        if values:
-            condition |= Q(**{f"{column}__in": values})
-    if not condition:
-        return []
-    return list(
-        Learner.objects.filter(condition)
-        .exclude(status=LearnerStatus.CLOSED)
-        .values(*FIND_RESULT_FIELDS)
-    )
+    return learner_find_candidates(query_keys(query))
 
 
 def _find(values: Mapping[str, Any]) -> FindResult:
@@ -205,7 +207,11 @@ def _find(values: Mapping[str, Any]) -> FindResult:
 
 def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
     by_id = {row["id"]: row for row in rows}
-    candidates = [(row["id"], learner_demographics(row)) for row in rows]
+    # Each candidate from the normal forms stored with it (normalised only if the row
+    # has not been re-keyed yet).
+    candidates = [
+        (row["id"], from_form(learner_demographics(row), row.get("match_form"))) for row in rows
+    ]
     scored = register_scorer().score_all(prepare(query), candidates)
     # A linked record and its master are one person: only the better of them (scored
     # best first) takes part, so that they never contest each other.
@@ -472,9 +478,8 @@ def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Le
         created_at=now,
         updated_at=now,
         created_by_organisation=actor.organisation,
-        demographics_key=demographics_key(values),
         **stored,
-        **stored_keys(learner_demographics(values)),
+        **learner_derived(values),
     )
     LearnerChange.objects.create(
         learner=learner,
@@ -489,11 +494,11 @@ def learner_insert(*, actor: User, values: Mapping[str, Any], action: str) -> Le
 
 
 def learner_refresh_keys(learner: Learner) -> None:
-    """Recompute the blocking keys and demographics digest after a change of details."""
+    """Recompute the blocking keys, stored normal forms and demographics digest after a
+    change of details."""
     current = {f: getattr(learner, f) for f in FIND_RESULT_FIELDS if f in ALL_FIELDS}
-    for column, value in stored_keys(learner_demographics(current)).items():
+    for column, value in learner_derived(current).items():
         setattr(learner, column, value)
-    learner.demographics_key = demographics_key(current)
 
 
 def learner_match(values: Mapping[str, Any]) -> FindResult:
@@ -514,12 +519,8 @@ def learner_match_rows(query: Demographics | Prepared, rows: list[dict[str, Any]
 
 def learner_columns(values: Mapping[str, Any]) -> dict[str, Any]:
     """The columns ``learner_insert`` stores for validated ``values``, other than the ULN,
-    the times and the organisation: the fields, ``demographics_key`` and the blocking keys."""
-    return {
-        **{f: _storable(f, v) for f, v in values.items()},
-        "demographics_key": demographics_key(values),
-        **stored_keys(learner_demographics(values)),
-    }
+    the times and the organisation: the fields and ``learner_derived``'s columns."""
+    return {**{f: _storable(f, v) for f, v in values.items()}, **learner_derived(values)}
 
 
 def learners_insert_many(
@@ -1133,3 +1134,90 @@ def uln_allocate(*, actor: User | None, count: int = 1, purpose: str = "register
             detail={"count": count, "purpose": purpose, "ulns": ulns[:1000]},
         )
     return ulns
+
+
+# --- Re-keying: the blocking keys and stored normal forms of a new version ----------------
+
+# What re-keying reads of each learner: what its derived columns come from, and them.
+_REKEY_FIELDS = ("id", *PERSON_FIELDS, "demographics_key", "match_form", *KEY_COLUMNS)
+
+
+@dataclass(frozen=True)
+class RekeyProgress:
+    version: str
+    next_id: int
+    rows_rewritten: int
+    finished: bool
+
+
+def _rekey_state() -> LearnerRekey:
+    now = timezone.now()
+    state, _ = LearnerRekey.objects.select_for_update().get_or_create(
+        version=FORM_VERSION, defaults={"started_at": now}
+    )
+    return state
+
+
+def _rekey_rows(start_id: int, batch_size: int) -> tuple[int, int, int]:
+    """Rewrite the derived columns of up to ``batch_size`` learners from ``start_id`` on
+    that differ from what they should now be: (rows read, rows rewritten, last id)."""
+    quote = connection.ops.quote_name
+    table = quote(Learner._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(quote(f) for f in _REKEY_FIELDS)} FROM {table} "  # noqa: S608
+            f"WHERE {quote('id')} >= %s ORDER BY {quote('id')} LIMIT %s",
+            [start_id, batch_size],
+        )
+        rows = [dict(zip(_REKEY_FIELDS, found, strict=True)) for found in cursor.fetchall()]
+        changed: list[list[Any]] = []
+        for row in rows:
+            if isinstance(row["date_of_birth"], str):  # SQLite keeps dates as text
+                row["date_of_birth"] = dt.date.fromisoformat(row["date_of_birth"])
+            derived = learner_derived(row)
+            if any(row[column] != value for column, value in derived.items()):
+                changed.append([*derived.values(), row["id"]])
+        if changed:
+            columns = list(learner_derived(rows[0]))
+            assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE {quote('id')} = %s",  # noqa: S608
+                changed,
+            )
+    return len(rows), len(changed), rows[-1]["id"] if rows else start_id
+
+
+@transaction.atomic
+def learners_rekey_batch(*, batch_size: int) -> RekeyProgress:
+    """Re-key the next ``batch_size`` learners in id order and record how far it got.
+
+    One transaction: the rows and the progress commit together, so a run stopped at any
+    moment resumes at the first learner not re-keyed. When no learner is left, the
+    re-key is finished (finds stop looking up the old keys) and audited, once, as
+    ``learner.rekey``. Rows written meanwhile by registrations and updates already hold
+    the new keys; re-keying them again changes nothing, so running it twice is harmless.
+    """
+    state = _rekey_state()
+    if state.finished_at is not None:
+        return RekeyProgress(state.version, state.next_id, state.rows_rewritten, True)
+    read, rewritten, last_id = _rekey_rows(state.next_id, batch_size)
+    state.rows_rewritten += rewritten
+    if read:
+        state.next_id = last_id + 1
+    if read < batch_size:
+        state.finished_at = timezone.now()
+        audit_record(
+            action="learner.rekey",
+            object_type="learner",
+            detail={
+                "version": state.version,
+                "rows_rewritten": state.rows_rewritten,
+                "started_at": state.started_at.isoformat(),
+            },
+        )
+    state.save()
+    if state.finished_at is not None:
+        learner_keys_settled_forget()
+    return RekeyProgress(
+        state.version, state.next_id, state.rows_rewritten, state.finished_at is not None
+    )

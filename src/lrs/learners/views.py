@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
-from lrs.learners import codes, selectors, services
+from lrs.core import codes
+from lrs.learners import selectors, services
 from lrs.learners.forms import (
     FIELD_LABELS,
     GENDER_CHOICES,

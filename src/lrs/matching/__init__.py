@@ -27,8 +27,16 @@ from lrs.matching.classify import (
     match,
 )
 from lrs.matching.compare import Comparison, compare_fields
-from lrs.matching.demographics import GENDERS, Demographics, Prepared, prepare
-from lrs.matching.keys import KEY_COLUMNS, KEY_MAX_LENGTHS, query_keys, stored_keys
+from lrs.matching.demographics import (
+    FORM_VERSION,
+    GENDERS,
+    Demographics,
+    Prepared,
+    from_form,
+    prepare,
+    stored_form,
+)
+from lrs.matching.keys import KEY_COLUMNS, KEY_MAX_LENGTHS, loose_key, query_keys, stored_keys
 from lrs.matching.normalise import (
     InvalidPostcodeError,
     PostcodeParts,
@@ -48,6 +56,7 @@ from lrs.matching.score import (
 )
 
 __all__ = [
+    "FORM_VERSION",
     "GENDERS",
     "HELD_BACK_REASONS",
     "KEY_COLUMNS",
@@ -72,14 +81,17 @@ __all__ = [
     "default_thresholds",
     "default_weights",
     "exact_block",
+    "from_form",
     "has_evidence_beyond_given_and_dob",
     "is_exact_candidate",
+    "loose_key",
     "match",
     "normalise_postcode",
     "postcode_parts",
     "prepare",
     "query_keys",
     "score",
+    "stored_form",
     "stored_keys",
     "try_normalise_postcode",
 ]

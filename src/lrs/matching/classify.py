@@ -24,11 +24,19 @@ top of a score (the posterior probability, given the register's size) of 1 - 2**
 
 Every possible answer names the rule that kept it from exact (``held_back_by``): one of
 these safety rules when the best candidate scored above the exact threshold, otherwise
-``evidence_too_weak``; candidates behind the best are ``better_candidate``.
+``evidence_too_weak`` (or ``given_name_and_birthday_only``, below); candidates behind the
+best are ``better_candidate``.
 
-A possible match needs a weight of at least ``possible_weight`` bits and evidence beyond
-a shared given name and date of birth: an agreeing family name (any level but
-"different"), a postcode in the same district, or an agreeing optional field.
+A possible match needs a weight of at least ``possible_weight`` bits, a score of at
+least ``min_possible_posterior`` (so the weight needed grows with the register), and
+evidence beyond a shared given name and date of birth: a family name that agrees as
+itself, the previous name, a part, a sound or a typing error, a postcode in the same
+district, or an agreeing optional field. A candidate without such evidence ("thin") is
+a possible match only when its score still says so: agreement that close would arise by
+chance from one of the register's learners in under 1% of finds for people not
+registered (``thin_evidence_rate``). The rule is named: ``given_name_and_birthday_only``
+when such a candidate is kept, ``shares_only_given_name_and_birthday`` on a no-match
+answer whose candidates it dropped.
 """
 
 from __future__ import annotations
@@ -91,14 +99,36 @@ class Thresholds:
     # rare-name slip below is worked out from (one in a million finds).
     wrong_exact_rate: float = 1e-6
     # The stated prior on twins (docs/matching.md, "Twins as a prior"): the chance that a
-    # find is for the unregistered twin of a registered learner. About 1.5% of people
-    # are twins, and a school or college registers both in all but about one pair in
-    # twenty, so 0.015 * 0.05.
+    # find is for the unregistered twin of a registered learner. About 3% of children are
+    # twins (twin maternities are 1.5% of maternities), a school or college registers
+    # both in all but about one pair in twenty, and a find is for the pair's unregistered
+    # twin half the time: 0.03 * 0.05 * 0.5 = 0.015 * 0.05.
     unregistered_twin_prior: float = 0.015 * 0.05
     # How much likelier than chance twins are to be given names one letter apart, and
     # how many such names a slip could have come from: both stated generously.
     twin_similar_name_factor: float = 10.0
     slip_neighbours: int = 3
+    # A candidate sharing little beyond a given name and a birthday (see
+    # has_evidence_beyond_given_and_dob) is offered only when so close an agreement would
+    # arise by chance, from any of the register's N learners, in fewer than
+    # ``thin_evidence_rate`` of finds for someone not registered: weight >= log2(N / rate),
+    # that is a score (the posterior given N and the names' frequencies) of at least
+    # 1 / (1 + rate). A common given name on a shared birthday never gets there; a rare
+    # one with a family name of similar spelling and a postcode in the same area can.
+    thin_evidence_rate: float = 0.01
+
+    # Any possible must be at least this likely the person (its score: the posterior
+    # given the register's size): a person reviewing possibles should find the learner
+    # at least once in 17 reviews. A weight of 12 bits is a fair candidate among 10,000
+    # learners but one of hundreds of look-alikes among ten million; with the floor the
+    # weight a possible needs grows with log2 of the register's size (log2(N) - 4, above
+    # possible_weight from 65,536 learners), so chance candidates do not grow with
+    # it. Chosen from the measured trade in docs/matching.md ("Evidence for a possible").
+    min_possible_posterior: float = 1 / 17
+
+    @property
+    def thin_evidence_posterior(self) -> float:
+        return 1 / (1 + self.thin_evidence_rate)
 
     @property
     def rare_name_share(self) -> float:
@@ -133,6 +163,9 @@ def default_thresholds() -> Thresholds:
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
 _SAME_SECTOR = frozenset({cmp.P_UNIT, cmp.P_SECTOR})
+# Family-name levels that relate the two names (a merely similar spelling, an initial or
+# another name do not: by chance many strangers' names are that close).
+_RELATED_FAMILY = _STRONG_FAMILY
 _NEAR_POSTCODE = frozenset({cmp.P_UNIT, cmp.P_SECTOR, cmp.P_DISTRICT})
 
 # Why a candidate that scored above the exact threshold was kept a possible match: the
@@ -162,6 +195,15 @@ HELD_BACK_REASONS: dict[str, str] = {
         "register of this size."
     ),
     "better_candidate": "Another learner found matches the details better.",
+    "given_name_and_birthday_only": (
+        "Only the given name and date of birth agree (the family name and postcode do "
+        "not), but the given name is rare enough in this register that this could be "
+        "the learner."
+    ),
+    "shares_only_given_name_and_birthday": (
+        "Learners who share only a given name and a date of birth are not offered: "
+        "in a register of this size that is true of many people."
+    ),
 }
 
 
@@ -257,10 +299,16 @@ def has_evidence_beyond_given_and_dob(result: MatchResult) -> bool:
     """
     _given, family, _dob, postcode, _gender, school, place, email = result.levels
     return (
-        family not in (cmp.N_DIFF, cmp.N_INITIAL)
+        family in _RELATED_FAMILY
         or postcode in _NEAR_POSTCODE
         or cmp.O_AGREE in (school, place, email)
     )
+
+
+def _is_possible(result: MatchResult, t: Thresholds) -> bool:
+    if result.weight < t.possible_weight or result.score < t.min_possible_posterior:
+        return False
+    return has_evidence_beyond_given_and_dob(result) or result.score >= t.thin_evidence_posterior
 
 
 def _sibling_in_register(top: MatchResult, others: Sequence[MatchResult]) -> bool:
@@ -282,8 +330,10 @@ class Classification:
     matches: Sequence[MatchResult]
     # Every candidate above the possible threshold, even when there were too many.
     possible_count: int
-    # When the best candidate scored above the exact threshold but a safety rule kept the
-    # answer possible: which rule (a key of ``HELD_BACK_REASONS``); empty otherwise.
+    # Which rule (a key of ``HELD_BACK_REASONS``) kept the best candidate from an exact
+    # match: a safety rule when it scored above the exact threshold, otherwise why its
+    # evidence was too weak; on no match, "shares_only_given_name_and_birthday" when
+    # candidates were dropped for sharing no more than that. Empty otherwise.
     held_back_by: str = ""
 
     @property
@@ -297,12 +347,16 @@ def classify(
     """Decide the outcome of a find from its scored candidates (any order)."""
     t = thresholds or default_thresholds()
     scored = list(results)
-    possibles = [
-        r for r in scored if r.weight >= t.possible_weight and has_evidence_beyond_given_and_dob(r)
-    ]
+    possibles = [r for r in scored if _is_possible(r, t)]
     possibles.sort(key=_by_weight, reverse=True)
     if not possibles:
-        return Classification(Outcome.NONE, (), 0)
+        dropped = any(
+            r.weight >= t.possible_weight and not has_evidence_beyond_given_and_dob(r)
+            for r in scored
+        )
+        return Classification(
+            Outcome.NONE, (), 0, "shares_only_given_name_and_birthday" if dropped else ""
+        )
     top = possibles[0]
     cutoff = top.weight - t.spread
     possibles = [r for r in possibles if r.weight >= cutoff]
@@ -320,6 +374,8 @@ def classify(
             if not contested:
                 return Classification(Outcome.EXACT, (top,), len(possibles))
             held_back_by = "runner_up_close"
+    elif not has_evidence_beyond_given_and_dob(top):
+        held_back_by = "given_name_and_birthday_only"
     else:
         held_back_by = "evidence_too_weak"
     if len(possibles) > MAX_POSSIBLE:

@@ -4,33 +4,45 @@ A register record stores one value per key column (``stored_keys``); a find look
 column up with several values (``query_keys``), so the database runs
 ``WHERE bk_a IN (...) OR bk_b IN (...) ...`` against ordinary indexes.
 
-Design rules (measured in docs/matching.md):
+Design rules (measured in docs/matching.md, "Blocking keys"):
 
-* Every key is tight: at 1,000,000 learners no single value is shared by more than a few
-  hundred people, so a find scores tens of candidates, not thousands.
+* Every key is tight, and stays tight as the register grows: at 10,000,000 learners a
+  find fetches tens of candidates, not hundreds. A key's bucket grows with the register
+  and with how common its names are, so keys carry as much of the date of birth as the
+  errors they must survive allow, and common given names carry their whole sound.
 * Keys overlap so that an error in any one of the five demographics leaves the person
   reachable through another key:
 
   ====================  ====================================  =========================
   column                 value                                survives an error in
   ====================  ====================================  =========================
-  bk_dob_given           DOB + given sound (2 characters)      family name, postcode
+  bk_dob_given           DOB + given sound                     family name, postcode
   bk_family_dob          family sound + DOB                    given name, postcode
-  bk_family_given_year   family sound + given sound + year     day or month of birth,
-                                                               postcode
+  bk_family_given_year   family sound + given sound + year     day of birth, postcode
+                         + month of birth
+  bk_family_given_yd     family sound + given sound + year     month of birth, postcode
+                         + day of birth
   bk_family_given_md     family sound + given sound + month    year of birth, postcode
                          and day of birth
   bk_postcode_given      postcode unit + given initial         date of birth, family name
   ====================  ====================================  =========================
 
-  Between them the two name-and-partial-date keys also survive a house move *and* a
-  slip in any one digit of the date of birth, a common pair of errors.
+  Between them the three name-and-partial-date keys also survive a house move *and* a
+  slip in any one of the day, month or year of birth, a common pair of errors. (Before
+  issue 18, one key held the year alone: at ten million learners a common pair of
+  names shared it with hundreds of others.)
 
-  "Sound" is the metaphone code (family: up to 10 characters; given: its first two, so
-  that Catherine and Katherine, Stephen and Steven, share a key, and late typos in a
-  given name do not matter).
+  "Sound" is the metaphone code (family: up to 10 characters). The given sound is its
+  first two characters, so that Catherine and Katherine, Stephen and Steven, share a key
+  and late typos in a given name do not matter, except for the common given sounds
+  (``COMMON_GIVEN_SOUNDS``: the two-character sounds shared by more than 0.5% of
+  learners, four in five of them): those carry the whole code after a ``+``, since an
+  error in the given name is survived by the two keys without it.
 
   Gender is never blocked on: it is the field most often recorded differently.
+* Whatever a key adds to the key it grew from comes after a ``+`` (``loose_key`` strips
+  it), so a register whose rows still hold the keys of before (being re-keyed by
+  ``lrs learners rekey``) is searched with the loose forms too, and still finds everyone.
 * The query side adds the variants people actually produce: day and month swapped,
   given and family names swapped, the previous family name, each part of a
   double-barrelled name, and nickname/formal forms of the given name.
@@ -44,26 +56,52 @@ from lrs.matching.demographics import Demographics, Prepared, prepare
 from lrs.matching.normalise import phonetic
 
 __all__ = [
+    "COMMON_GIVEN_SOUNDS",
     "GIVEN_SOUND",
     "KEY_COLUMNS",
     "KEY_MAX_LENGTHS",
+    "loose_key",
     "query_keys",
     "stored_keys",
     "swapped_dob",
 ]
 
 # Column name -> longest value it can hold (phonetic codes are capped at 10 characters,
-# compact postcodes at 8 for "BFPO1234").
+# compact postcodes at 8 for "BFPO1234"; a "+" and the rest of a given sound, up to 8,
+# and two digits of the date).
 KEY_MAX_LENGTHS: dict[str, int] = {
-    "bk_dob_given": 10,
+    "bk_dob_given": 19,
     "bk_family_dob": 18,
-    "bk_family_given_year": 16,
-    "bk_family_given_md": 16,
+    "bk_family_given_year": 27,
+    "bk_family_given_md": 25,
     "bk_postcode_given": 9,
+    "bk_family_given_yd": 27,
 }
-# Characters of the given name's metaphone code used in keys.
+# Characters of the given name's metaphone code used in keys, unless it is common.
 GIVEN_SOUND = 2
 KEY_COLUMNS: tuple[str, ...] = tuple(KEY_MAX_LENGTHS)
+# What a key adds to the looser key it grew from follows this character.
+_TIGHTER = "+"
+
+# The two-character given sounds shared by more than 0.5% of learners (68 of 291, four
+# learners in five), measured with scripts/key_buckets.py on the synthetic register,
+# whose given names follow the frequencies of births in England and Wales. Keys on these
+# carry the whole sound. The shipped default, for an empty register as for a full one:
+# a change here changes stored keys, so it needs a new FORM_VERSION and a re-key.
+COMMON_GIVEN_SOUNDS: frozenset[str] = frozenset(
+    """
+    0 AB AF AL AM AN AR AT BN BR E0 EF EL EM ER FB FL FN FR HL HN HR IF IN IS JK JL JM JN
+    JR JS JT JX K K0 KF KL KM KN KR KT L LK LL LN LR LS M MH MK ML MR MS MT MX N NK NM NR
+    NT OL OS PL PP PT RB RL RN RR RS RX SF SL SM SN SR SS ST TB TF TL TM TN TR TS TT WL XL
+    XN XR
+    """.split()  # noqa: SIM905 (a table reads better as a block)
+)
+
+
+def loose_key(value: str) -> str:
+    """The key ``value`` grew from (itself if it did not): what a row written before the
+    key was tightened holds."""
+    return value.split(_TIGHTER, 1)[0]
 
 
 def swapped_dob(dob: dt.date) -> dt.date | None:
@@ -77,8 +115,16 @@ def _initial(name: str) -> str:
     return name[:1]
 
 
-def _sound(name: str) -> str:
-    return phonetic(name)[:GIVEN_SOUND]
+def _sound(name: str) -> tuple[str, str]:
+    """The given sound a key holds, and what a key adds after it (for a common sound)."""
+    code = phonetic(name)
+    short = code[:GIVEN_SOUND]
+    return short, code[GIVEN_SOUND:] if short in COMMON_GIVEN_SOUNDS else ""
+
+
+def _key(base: str, rest: str, extra: str = "") -> str:
+    """``base`` with the rest of a common given sound and ``extra`` after the ``+``."""
+    return f"{base}{_TIGHTER}{rest}{extra}" if rest or extra else base
 
 
 def _postcode_key(p: Prepared) -> str:
@@ -89,17 +135,19 @@ def stored_keys(d: Demographics | Prepared) -> dict[str, str | None]:
     """The blocking-key column values to store on a register record."""
     p = prepare(d)
     initial = _initial(p.given_first)
-    sound = _sound(p.given_first)
+    sound, rest = _sound(p.given_first) if p.given_first else ("", "")
     postcode = _postcode_key(p)
-    year = p.dob_text[:4]
+    dob = p.dob_text
+    year, month, day = dob[:4], dob[4:6], dob[6:]
+    family = p.family_phon
+    named = bool(family and sound)
     return {
-        "bk_dob_given": p.dob_text + sound if sound else None,
-        "bk_family_dob": p.family_phon + p.dob_text if p.family_phon else None,
-        "bk_family_given_year": (p.family_phon + sound + year if p.family_phon and sound else None),
-        "bk_family_given_md": (
-            p.family_phon + sound + p.dob_text[4:] if p.family_phon and sound else None
-        ),
+        "bk_dob_given": _key(dob + sound, rest) if sound else None,
+        "bk_family_dob": family + dob if family else None,
+        "bk_family_given_year": _key(family + sound + year, rest, month) if named else None,
+        "bk_family_given_md": _key(family + sound + month + day, rest) if named else None,
         "bk_postcode_given": postcode + initial if postcode and initial else None,
+        "bk_family_given_yd": _key(family + sound + year, rest, day) if named else None,
     }
 
 
@@ -118,8 +166,8 @@ def query_keys(d: Demographics | Prepared) -> dict[str, list[str]]:
     given_names = {p.given_first} | p.given_related | p.other_given
     given_names.discard("")
     swap_names = set(p.family_parts)
-    given_sounds = {_sound(n) for n in given_names} - {""}
-    swap_sounds_given = {_sound(n) for n in swap_names} - {""}
+    given_sounds = {_sound(n) for n in given_names if n}
+    swap_sounds_given = {_sound(n) for n in swap_names if n}
     given_initials = {_initial(n) for n in given_names}
     swap_initials = {_initial(n) for n in swap_names}
 
@@ -130,17 +178,24 @@ def query_keys(d: Demographics | Prepared) -> dict[str, list[str]]:
     swap_family_sounds = {p.given_phon, phonetic(p.given_first)} - {""}
 
     all_sounds = given_sounds | swap_sounds_given
-    name_pairs = {f + g for f in family_sounds for g in given_sounds}
-    name_pairs.update(f + g for f in swap_family_sounds for g in swap_sounds_given)
-    month_days = {dob[4:] for dob in dobs}
+    # (family sound + given sound, the rest of a common given sound)
+    name_pairs = {(f + g, rest) for f in family_sounds for g, rest in given_sounds}
+    name_pairs.update((f + g, rest) for f in swap_family_sounds for g, rest in swap_sounds_given)
     postcode = _postcode_key(p)
     all_initials = (given_initials | swap_initials) - {""}
     return {
-        "bk_dob_given": sorted(dob + g for dob in dobs for g in all_sounds),
+        "bk_dob_given": sorted({_key(dob + g, rest) for dob in dobs for g, rest in all_sounds}),
         "bk_family_dob": sorted(
             f + dob for f in family_sounds | swap_family_sounds for dob in dobs
         ),
-        "bk_family_given_year": sorted(pair + year for pair in name_pairs),
-        "bk_family_given_md": sorted(pair + md for pair in name_pairs for md in month_days),
+        "bk_family_given_year": sorted(
+            {_key(pair + year, rest, dob[4:6]) for pair, rest in name_pairs for dob in dobs}
+        ),
+        "bk_family_given_md": sorted(
+            {_key(pair + dob[4:], rest) for pair, rest in name_pairs for dob in dobs}
+        ),
         "bk_postcode_given": sorted(postcode + i for i in all_initials) if postcode else [],
+        "bk_family_given_yd": sorted(
+            {_key(pair + year, rest, dob[6:]) for pair, rest in name_pairs for dob in dobs}
+        ),
     }

@@ -8,6 +8,10 @@ class MisuseConfig(AppConfig):
 
     def ready(self) -> None:
         from lrs.core.observability import database_metrics_register
+
+        # Misuse sits above users: it holds an account its watch suspended by refusing
+        # users' reactivation (receivers), so users never imports misuse.
+        from lrs.misuse import receivers  # noqa: F401
         from lrs.misuse.metrics import misuse_metrics
 
         database_metrics_register(key="misuse", metrics=misuse_metrics)

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability
 from lrs.audit.models import Outcome
+from lrs.core.codes import DESCRIPTIONS
 from lrs.core.errors import Conflict, ValidationFailed
 from lrs.core.forms import GovukForm, add_service_error
-from lrs.learners.codes import DESCRIPTIONS
 from lrs.misuse import selectors
 from lrs.misuse.models import AlertStatus
 from lrs.misuse.services import COUNTED_ACTIONS, Decision, misuse_alert_decide

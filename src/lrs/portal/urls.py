@@ -9,7 +9,6 @@ urlpatterns = [
     path("", include("lrs.users.urls")),
     path("", include("lrs.twofactor.urls")),
     path("", include("lrs.dfesignin.urls")),
-    path("", include("lrs.audit.urls")),
     path("", include("lrs.learners.urls")),
     path("", include("lrs.batches.urls")),
     path("", include("lrs.records.urls")),

@@ -23,6 +23,7 @@ from lrs.access import Capability, OrganisationType
 from lrs.achievementfiles import check_achievement_file_name
 from lrs.audit.services import audit_record
 from lrs.batchfiles import BatchFileError, format_of
+from lrs.core import codes
 from lrs.core.errors import Conflict, FieldProblem, NotPermitted, ValidationFailed
 from lrs.core.filejobs import (
     file_job_enqueue,
@@ -33,7 +34,6 @@ from lrs.core.filejobs import (
 from lrs.identifiers import uln as uln_rules
 from lrs.identifiers.organisation import IdentifierError, validate_ukprn
 from lrs.identifiers.qualification import REFERENCE_RULE, reference_kind
-from lrs.learners import codes
 from lrs.learners.models import Learner, LearnerChange
 from lrs.learners.services import LearnerError, learner_access_record, verify_one
 from lrs.organisations.models import Organisation

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from lrs.access import Capability, OrganisationType
 from lrs.audit.models import AuditEntry, Outcome
+from lrs.core import codes
 from lrs.core.errors import Conflict
-from lrs.learners import codes
 from lrs.learners.forms import add_learner_problems, posted_values
 from lrs.learners.selectors import learner_get
 from lrs.learners.services import LearnerError

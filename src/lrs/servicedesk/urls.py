@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from lrs.servicedesk import views
+from lrs.servicedesk import views, views_audit
 
 urlpatterns = [
+    path("audit/", views_audit.audit_search, name="audit-search"),
     path("service-desk/", views.dashboard, name="service-desk"),
     path(
         "service-desk/matching-parameters",

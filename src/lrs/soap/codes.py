@@ -1,4 +1,4 @@
-"""The web service's own codes that lrs.learners.codes does not hold, with their words.
+"""The web service's own codes that lrs.core.codes does not hold, with their words.
 
 A module of constants only, so the guidance pages (and anything else that explains the
 codes) read them without loading the SOAP views and handlers.

@@ -5,6 +5,7 @@ from django.urls import path
 from lrs.twofactor import views
 
 urlpatterns = [
+    path("sign-in", views.sign_in, name="sign-in"),
     path("sign-in/code", views.sign_in_code, name="sign-in-code"),
     path("sign-in/set-up-two-factor", views.sign_in_set_up, name="sign-in-set-up"),
     path("account/two-factor/", views.account, name="two-factor"),

@@ -1,5 +1,5 @@
-"""The second step of signing in, setting up an authenticator app, and a super user's
-reset of a user's second factor.
+"""Signing in: the password, then the second step; setting up an authenticator app, and
+a super user's reset of a user's second factor.
 
 Between the password and the code the person is not signed in: the session holds only
 who they said they were (``PENDING``), for a few minutes. ``django.contrib.auth.login``
@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
@@ -29,11 +30,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lrs.access import Capability
 from lrs.core.errors import NotPermitted, ValidationFailed
 from lrs.core.forms import ConfirmForm, add_service_error
+from lrs.oidc.providers import is_configured
 from lrs.twofactor import services
 from lrs.twofactor.display import qr_code_svg, secret_for_display
 from lrs.twofactor.forms import EnrolForm, SignInCodeForm
 from lrs.users import selectors as user_selectors
 from lrs.users.decorators import capability_required, signed_in_user
+from lrs.users.forms import SignInForm
 from lrs.users.models import User
 
 PENDING = "lrs_two_factor_pending"
@@ -64,6 +67,38 @@ def start_second_step(
     if services.two_factor_enrolled(user=user):
         return redirect("portal:sign-in-code")
     return redirect("portal:sign-in-set-up")
+
+
+class SignInView(LoginView):
+    """Django's sign-in, so that axes and the audit signals see every attempt. Here, not
+    in users: the password step hands on to the second, and twofactor sits above users."""
+
+    template_name = "users/sign_in.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "dfe_sign_in": is_configured("dfe_sign_in"),
+        }
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The password was right. Someone who has, or must have, a second factor is not
+        # signed in yet: the code (or setting up an app) comes first.
+        user = form.get_user()
+        if services.two_factor_required(user=user) or services.two_factor_enrolled(user=user):
+            return start_second_step(
+                self.request,
+                user,
+                backend=user.backend,
+                next_url=self.get_redirect_url(),
+            )
+        return super().form_valid(form)
+
+
+sign_in = SignInView.as_view()
 
 
 def _pending_user(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:

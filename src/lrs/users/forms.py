@@ -6,14 +6,17 @@ organisation may have) are the services', and their refusals are shown on these 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from lrs.access import ROLE_LABELS, Role, roles_allowed_in
 from lrs.core.forms import DatePartsField, GovukForm
-from lrs.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    # Only the type of User.organisation: organisations sits above users.
+    from lrs.organisations.models import Organisation
 
 # The generic message: never say whether the username or the password was wrong.
 WRONG_CREDENTIALS = "Enter a correct username and password"

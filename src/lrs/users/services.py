@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -26,10 +27,14 @@ from lrs.core.errors import (
     ValidationFailed,
 )
 from lrs.core.tasks import send_email
-from lrs.misuse.models import AlertStatus, MisuseAlert
-from lrs.organisations.models import Organisation
 from lrs.users import tokens
 from lrs.users.models import ApiToken, User
+from lrs.users.signals import user_reactivating
+
+if TYPE_CHECKING:
+    # Only the type of User.organisation: organisations sits above users (it creates
+    # users through these services), so users never imports it.
+    from lrs.organisations.models import Organisation
 
 _USERNAME = re.compile(r"[A-Za-z0-9.@+_-]{3,150}")
 # Recording every use would turn each API call into a write; once a minute is plenty.
@@ -75,7 +80,7 @@ def _check_role(organisation: Organisation, role: str) -> Role:
 def _lock_organisation(organisation: Organisation) -> Organisation:
     # Serialises changes to one organisation's super users so that two administrators
     # demoting each other at once cannot leave it with none.
-    return Organisation.objects.select_for_update().get(pk=organisation.pk)
+    return type(organisation).objects.select_for_update().get(pk=organisation.pk)
 
 
 def _refuse_if_last_super_user(user: User, action: str, actor: User | None) -> None:
@@ -374,13 +379,8 @@ def user_reactivate(*, actor: User | None, user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
         return user
-    if MisuseAlert.objects.filter(user=user, status=AlertStatus.OPEN).exists():
-        # The misuse watch suspended this account; only the service desk may lift that.
-        raise Conflict(
-            "misuse_suspension",
-            f"{user.username} was suspended automatically for unusual activity. "
-            "The LRS service desk reviews it and decides whether to reinstate the account.",
-        )
+    # Apps that may hold an account (the misuse watch) refuse here by raising.
+    user_reactivating.send(sender=User, user=user)
     user.is_active = True
     user.deactivated_at = None
     user.save(update_fields=["is_active", "deactivated_at"])

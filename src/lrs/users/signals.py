@@ -1,14 +1,19 @@
-"""Sign-in and sign-out are audited like any other action."""
+"""What users announces, and sign-in and sign-out audited like any other action."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from lrs.audit.models import Outcome
 from lrs.audit.services import audit_record
+
+# A deactivated user is about to be reactivated. Sent inside user_reactivate's
+# transaction, before the change; a receiver refuses by raising a ServiceError (misuse
+# holds an account its watch suspended, so users never imports misuse). Arguments: user.
+user_reactivating = Signal()
 
 
 @receiver(user_logged_in)

@@ -1,12 +1,12 @@
-"""Signing in and out, users and API tokens. Included by lrs.portal.urls, so every name
-here is in the "portal" namespace (e.g. "portal:sign-in")."""
+"""Signing out, users and API tokens (signing in is twofactor's: the password step hands
+on to the second). Included by lrs.portal.urls, so every name here is in the "portal"
+namespace (e.g. "portal:sign-out")."""
 
 from django.urls import path
 
 from lrs.users import views
 
 urlpatterns = [
-    path("sign-in", views.sign_in, name="sign-in"),
     path("sign-out", views.sign_out, name="sign-out"),
     path(
         "account/set-password/<str:uidb64>/<str:token>",

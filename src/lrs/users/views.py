@@ -1,4 +1,4 @@
-"""Portal pages for signing in and out, managing an organisation's users and API tokens.
+"""Portal pages for signing out, managing an organisation's users and API tokens.
 
 Views only call services and selectors; a service's refusal is shown on the form that
 asked for the change (ValidationFailed, Conflict) or as the 403/404 page (NotPermitted,
@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -25,15 +24,11 @@ from lrs.access import Capability
 from lrs.core.errors import Conflict, ValidationFailed
 from lrs.core.forms import ConfirmForm, add_service_error
 from lrs.core.text import with_article
-from lrs.oidc.providers import is_configured
-from lrs.twofactor import services as two_factor
-from lrs.twofactor.views import start_second_step
 from lrs.users import selectors, services
 from lrs.users.decorators import capability_required, signed_in_user
 from lrs.users.forms import (
     ApiTokenCreateForm,
     SetPasswordForm,
-    SignInForm,
     UserCreateForm,
     UserRoleForm,
 )
@@ -44,38 +39,7 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-# --- Signing in and out ---------------------------------------------------------------
-
-
-class SignInView(LoginView):
-    """Django's sign-in, so that axes and the audit signals see every attempt."""
-
-    template_name = "users/sign_in.html"
-    form_class = SignInForm
-    redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {
-            **super().get_context_data(**kwargs),
-            "failure_limit": settings.AXES_FAILURE_LIMIT,
-            "dfe_sign_in": is_configured("dfe_sign_in"),
-        }
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        # The password was right. Someone who has, or must have, a second factor is not
-        # signed in yet: the code (or setting up an app) comes first.
-        user = form.get_user()
-        if two_factor.two_factor_required(user=user) or two_factor.two_factor_enrolled(user=user):
-            return start_second_step(
-                self.request,
-                user,
-                backend=user.backend,
-                next_url=self.get_redirect_url(),
-            )
-        return super().form_valid(form)
-
-
-sign_in = SignInView.as_view()
+# --- Signing out, and the lockout after failed sign-ins (signing in: twofactor.views) -
 
 
 @require_POST

@@ -29,7 +29,7 @@ from typing import Any
 from django.utils import timezone
 
 from lrs.access import Capability
-from lrs.learners import codes
+from lrs.core import codes
 from lrs.learners.models import Learner
 from lrs.learners.selectors import learner_linked_ulns, learner_with_uln, learners_with_linked
 from lrs.learners.services import (

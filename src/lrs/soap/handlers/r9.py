@@ -21,8 +21,8 @@ from lrs.access import Capability
 from lrs.challenges.models import Challenge
 from lrs.challenges.selectors import ChallengeFilter, challenge_get, challenge_list
 from lrs.challenges.services import challenge_raise, challenge_withdraw
+from lrs.core import codes
 from lrs.core.errors import FieldProblem, NotFound, ValidationFailed
-from lrs.learners import codes
 from lrs.learners.models import Learner
 from lrs.learners.selectors import learner_resolve_uln, learners_linked
 from lrs.learners.services import LearnerError, learner_lookup, learner_update

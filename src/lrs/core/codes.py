@@ -1,4 +1,8 @@
-"""Response codes of the learner web service (interface facts, section 4)."""
+"""Response codes of the learner web service (interface facts, section 4).
+
+Pure constants in core, below every app: learners decides them, and records, batches,
+SOAP, guidance and misuse's pages name them without importing learners (misuse sits
+below learners, whose finds feed its watch)."""
 
 from __future__ import annotations
 

@@ -1,3 +1,8 @@
+"""``manage.py user``: create users and change their role or status.
+
+In organisations, not users: creating a user finds the organisation by its UKPRN, and
+organisations sits above users (users never imports it)."""
+
 from __future__ import annotations
 
 import getpass

@@ -1,4 +1,7 @@
-"""The service desk's search of the audit log."""
+"""The service desk's search of the audit log.
+
+In servicedesk, not audit: audit (the log, its writes and its search) sits below users,
+and a page needs the signed-in user (users.decorators)."""
 
 from __future__ import annotations
 
@@ -84,6 +87,6 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
-        "audit/search.html",
+        "servicedesk/audit_search.html",
         {"form": form, "page": page, "searched": searched},
     )
