@@ -62,7 +62,7 @@ from django.db.models import Count, Max, Min  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from lrs.access import OrganisationType, Role  # noqa: E402
-from lrs.batches.models import Batch, BatchRow, BatchStatus  # noqa: E402
+from lrs.batches.models import Batch, BatchRow, BatchStatus, BatchUnit  # noqa: E402
 from lrs.batches.services import batch_submit  # noqa: E402
 from lrs.batchfiles import BatchHeader, BatchRecord, write_batch  # noqa: E402
 from lrs.core.models import AllocatedUln  # noqa: E402
@@ -342,29 +342,53 @@ class Run:
     validated_after: float | None
     worker_exit_seconds: float
     peak_hwm_mb: float
+    helper_peak_hwm_mb: float
     progress: list[tuple[float, int]]
 
 
-def submit_and_process(user: User, path: Path) -> tuple[Batch, Run]:
+def submit_and_process(user: User, path: Path, workers: int) -> tuple[Batch, Run]:
     started = time.perf_counter()
     wall_started = timezone.now()
     with path.open("rb") as handle:
         batch = batch_submit(actor=user, upload=File(handle, name=path.name))
     submitted = time.perf_counter() - started
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "lrs.cli", "worker", "--batch", "--interval", "0.2"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "LRS_BATCH_WORKERS": str(workers),
+        # The file is measured, not the jobs a worker starts when they are due (a
+        # duplicate scan of the whole register, a calibration), which would share its cores.
+        "LRS_DUPLICATE_SCAN_HOURS": "0",
+        "LRS_MATCHING_CALIBRATE_HOURS": "0",
+    }
+    command = [sys.executable, "-m", "lrs.cli", "worker", "--batch", "--interval", "0.2"]
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+    # The helpers: started once the first worker has queued their tasks (it does so when
+    # it has split the file into units), each exiting when the queue is empty.
+    helpers: list[subprocess.Popen[str]] = []
     hwm = 0
+    helper_hwm = 0
     progress: list[tuple[float, int]] = []
     validated_after: float | None = None
     finished_at: float | None = None
     while True:
         hwm = max(hwm, _vm_hwm_kib(worker.pid))
+        for helper in helpers:
+            helper_hwm = max(helper_hwm, _vm_hwm_kib(helper.pid))
+        if workers > 1 and not helpers and BatchUnit.objects.filter(batch=batch).exists():
+            helpers = [
+                subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    command,
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                )
+                for _ in range(workers - 1)
+            ]
         state = Batch.objects.filter(pk=batch.pk).values("status", "processed_records").get()
         now = time.perf_counter() - started
         if validated_after is None and state["status"] in (
@@ -376,12 +400,13 @@ def submit_and_process(user: User, path: Path) -> tuple[Batch, Run]:
             progress.append((now, state["processed_records"]))
         if state["status"] in (BatchStatus.COMPLETE, BatchStatus.FAILED) and finished_at is None:
             finished_at = now
-        if worker.poll() is not None:
+        if worker.poll() is not None and all(h.poll() is not None for h in helpers):
             break
         time.sleep(0.25)
     exited = time.perf_counter() - started
     stderr = worker.stderr.read() if worker.stderr else ""
-    if worker.returncode:
+    batch.refresh_from_db()
+    if worker.returncode or batch.status != BatchStatus.COMPLETE:
         print(stderr[-4000:])
         raise SystemExit(f"The worker exited with {worker.returncode}")
     batch.refresh_from_db()
@@ -396,6 +421,7 @@ def submit_and_process(user: User, path: Path) -> tuple[Batch, Run]:
         validated_after=validated_after,
         worker_exit_seconds=exited,
         peak_hwm_mb=hwm / 1024,
+        helper_peak_hwm_mb=helper_hwm / 1024,
         progress=progress,
     )
 
@@ -412,6 +438,12 @@ def main() -> None:
         help="Skip the load and use the register of an earlier run (same --learners/--seed)",
     )
     parser.add_argument("--keep-file", action="store_true", help="Keep the CSV file written")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Worker processes on the one file (LRS_BATCH_WORKERS); 1 decides it in chunks",
+    )
     args = parser.parse_args()
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -451,8 +483,8 @@ def main() -> None:
 
     learners_before = Learner.objects.count()
     allocated_before = AllocatedUln.objects.count()
-    print("\n3. batch_submit, then one worker process (lrs worker --batch)")
-    batch, run = submit_and_process(user, path)
+    print(f"\n3. batch_submit, then {args.workers} worker process(es) (lrs worker --batch)")
+    batch, run = submit_and_process(user, path, args.workers)
     if not args.keep_file:
         path.unlink(missing_ok=True)
     rows = BatchRow.objects.filter(batch=batch)
@@ -475,6 +507,8 @@ def main() -> None:
         f"  worker peak RSS (VmHWM)             {run.peak_hwm_mb:.0f} MB  "
         f"(target < {TARGET_PEAK_MB:.0f} MB)"
     )
+    if args.workers > 1:
+        print(f"  helper workers' peak RSS (highest)  {run.helper_peak_hwm_mb:.0f} MB")
     print(
         f"  counts: new {batch.new_learners:,}, existing {batch.existing_learners:,}, "
         f"possible {batch.possible_matches:,}, not found {batch.not_found:,}, "

@@ -480,6 +480,11 @@ STORAGES = {
 LRS_BATCH_MAX_RECORDS = int(os.environ.get("LRS_BATCH_MAX_RECORDS", "100000"))
 LRS_BATCH_MAX_BYTES = int(os.environ.get("LRS_BATCH_MAX_MB", "50")) * 1024 * 1024
 LRS_BATCH_CHUNK_SIZE = int(os.environ.get("LRS_BATCH_CHUNK_SIZE", "1000"))
+# How many workers may process one batch file at once (lrs.batches.planning): 1 decides
+# its records in chunks, in file order; more splits the file into units of about
+# LRS_BATCH_CHUNK_SIZE records that the worker running the file and up to this many - 1
+# helpers claim. Run at least as many `lrs worker` processes to use them.
+LRS_BATCH_WORKERS = int(os.environ.get("LRS_BATCH_WORKERS", "1"))
 # A batch whose worker has shown no progress for this long is taken over by another.
 LRS_BATCH_STALL_SECONDS = int(os.environ.get("LRS_BATCH_STALL_SECONDS", "120"))
 # Run by every worker when it starts and then with each heartbeat.

@@ -93,3 +93,38 @@ class BatchRow(models.Model):
     @property
     def candidate_ulns(self) -> list[str]:
         return [c["uln"] for c in self.candidates]
+
+
+class BatchUnit(models.Model):
+    """A share of one batch's records that any worker may process on its own.
+
+    Made when several workers process a file at once (``LRS_BATCH_WORKERS`` > 1): the
+    records that could reach one another (a later record finding a learner an earlier one
+    registers or updates, the same person twice, the same ULN twice) always land in one
+    unit, so units can be decided in any order, at the same time, with the outcome of
+    deciding the file in order. A unit carries its records (the file is not read again)
+    and the validator's verdict on the rejected ones; it is claimed, touched and, when its
+    worker stalls, claimed again like a file job, and done in one transaction.
+    """
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="units")
+    number = models.PositiveIntegerField()
+    first_row = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    # [record data (BatchRow.data), ...] in row order, and {row: [return code, problems]}.
+    records = models.JSONField(default=list, blank=True)
+    rejected = models.JSONField(default=dict, blank=True)
+    worker_token = models.CharField(max_length=32, blank=True)
+    progressed_at = models.DateTimeField(null=True)
+    attempts = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="one_unit_per_number")
+        ]
+        indexes = [models.Index(fields=["batch", "done_at", "number"])]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.number} ({'done' if self.done_at else 'to do'})"

@@ -11,17 +11,23 @@ record is lost and no ULN is issued twice.
 from __future__ import annotations
 
 import dataclasses
+import gc
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django_tasks import task
 
 from lrs.audit.services import audit_record
-from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus
+from lrs.batches import planning
+from lrs.batches.models import Batch, BatchKind, BatchRow, BatchStatus, BatchUnit
 from lrs.batches.notifications import notify_uploader
 from lrs.batchfiles import (
     BatchFileError,
@@ -169,6 +175,11 @@ def _by_uln(row: dict[str, Any]) -> str:
     return str(row["uln"])
 
 
+class RegisteredMeanwhile(Exception):
+    """A learner the chunk's finds would have met was registered after they read: the
+    chunk rolls back and is decided again, this time holding the locks from the start."""
+
+
 @dataclasses.dataclass
 class _Prepared:
     """A record without a ULN, validated and made ready to find, before the chunk's fetch."""
@@ -190,11 +201,28 @@ class RegistrationProcessor:
     then, later records of the chunk find them in memory like any other learner.
     """
 
-    def __init__(self, *, actor: User, rejected: dict[int, Any], seen: dict[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        actor: User,
+        rejected: dict[int, Any],
+        seen: dict[str, str],
+        batch_id: int | None = None,
+        lock_late: bool = False,
+    ) -> None:
         self.actor = actor
         self.rejected = rejected
         # Demographics digests of learners already settled in this file -> their ULN.
         self.seen = seen
+        # For a unit of a file processed by several workers (lrs.batches.planning): the
+        # batch whose learners registered in other units the finds must not see (any of
+        # them a find here can meet was registered by a later record of the file).
+        self.batch_id = batch_id
+        # Read and decide first, and take the registration locks only to insert, checking
+        # then that no one registered a learner these records' finds would have met; so
+        # units of one file that share dates of birth do not wait for one another.
+        self.lock_late = lock_late
+        self._registering: dict[str, set[str]] = {column: set() for column in KEY_COLUMNS}
         self._register = _ChunkRegister()
         self._prepared: dict[int, _Prepared] = {}
         self._by_uln: dict[str, tuple[Learner | None, bool]] = {}
@@ -224,19 +252,51 @@ class RegistrationProcessor:
             self._prepared[record.row] = item
         # Before reading: an online registration of one of these people either committed
         # already (and is read below) or waits for this chunk (and then finds its learner).
-        learners_lock_for_registration(
-            item.values["date_of_birth"] for item in self._prepared.values() if not item.problems
-        )
+        if not self.lock_late:
+            learners_lock_for_registration(
+                item.values["date_of_birth"]
+                for item in self._prepared.values()
+                if not item.problems
+            )
         if any(wanted.values()):
-            for row in learner_candidates(wanted):
+            found = self._unseen(learner_candidates(wanted))
+            for row in found:
                 # A learner already held here was changed by this chunk: keep that.
                 if row["id"] not in self._register.rows:
                     self._register.put(row)
         if ulns:
             self._by_uln.update(learner_resolve_ulns(ulns))
 
+    def _unseen(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` without the learners this batch registered in its other units."""
+        if self.batch_id is None or not rows:
+            return rows
+        ulns = [str(row["uln"]) for row in rows]
+        theirs: set[str] = set()
+        for start in range(0, len(ulns), 5000):
+            theirs.update(
+                BatchRow.objects.filter(
+                    batch_id=self.batch_id,
+                    return_code=RC.RC001,
+                    uln__in=ulns[start : start + 5000],
+                ).values_list("uln", flat=True)
+            )
+        return [row for row in rows if str(row["uln"]) not in theirs] if theirs else rows
+
+    def _check_late(self) -> None:
+        """Under the registration locks: has anyone registered, since the chunk's read, a
+        learner the finds that led to a registration would have met?"""
+        learners_lock_for_registration(values["date_of_birth"] for _, values, _ in self._pending)
+        if not any(self._registering.values()):
+            return
+        for row in self._unseen(learner_candidates(self._registering)):
+            if row["id"] not in self._register.rows:
+                raise RegisteredMeanwhile(row["id"])
+
     def finish(self, outcomes: list[Outcome]) -> None:
         """Insert the chunk's new learners and put their ULNs in place of the stand-ins."""
+        if self._pending and self.lock_late:
+            self._check_late()
         if self._pending:
             ulns = learners_insert_many(
                 actor=self.actor,
@@ -265,6 +325,7 @@ class RegistrationProcessor:
         self._by_uln = {}
         self._pending = []
         self._settled = []
+        self._registering = {column: set() for column in KEY_COLUMNS}
 
     def rollback(self) -> None:
         """The chunk rolled back: forget it, and its learners' place in ``seen`` too."""
@@ -308,6 +369,8 @@ class RegistrationProcessor:
         if found.response_code == codes.TOO_MANY:
             return Outcome(RC.RC008)
         uln = self._register_later(item.values)
+        for column, column_keys in item.keys.items():
+            self._registering[column].update(column_keys)
         self._settle(key, uln)
         return Outcome(RC.RC001, uln=uln, registered=True)
 
@@ -456,8 +519,12 @@ class BatchRunner(filejobs.FileJobRunner[Batch]):
         )
         rejected = {outcome.row: outcome for outcome in report.rejected}
         done = BatchRow.objects.filter(batch=job).aggregate(last=Max("row_number"))["last"] or 0
+        units = BatchUnit.objects.filter(batch=job).exists()
         try:
-            _process_records(job, token, path, rejected, after_row=done)
+            if units or (settings.LRS_BATCH_WORKERS > 1 and not done):
+                _process_units(job, token, path, rejected, planned=units)
+            else:
+                _process_records(job, token, path, rejected, after_row=done)
         except BatchFileError as exc:  # the file changed in storage between the two reads
             _touch(
                 job,
@@ -519,8 +586,29 @@ def _process_records(
         rejected=rejected,
         seen=_seen_in_file(batch) if registration and after_row else {},
     )
-    for chunk in filejobs.chunks(_records(batch, path), after_row=after_row):
-        _process_chunk(batch, token, chunk, processor, rejected)
+    try:
+        chunks = filejobs.chunks(_records(batch, path), after_row=after_row)
+        for number, chunk in enumerate(chunks):
+            _process_chunk(batch, token, chunk, processor, rejected)
+            if number == 0:
+                _freeze_caches()
+    finally:
+        _unfreeze()
+
+
+def _freeze_caches() -> None:
+    """After a worker's first chunk: leave what it has loaded for good (the register's
+    name counts, the names dictionary, the normalising caches: millions of objects) out
+    of the garbage collector's full passes, which otherwise walk all of them again every
+    few thousand allocations and took a tenth of a chunk's time."""
+    gc.collect()
+    gc.freeze()
+
+
+def _unfreeze() -> None:
+    """When the run ends: what was frozen goes back to the collector, so a long-lived
+    worker never keeps a run's cyclic garbage for good."""
+    gc.unfreeze()
 
 
 @transaction.atomic
@@ -530,6 +618,7 @@ def _process_chunk(
     chunk: list[BatchRecord | VerifyRecord],
     processor: RegistrationProcessor,
     rejected: dict[int, Any],
+    unit: BatchUnit | None = None,
 ) -> None:
     try:
         registrations = [r for r in chunk if isinstance(r, BatchRecord)]
@@ -542,7 +631,8 @@ def _process_chunk(
             for record in chunk
         ]
         processor.finish(outcomes)
-        _record_access(batch, outcomes)
+        if unit is None:
+            _record_access(batch, outcomes)
         rows = []
         tally: Counter[str] = Counter()
         registered: list[str] = []
@@ -568,12 +658,17 @@ def _process_chunk(
                 }
             )
         insert_rows(BatchRow, rows)
-        _touch(
-            batch,
-            token,
-            processed_records=F("processed_records") + len(rows),
+        counts = {
+            "processed_records": F("processed_records") + len(rows),
             **{name: F(name) + n for name, n in tally.items()},
-        )
+        }
+        if unit is None:
+            _touch(batch, token, **counts)
+        else:
+            _unit_done(batch, unit, token, counts)
+            # After the batch's row is locked (above), so that units committing at once
+            # on PostgreSQL record their access one after another, never in a cycle.
+            _record_access(batch, outcomes)
         batch.refresh_from_db()
         if registered or updated:
             audit_record(
@@ -583,6 +678,7 @@ def _process_chunk(
                 object_id=str(batch.public_id),
                 detail={
                     "rows": [chunk[0].row, chunk[-1].row],
+                    **({"unit": unit.number} if unit is not None else {}),
                     "registered_ulns": registered,
                     "updated_ulns": updated,
                 },
@@ -623,3 +719,153 @@ def _counts(batch: Batch) -> dict[str, int]:
             "rejected",
         )
     }
+
+
+# --- Several workers on one file (lrs.batches.planning) ---------------------------------
+
+
+class _StoredProblem(NamedTuple):
+    field: str
+    rule: str
+    code: str
+
+
+class _StoredRefusal(NamedTuple):
+    return_code: str
+    problems: list[_StoredProblem]
+
+
+def _plan_units(batch: Batch, token: str, path: Path, rejected: dict[int, Any]) -> None:
+    """Split the file into units (one transaction: all of them or none)."""
+    # The plan needs the whole file at once; its records are what the units then carry.
+    records = list(_records(batch, path))
+    size = settings.LRS_BATCH_CHUNK_SIZE
+    if batch.kind == BatchKind.REGISTRATION:
+        roots = planning.registration_groups(
+            [r for r in records if isinstance(r, BatchRecord)],
+            rejected,
+            resolve_ulns=learner_resolve_ulns,
+        )
+        units = planning.units_of(roots, size=size)
+    else:
+        units = planning.plain_units(len(records), size=size)
+    with transaction.atomic():
+        for start in range(0, len(units), 20):
+            BatchUnit.objects.bulk_create(
+                BatchUnit(
+                    batch=batch,
+                    number=number,
+                    first_row=records[unit[0]].row,
+                    size=len(unit),
+                    records=[_record_data(records[i]) for i in unit],
+                    rejected=planning.unit_rejected((records[i].row for i in unit), rejected),
+                )
+                for number, unit in enumerate(units[start : start + 20], start=start)
+            )
+        _touch(batch, token)
+
+
+def _unit_claim(batch_id: int, token: str) -> BatchUnit | None:
+    """The first unit of the batch no one is working on (or whose worker stalled)."""
+    claimable = Q(done_at__isnull=True) & (
+        Q(worker_token="") | Q(progressed_at__lt=filejobs.stalled_since())
+    )
+    candidates = BatchUnit.objects.filter(claimable, batch_id=batch_id).order_by("number")
+    for pk in list(candidates.values_list("pk", flat=True)[:8]):
+        if filejobs.claim(
+            BatchUnit, pk, claimable=claimable, token=token, attempts=F("attempts") + 1
+        ):
+            return BatchUnit.objects.get(pk=pk)
+    return None
+
+
+def _unit_done(batch: Batch, unit: BatchUnit, token: str, counts: dict[str, Any]) -> None:
+    """In the unit's transaction: its counts on the batch, and the unit done (if it is
+    still this run's: a run that stalled and lost it must not count it twice).
+
+    The batch's own progress is left to the run that holds it: helpers working on must
+    not make a dead run look alive, or no one would take the batch over and finish it."""
+    now = timezone.now()
+    Batch.objects.filter(pk=batch.pk).update(**counts)
+    if not BatchUnit.objects.filter(pk=unit.pk, worker_token=token, done_at__isnull=True).update(
+        done_at=now, progressed_at=now, records=[], rejected={}
+    ):
+        raise filejobs.TakenOver(unit.pk)
+
+
+def _process_unit(batch: Batch, unit: BatchUnit, token: str) -> None:
+    kind = VerifyRecord if batch.kind == BatchKind.VERIFY else BatchRecord
+    records: list[BatchRecord | VerifyRecord] = [kind(**data) for data in unit.records]
+    rejected: dict[int, Any] = {
+        int(row): _StoredRefusal(code, [_StoredProblem(**p) for p in problems])
+        for row, (code, problems) in unit.rejected.items()
+    }
+    # On PostgreSQL a unit takes its registration locks only to insert; if someone
+    # registered meanwhile a learner its finds would have met, it is decided again
+    # holding them from the start. (SQLite's transactions serialise writes already.)
+    lock_late = connection.vendor == "postgresql"
+    while True:
+        processor = RegistrationProcessor(
+            actor=batch.uploaded_by,
+            rejected=rejected,
+            seen={},
+            batch_id=batch.pk,
+            lock_late=lock_late,
+        )
+        try:
+            _process_chunk(batch, token, records, processor, rejected, unit=unit)
+        except RegisteredMeanwhile:
+            if not lock_late:
+                raise
+            lock_late = False
+            continue
+        return
+
+
+@task()
+def batch_units_help(batch_id: int) -> int:
+    """Help the worker running a batch file: process its units until none is left."""
+    return units_work(batch_id)
+
+
+def units_work(batch_id: int, token: str | None = None) -> int:
+    """Process units of the batch until none is left to claim; returns how many."""
+    token = token or uuid.uuid4().hex
+    batch = Batch.objects.select_related("uploaded_by__organisation").get(pk=batch_id)
+    done = 0
+    try:
+        while (unit := _unit_claim(batch_id, token)) is not None:
+            _process_unit(batch, unit, token)
+            if not done:
+                _freeze_caches()
+            done += 1
+    finally:
+        _unfreeze()
+    return done
+
+
+def _process_units(
+    batch: Batch, token: str, path: Path, rejected: dict[int, Any], *, planned: bool
+) -> None:
+    """The file's units, with helpers: this run claims units like any helper, then waits
+    for the ones others hold (taking over any whose worker stalled)."""
+    if not planned:
+        _plan_units(batch, token, path, rejected)
+    for _ in range(settings.LRS_BATCH_WORKERS - 1):
+        batch_units_help.enqueue(batch.pk)
+    first = True
+    try:
+        while True:
+            while (unit := _unit_claim(batch.pk, token)) is not None:
+                _process_unit(batch, unit, token)
+                _touch(batch, token)
+                if first:
+                    _freeze_caches()
+                    first = False
+            if not BatchUnit.objects.filter(batch=batch, done_at__isnull=True).exists():
+                break
+            _touch(batch, token)
+            time.sleep(0.2)
+    finally:
+        _unfreeze()
+    batch.refresh_from_db()
