@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from lrs.evaluation import generate_independent_queries
+from lrs.evaluation import generate_independent_queries, twins_across_the_register
 from lrs.matching import FrequencyTable, Outcome, Scorer, classify, prepare
 from lrs.matching.memory import InMemoryRegister
 from lrs.synthetic import generate_population, generate_queries
@@ -131,15 +131,7 @@ def evaluate(
     # Unregistered people whose twin is registered: for them a possible answer is the
     # honest one (nothing but the given name tells them apart), so the share of possibles
     # among everyone else is reported too.
-    twin_of_registered = {
-        p.person_id
-        for p in population
-        if not p.registered and p.twin_of is not None and by_id[p.twin_of].registered
-    } | {
-        p.twin_of
-        for p in population
-        if p.registered and p.twin_of is not None and not by_id[p.twin_of].registered
-    }
+    twin_of_registered = twins_across_the_register(population)
     other_absent_total = other_absent_possible = 0
     twin_false_exact = 0
     candidate_counts: list[int] = []

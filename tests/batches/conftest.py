@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lrs.access import OrganisationType, Role
+from lrs.batches import processing
 from tests.factories import make_organisation, make_user
 
 
@@ -25,3 +26,24 @@ def ao_user():
     return make_user(
         make_organisation(OrganisationType.AWARDING_ORGANISATION), Role.AWARDING_ORGANISATION_USER
     )
+
+
+@pytest.fixture
+def kill_worker_at_third_chunk(monkeypatch):
+    """Call it to make the worker die (KeyboardInterrupt) as it starts its third chunk or
+    unit; call what it returns to bring the worker back to life."""
+    real_chunk = processing._process_chunk
+
+    def kill():
+        calls = {"n": 0}
+
+        def dying_chunk(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt("worker killed")
+            return real_chunk(*args, **kwargs)
+
+        monkeypatch.setattr(processing, "_process_chunk", dying_chunk)
+        return lambda: monkeypatch.setattr(processing, "_process_chunk", real_chunk)
+
+    return kill

@@ -247,7 +247,9 @@ def test_a_helper_processes_the_units_of_a_run_that_died_after_planning(
     assert BatchRow.objects.filter(batch=batch).count() == len(records)
 
 
-def test_a_unit_whose_worker_dies_is_done_again_and_only_it(batch_user, settings, monkeypatch):
+def test_a_unit_whose_worker_dies_is_done_again_and_only_it(
+    batch_user, settings, kill_worker_at_third_chunk
+):
     records = mixed_file(batch_user)
     with undone():
         settings.LRS_BATCH_WORKERS = 1
@@ -257,17 +259,7 @@ def test_a_unit_whose_worker_dies_is_done_again_and_only_it(batch_user, settings
 
     settings.LRS_BATCH_WORKERS = 2
     batch = submit(batch_user, records)
-    real_chunk = processing._process_chunk
-    calls = {"n": 0}
-
-    def dying_chunk(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            # Killed mid-way through the unit: its learners are inserted, its rows not.
-            raise KeyboardInterrupt("worker killed")
-        return real_chunk(*args, **kwargs)
-
-    monkeypatch.setattr(processing, "_process_chunk", dying_chunk)
+    revive_worker = kill_worker_at_third_chunk()
     with pytest.raises(KeyboardInterrupt):
         processing.process(batch.pk)
     batch.refresh_from_db()
@@ -281,7 +273,7 @@ def test_a_unit_whose_worker_dies_is_done_again_and_only_it(batch_user, settings
     stalled = timezone.now() - timezone.timedelta(hours=1)
     Batch.objects.filter(pk=batch.pk).update(progressed_at=stalled)
     units.filter(done_at__isnull=True).exclude(worker_token="").update(progressed_at=stalled)
-    monkeypatch.setattr(processing, "_process_chunk", real_chunk)
+    revive_worker()
     assert processing.process(batch.pk) == "complete"
     assert outcome_of(batch) == expected
     # The units done before the worker died were not done again.

@@ -41,21 +41,14 @@ def assert_processed_exactly_once(batch: Batch, expected_rows: int) -> None:
 
 
 @pytest.mark.django_db
-def test_a_run_that_dies_after_some_chunks_is_resumed_by_the_next(batch_user, monkeypatch):
+def test_a_run_that_dies_after_some_chunks_is_resumed_by_the_next(
+    batch_user, kill_worker_at_third_chunk
+):
     records = synthetic_batch_records(20)
     batch = batch_submit(
         actor=batch_user, upload=batch_upload(batch_user.organisation.ukprn, records)
     )
-    real_chunk = processing._process_chunk
-    calls = {"n": 0}
-
-    def dying_chunk(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt("worker killed")
-        return real_chunk(*args, **kwargs)
-
-    monkeypatch.setattr(processing, "_process_chunk", dying_chunk)
+    revive_worker = kill_worker_at_third_chunk()
     with pytest.raises(KeyboardInterrupt):
         processing.process(batch.pk)
     batch.refresh_from_db()
@@ -67,7 +60,7 @@ def test_a_run_that_dies_after_some_chunks_is_resumed_by_the_next(batch_user, mo
     Batch.objects.filter(pk=batch.pk).update(
         progressed_at=timezone.now() - timezone.timedelta(hours=1)
     )
-    monkeypatch.setattr(processing, "_process_chunk", real_chunk)
+    revive_worker()
     assert processing.process(batch.pk) == "complete"
     assert_processed_exactly_once(batch, 20)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lrs.evaluation import generate_independent_queries
+from lrs.evaluation import generate_independent_queries, twins_across_the_register
 from lrs.synthetic import generate_population, generate_queries
 
 
@@ -12,16 +12,7 @@ def population():
 
 
 def _twin_ids(population):
-    by_id = {p.person_id: p for p in population}
-    return {
-        p.person_id
-        for p in population
-        if not p.registered and p.twin_of is not None and by_id[p.twin_of].registered
-    } | {
-        p.twin_of
-        for p in population
-        if p.registered and p.twin_of is not None and not by_id[p.twin_of].registered
-    }
+    return twins_across_the_register(population)
 
 
 @pytest.mark.parametrize("make", ["independent", "synthetic"])

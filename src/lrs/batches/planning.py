@@ -31,6 +31,7 @@ from typing import Any
 
 from lrs.batchfiles import BatchRecord
 from lrs.learners.models import Learner, LearnerStatus
+from lrs.learners.selectors import PERSON_FIELDS
 from lrs.learners.services import (
     ADDRESS_FIELDS,
     demographics_key,
@@ -38,21 +39,6 @@ from lrs.learners.services import (
 )
 from lrs.matching import KEY_COLUMNS, prepare, query_keys, stored_keys
 from lrs.validation.learner import Purpose, validate_learner
-
-# The learner fields ``learner_demographics`` reads, as a Learner holds them.
-_DEMOGRAPHIC_FIELDS = (
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "gender",
-    "last_known_postcode",
-    "previous_family_name",
-    "preferred_given_name",
-    "middle_other_name",
-    "school_at_16",
-    "place_of_birth",
-    "email_address",
-)
 
 
 class _Groups:
@@ -92,7 +78,7 @@ def _learner_keys(learner: Learner, record: BatchRecord) -> list[int]:
     )
     postcode = address.get("last_known_postcode")
     if postcode and not problems:
-        values = {f: getattr(learner, f, None) for f in _DEMOGRAPHIC_FIELDS}
+        values = {f: getattr(learner, f, None) for f in PERSON_FIELDS}
         values["last_known_postcode"] = postcode
         moved = stored_keys(learner_demographics(values))
         keys.extend(_key(c, v) for c, v in moved.items() if v)

@@ -7,6 +7,16 @@ dates, gender not known, several errors at once) so that the engine is also meas
 errors it was not built from. Calibration never imports it. Framework-free.
 """
 
-from lrs.evaluation.errors import ERROR_KINDS, EvalQuery, generate_independent_queries
+from lrs.evaluation.errors import (
+    ERROR_KINDS,
+    EvalQuery,
+    generate_independent_queries,
+    twins_across_the_register,
+)
 
-__all__ = ["ERROR_KINDS", "EvalQuery", "generate_independent_queries"]
+__all__ = [
+    "ERROR_KINDS",
+    "EvalQuery",
+    "generate_independent_queries",
+    "twins_across_the_register",
+]

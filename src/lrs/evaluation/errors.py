@@ -232,6 +232,21 @@ def _stranger(fake: Faker, rng: random.Random, maker: _Maker) -> Demographics:
     )
 
 
+def twins_across_the_register(population: Sequence[SyntheticPerson]) -> set[int]:
+    """The ids of the unregistered twins of registered learners (either twin may carry
+    the ``twin_of`` link)."""
+    by_id = {p.person_id: p for p in population}
+    return {
+        p.person_id
+        for p in population
+        if not p.registered and p.twin_of is not None and by_id[p.twin_of].registered
+    } | {
+        p.twin_of
+        for p in population
+        if p.registered and p.twin_of is not None and not by_id[p.twin_of].registered
+    }
+
+
 def generate_independent_queries(
     population: Sequence[SyntheticPerson],
     n: int,
@@ -262,9 +277,7 @@ def generate_independent_queries(
     absent = [p for p in population if not p.registered]
     absent_twins = [p for p in absent if p.twin_of is not None and by_id[p.twin_of].registered]
     # Relatives are everyone else not registered: the twins come only through twin_share.
-    twin_ids = {p.person_id for p in absent_twins} | {
-        p.twin_of for p in registered if p.twin_of is not None and not by_id[p.twin_of].registered
-    }
+    twin_ids = twins_across_the_register(population)
     relatives = [p for p in absent if p.person_id not in twin_ids]
     relatives_end = twin_share + (1 - twin_share) * 4 / 15
     strangers_end = twin_share + (1 - twin_share) * 10 / 15
