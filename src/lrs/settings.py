@@ -489,6 +489,8 @@ LRS_BATCH_WORKERS = int(os.environ.get("LRS_BATCH_WORKERS", "1"))
 LRS_BATCH_STALL_SECONDS = int(os.environ.get("LRS_BATCH_STALL_SECONDS", "120"))
 # Run by every worker when it starts and then with each heartbeat.
 LRS_WORKER_RECOVERY = [
+    # Task results a dead worker left RUNNING are marked failed (docs/operations.md).
+    "lrs.core.services.task_results_fail_orphaned",
     "lrs.batches.services.batches_resume_stalled",
     "lrs.records.services.achievement_jobs_resume_stalled",
     "lrs.misuse.services.misuse_check_if_due",

@@ -307,3 +307,116 @@ def test_waitress_refuses_more_than_one_trusted_proxy_before_starting(settings):
     settings.LRS_TRUSTED_PROXIES = ["10.0.0.1"]
     assert serve.waitress_proxy_options()["trusted_proxy"] == "10.0.0.1"
     assert serve.forwarded_allow_ips() == "10.0.0.1"
+
+
+# --- Supervising the background workers (fake processes, a fake clock) -------------------
+
+
+class FakeWorker:
+    """A background worker process as supervision sees it."""
+
+    pids = iter(range(1000, 2000))
+
+    def __init__(self) -> None:
+        self.pid = next(self.pids)
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+    def terminate(self) -> None:
+        if self.returncode is None:
+            self.returncode = -signal.SIGTERM
+
+    def kill(self) -> None:
+        self.returncode = -signal.SIGKILL
+
+    def wait(self, timeout: float | None = None) -> int:
+        assert self.returncode is not None, "waited for a worker nobody stopped"
+        return self.returncode
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _supervised(count: int) -> tuple[serve.BackgroundWorkers, list[FakeWorker], Clock]:
+    started: list[FakeWorker] = []
+
+    def start() -> FakeWorker:
+        started.append(FakeWorker())
+        return started[-1]
+
+    clock = Clock()
+    return serve.BackgroundWorkers(count, start=start, clock=clock), started, clock
+
+
+def test_a_background_worker_that_exits_while_serving_is_started_again_and_logged(caplog):
+    workers, started, clock = _supervised(2)
+    first, second = started
+    clock.now += 3600  # an hour of work
+    first.returncode = 1
+    with caplog.at_level("WARNING", logger=serve.__name__):
+        workers.check()
+        assert workers.processes == [first, second]  # not yet: a pause first
+        clock.now += serve.RESTART_DELAY_SECONDS
+        workers.check()
+    assert len(started) == 3
+    assert workers.processes == [started[2], second]
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == [
+        f"Background worker 1 (pid {first.pid}) exited (status 1) after 3600 s; "
+        "starting it again in 1 s",
+        f"Background worker 1 started again (pid {started[2].pid})",
+    ]
+    workers.check()
+    assert len(started) == 3  # the new one runs: nothing more to do
+
+
+def test_a_worker_that_keeps_exiting_at_start_is_started_again_ever_more_slowly():
+    workers, started, clock = _supervised(1)
+    pauses = []
+    for _ in range(9):
+        started[-1].returncode = 3
+        workers.check()
+        exited_at, count = clock.now, len(started)
+        while len(started) == count:
+            clock.now += 0.5
+            workers.check()
+        pauses.append(clock.now - exited_at)
+    assert pauses == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    # After a steady run it is started again promptly.
+    clock.now += serve.STEADY_RUN_SECONDS
+    started[-1].returncode = -signal.SIGKILL
+    workers.check()
+    clock.now += serve.RESTART_DELAY_SECONDS
+    workers.check()
+    assert len(started) == 11
+
+
+def test_stopping_the_service_stops_every_worker_and_starts_none_again(monkeypatch):
+    monkeypatch.setattr(serve, "SUPERVISE_EVERY_SECONDS", 0.01)
+    monkeypatch.setattr(serve, "RESTART_DELAY_SECONDS", 0.0)
+    started: list[FakeWorker] = []
+
+    def start() -> FakeWorker:
+        started.append(FakeWorker())
+        return started[-1]
+
+    workers = serve.BackgroundWorkers(2, start=start)
+    workers.supervise()
+    started[0].returncode = 1
+    deadline = time.monotonic() + 10
+    while len(started) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(started) == 3, "the supervising thread did not start the exited worker again"
+
+    workers.stop()
+
+    assert all(w.returncode == -signal.SIGTERM for w in (started[1], started[2]))
+    time.sleep(0.05)
+    assert len(started) == 3

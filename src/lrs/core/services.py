@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
+from traceback import format_exception
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
-from lrs.core.models import AllocatedUln, ScheduledRun
+from lrs.core.models import AllocatedUln, ScheduledRun, WorkerHeartbeat
 from lrs.identifiers import uln as uln_rules
+
+logger = logging.getLogger(__name__)
 
 MAX_ALLOCATION = 100_000
 # Rounds of redrawing ULNs that collided with issued ones before giving up.
@@ -95,3 +102,58 @@ def scheduled_run_claim(name: str, *, every: dt.timedelta, now: dt.datetime | No
         .update(last_run_at=now)
     )
     return claimed == 1
+
+
+class WorkerLost(Exception):
+    """Recorded as the failure of a task whose worker stopped before recording its outcome."""
+
+
+@transaction.atomic
+def task_results_fail_orphaned(*, now: dt.datetime | None = None) -> int:
+    """Mark failed every task result left RUNNING by a worker that is gone (killed, or
+    stopped by a database error while recording the outcome). Run by every worker.
+
+    A worker is gone when it has had no heartbeat for three heartbeat periods, as
+    /healthz counts it; a result claimed more recently than that is left alone, since its
+    worker may not have made its first heartbeat yet.
+
+    Failed, not queued again: a task may have done its work before its worker died (an
+    email sent), so running it again could do it twice. The tasks that matter resume by
+    themselves: a batch or achievement file that stopped mid-way is queued again by
+    LRS_WORKER_RECOVERY (and its rows are never done twice), a duplicate scan that stalls
+    is failed by its own check. What is left is a visible failed task, never a silent one.
+    """
+    now = now or timezone.now()
+    gone_since = now - dt.timedelta(seconds=settings.WORKER_HEARTBEAT_SECONDS * 3)
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen_at__gte=gone_since).values_list(
+            "worker_id", flat=True
+        )
+    )
+    running = DBTaskResult.objects.running().filter(started_at__lt=gone_since)
+    failed = 0
+    for result in running.only("id", "task_path", "worker_ids"):
+        worker = result.worker_ids[-1] if result.worker_ids else ""
+        if worker in alive:
+            continue
+        lost = WorkerLost(f"worker {worker or '(unknown)'} stopped while running this task")
+        # Only while still RUNNING: a worker that was slow to beat, not gone, may have
+        # recorded the outcome since.
+        failed_now = DBTaskResult.objects.filter(
+            pk=result.pk, status=TaskResultStatus.RUNNING
+        ).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=now,
+            return_value=None,
+            exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+            traceback="".join(format_exception(lost)),
+        )
+        if failed_now:
+            failed += 1
+            logger.warning(
+                "Task %s (%s) was left running by worker %s, which is gone: marked failed",
+                result.id,
+                result.task_path,
+                worker or "(unknown)",
+            )
+    return failed

@@ -8,18 +8,24 @@ serves from this process with threads, as before. ``--server`` forces either.
 
 Everything started here stops on Ctrl-C or SIGTERM: the web processes first (gunicorn lets
 requests in flight finish), then the background workers. This process only supervises:
-gunicorn's master and the background workers are its children.
+gunicorn's master and the background workers are its children, and a background worker
+that exits while the service runs is started again (``BackgroundWorkers``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.management import call_command
@@ -29,6 +35,16 @@ AUTO, GUNICORN, WAITRESS = "auto", "gunicorn", "waitress"
 # How long requests in flight may take to finish after a stop before they are cut off.
 GRACEFUL_STOP_SECONDS = 20
 BACKGROUND_STOP_SECONDS = 10
+# A background worker that exits while the service runs is started again after a pause:
+# RESTART_DELAY_SECONDS if it had run for STEADY_RUN_SECONDS, else twice the last pause,
+# up to RESTART_DELAY_MAX_SECONDS, so one that cannot start (a database it cannot reach)
+# is retried every minute rather than in a tight loop.
+RESTART_DELAY_SECONDS = 1.0
+RESTART_DELAY_MAX_SECONDS = 60.0
+STEADY_RUN_SECONDS = 60.0
+SUPERVISE_EVERY_SECONDS = 1.0
+
+logger = logging.getLogger(__name__)
 
 
 def cores() -> int:
@@ -124,16 +140,32 @@ def _child_options() -> dict[str, Any]:
         return {}
     options: dict[str, Any] = {"start_new_session": True}
     if sys.platform.startswith("linux"):
+        _prctl()  # looked up here, in the parent (see _prctl)
         options["preexec_fn"] = _stop_when_parent_dies
     return options
 
 
-def _stop_when_parent_dies() -> None:
-    import ctypes
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up in this process before any child is started: a worker may be
+    started again from the supervising thread, and a child forked from a process with
+    threads must not import a module or load a library before it runs its program (it
+    could wait forever for a lock another thread held at the fork)."""
+    try:
+        import ctypes
 
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+def _stop_when_parent_dies() -> None:
     pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    prctl = _prctl()
+    if prctl is not None:
+        with contextlib.suppress(OSError):
+            prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def serve_with_waitress(web: WebOptions) -> None:
@@ -206,16 +238,27 @@ def serve_with_gunicorn(web: WebOptions) -> None:
         raise CommandError(f"the web server (gunicorn) stopped with status {returncode}")
 
 
-def start_background_workers(count: int) -> list[subprocess.Popen[bytes]]:
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "lrs.cli", "worker", "--verbosity", "1"], **_child_options()
-        )
-        for _ in range(max(0, count))
-    ]
+class Process(Protocol):
+    """What supervising needs of a child process (a subprocess.Popen)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
 
 
-def stop_background_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+def start_background_worker() -> Process:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lrs.cli", "worker", "--verbosity", "1"], **_child_options()
+    )
+
+
+def stop_background_workers(workers: list[Process]) -> None:
     for worker in workers:
         if worker.poll() is None:
             worker.terminate()
@@ -225,6 +268,101 @@ def stop_background_workers(workers: list[subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+
+
+def _exit_status(returncode: int) -> str:
+    if returncode < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-returncode).name}"
+    return f"status {returncode}"
+
+
+@dataclass
+class _Slot:
+    process: Process
+    started_at: float
+    delay: float = 0.0
+    restart_at: float | None = None
+
+
+class BackgroundWorkers:
+    """The background worker processes of `lrs serve`, each started again if it exits
+    while the service runs: batch files, achievement files and emails would otherwise
+    wait, unseen, while the portal goes on taking them.
+
+    ``check`` is one round of supervision; ``supervise`` runs it in a thread every
+    SUPERVISE_EVERY_SECONDS until ``stop``, which then stops every worker.
+    """
+
+    def __init__(
+        self,
+        count: int,
+        *,
+        start: Callable[[], Process] = start_background_worker,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._start, self._clock = start, clock
+        self._slots = [_Slot(start(), clock()) for _ in range(max(0, count))]
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    @property
+    def processes(self) -> list[Process]:
+        return [slot.process for slot in self._slots]
+
+    def check(self) -> None:
+        """Note every worker that has exited, and start again each one whose pause is over."""
+        now = self._clock()
+        for number, slot in enumerate(self._slots, start=1):
+            if slot.restart_at is None:
+                returncode = slot.process.poll()
+                if returncode is None:
+                    continue
+                ran = now - slot.started_at
+                steady = ran >= STEADY_RUN_SECONDS
+                slot.delay = (
+                    RESTART_DELAY_SECONDS
+                    if steady or not slot.delay
+                    else min(slot.delay * 2, RESTART_DELAY_MAX_SECONDS)
+                )
+                slot.restart_at = now + slot.delay
+                logger.error(
+                    "Background worker %d (pid %d) exited (%s) after %.0f s; starting it "
+                    "again in %.0f s",
+                    number,
+                    slot.process.pid,
+                    _exit_status(returncode),
+                    ran,
+                    slot.delay,
+                )
+            if now >= slot.restart_at:
+                slot.process = self._start()
+                slot.started_at, slot.restart_at = now, None
+                logger.warning(
+                    "Background worker %d started again (pid %d)", number, slot.process.pid
+                )
+
+    def supervise(self) -> None:
+        self._thread = threading.Thread(target=self._supervise, name="supervise", daemon=True)
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        while not self._stopping.wait(SUPERVISE_EVERY_SECONDS):
+            try:
+                self.check()
+            # A worker that could not be started (the fork refused) is tried next round.
+            except Exception:
+                logger.exception("Could not supervise the background workers")
+
+    def stop(self) -> None:
+        """Stop supervising (no worker is started again from now), then stop every worker."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=BACKGROUND_STOP_SECONDS)
+        stop_background_workers(self.processes)
 
 
 class Command(BaseCommand):
@@ -277,7 +415,8 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
 
         stop_on_signals()
-        workers = start_background_workers(options["workers"])
+        workers = BackgroundWorkers(options["workers"])
+        workers.supervise()
         processes = "process" if web.web_workers == 1 else "processes"
         announce = (
             f"LRS is running on {web.url} ({server}: {web.web_workers} web {processes} of "
@@ -291,5 +430,5 @@ class Command(BaseCommand):
             else:
                 serve_with_waitress(web)
         finally:
-            stop_background_workers(workers)
+            workers.stop()
             self.stdout.write("LRS stopped.")

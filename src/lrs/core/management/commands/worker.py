@@ -1,4 +1,5 @@
-"""`lrs worker`: the background worker (django-tasks-db) plus a liveness heartbeat."""
+"""`lrs worker`: the background worker (django-tasks-db's, as lrs.core.taskworker makes it
+outlive a briefly locked or lost database) plus a liveness heartbeat."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands import db_worker
 
 from lrs.core.models import WorkerHeartbeat
+from lrs.core.taskworker import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -78,15 +81,20 @@ class Command(BaseCommand):
         )
         beat.start()
         try:
-            call_command(
-                "db_worker",
-                queue_name=options["queue_name"],
+            # What django-tasks-db's db_worker command does, with our Worker in its place.
+            db_worker.Command().configure_logging(options["verbosity"])
+            worker = Worker(
+                queue_names=options["queue_name"].split(","),
                 interval=options["interval"],
                 batch=options["batch"],
-                reload=False,
+                backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+                startup_delay=True,
+                max_tasks=None,
                 worker_id=worker_id[:64],
-                verbosity=options["verbosity"],
+                excluded_queue_names=[],
             )
+            worker.configure_signals()
+            worker.run()
         finally:
             stop.set()
             beat.join(timeout=5)
