@@ -284,3 +284,20 @@ def test_a_date_slip_into_a_year_to_come_that_could_be_a_parent_stays_possible(
     answer = match(query, [("p", learner)], scorer=register_scorer)
     assert answer.outcome is Outcome.POSSIBLE
     assert answer.held_back_by == "date_of_birth_differs"
+
+
+def test_two_slips_that_make_nobodys_name_are_an_exact_match(person, register_scorer):
+    # "Pennelopy" is no given name, and Penelope is the only known name two edits away.
+    penelope = replace(person, given_name="Penelope")
+    answer = match(
+        replace(penelope, given_name="Pennelopy"), [("p", penelope)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_two_slips_near_another_known_name_stay_possible(person, register_scorer):
+    # "Amrlai" is two edits from Amelia, but also near other real names (a twin's?).
+    amelia = replace(person, given_name="Amelia")
+    answer = match(replace(amelia, given_name="Amrlai"), [("p", amelia)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "given_name_differs"

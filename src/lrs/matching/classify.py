@@ -8,12 +8,17 @@ top of a score (the posterior probability, given the register's size) of 1 - 2**
 
   - given name exact after normalisation, or one typing error that makes a string which
     is nobody's given name and is one edit from the candidate's name alone ("Jonh" is
-    a typo; "Aiden" for Aidan, "Jon" for John could be a twin). Never a nickname, a
-    shared first part or a merely similar spelling: twins are given related names
-    (Jack and John, Amelia and Emilia);
+    a typo; "Aiden" for Aidan, "Jon" for John could be a twin), or two that make such
+    a string two edits from the candidate's name alone, or a slip into a real name too
+    rare in the register to be a twin's. Never a nickname, a shared first part or a
+    merely similar spelling: twins are given related names (Jack and John, Amelia and
+    Emilia);
   - family name exact, previous family name, one part of a double-barrelled name, same
-    sound, or one typing error;
-  - date of birth exact or with day and month swapped;
+    sound, or one typing error; or another family name when given name, date of birth
+    and postcode unit are exact and the given name is too rare for a stranger to share
+    all three (``Thresholds.rare_namesake_share``);
+  - date of birth exact or with day and month swapped, or one digit slip when it cannot
+    be a parent or child of the same name (see ``_is_lone_date_slip``);
 
   when the names only agree crosswise (given and family swapped), both must be exact;
 * gender not contradicting;
@@ -274,7 +279,14 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
         ) and not _is_rare_name_slip(result, thresholds or default_thresholds()):
             return "given_name_is_another_name"
     elif given != cmp.N_EXACT:
-        return "given_name_differs"
+        # Two typing errors that make a string which is nobody's given name, two slips
+        # from the candidate's and from no other known name ("Grmma" for Gemma): the
+        # same reading as one slip, a little further out.
+        frequencies = result._scorer.frequencies
+        if frequencies is None or not frequencies.given_names.is_unambiguous_two_slips(
+            result.query.given, result.candidate.given
+        ):
+            return "given_name_differs"
     if family not in _STRONG_FAMILY and not _is_rare_namesake(
         result, thresholds or default_thresholds()
     ):
