@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=90_210, help="Of the new people's stream")
     parser.add_argument("--ukprn", default="10099992")
+    parser.add_argument("--workers", type=int, default=1, help="LRS_BATCH_WORKERS")
     args = parser.parse_args()
 
     register = Learner.objects.count()
@@ -78,7 +79,7 @@ def main() -> None:
         folder = Path(connection.settings_dict["NAME"]).parent
     path = folder / f"LRB_{args.ukprn}_{STAMP}.CSV"
     write_file(path, args.ukprn, records)
-    batch, run = submit_and_process(user, path)
+    batch, run = submit_and_process(user, path, args.workers)
     path.unlink(missing_ok=True)
     rows = BatchRow.objects.filter(batch=batch)
     codes: Counter[str] = Counter(

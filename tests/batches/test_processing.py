@@ -201,3 +201,20 @@ def test_the_organisation_may_open_learners_its_batch_found_or_registered_but_no
     assert learner_get(actor=batch_user, uln=rows[2].uln).uln == rows[2].uln
     with pytest.raises(NotFound):
         learner_get(actor=batch_user, uln=stranger.uln)
+
+
+def test_a_replaced_given_name_with_a_family_name_slip_is_an_exception_not_a_new_learner(
+    batch_user,
+):
+    # The batch takes a find's second look too (everyone at the postcode, born alike),
+    # so the learner is offered (RC007) instead of registered again (RC001).
+    existing = learner_register(
+        actor=batch_user,
+        data={**batch_record(2).learner_data(), "ability_to_share": "1"},
+    ).learner
+    # Zed for Ann, Ezample for Example: no blocking key survives both.
+    records = [batch_record(2, given_name="Zed", family_name="Ezample")]
+    batch = batch_submit(actor=batch_user, upload=batch_upload(ukprn(batch_user), records))
+    rows = run(batch)
+    assert rows[2].return_code == RC.RC007
+    assert existing.uln in rows[2].candidate_ulns

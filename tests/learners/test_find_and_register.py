@@ -136,3 +136,19 @@ def test_more_than_ten_possible_matches_is_too_many_wsrc0002(online_user):
     assert found.response_code == codes.TOO_MANY
     assert found.candidates == []
     assert found.possible_count > 10
+
+
+def test_a_replaced_given_name_with_a_family_name_slip_is_found_by_the_second_look(online_user):
+    # Rose for Olivia and Tornbury for Thornbury: no blocking key survives both (the
+    # postcode key holds the initial, the others the given or the family sound), so the
+    # find looks again at everyone at the postcode and offers whoever was born alike.
+    registered = learner_register(actor=online_user, data=person()).learner
+    found = learner_find(actor=online_user, data=person(given_name="Rose", family_name="Tornbury"))
+    assert found.response_code == codes.POSSIBLE
+    assert [c.uln for c in found.candidates] == [registered.uln]
+
+
+def test_the_second_look_offers_nobody_born_on_another_day(online_user):
+    learner_register(actor=online_user, data=person())
+    sibling = person(given_name="Rose", family_name="Tornbury", date_of_birth="2011-07-02")
+    assert learner_find(actor=online_user, data=sibling).response_code == codes.NO_MATCH

@@ -206,3 +206,98 @@ def test_a_gender_recorded_the_other_way_with_a_given_name_typo_stays_possible(
     )
     assert answer.outcome is Outcome.POSSIBLE
     assert answer.held_back_by == "gender_differs"
+
+
+# Issue 15, fourth pass: a replaced family name with a rare given name, a slip into a
+# year nobody is born in, and given-name typos looked up by the names they come from.
+
+
+def _rare_given(size: int, count: int, olivia: int = 9_000) -> Scorer:
+    counts = {"AMELIA": size - count - olivia, "OLIVIA": olivia, "ZEPHYRINE": count}
+    frequencies = FrequencyTable.from_counts(counts, {"HARTLEYSMITH": 40, "SMITH": size - 40})
+    return Scorer(frequencies=frequencies, register_size=size)
+
+
+def test_a_replaced_family_name_with_a_rare_given_name_at_the_same_address_is_exact(person):
+    # Zephyrine, born the same day, in the same postcode unit, under another family name:
+    # a stranger like that is far rarer than one find in a million; the learner under a
+    # name the register does not know (a marriage) is the likely reading.
+    learner = replace(person, given_name="Zephyrine")
+    married = replace(learner, family_name="Okonkwo", gender="0")
+    answer = match(married, [("p", learner)], scorer=_rare_given(1_000_000, 1))
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_replaced_family_name_with_a_common_given_name_stays_possible(person):
+    # Olivia: 300 in 100,000, far above the share a stranger's risk allows (4.6 in 10,000).
+    married = replace(person, family_name="Okonkwo", gender="0")
+    answer = match(married, [("p", person)], scorer=_rare_given(100_000, 1, olivia=300))
+    assert answer.matches[0].score >= 0.999
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "family_name_differs"
+
+
+def test_a_replaced_family_name_needs_the_same_unit_and_birthday(person):
+    learner = replace(person, given_name="Zephyrine")
+    scorer = _rare_given(1_000_000, 1)
+    for changes in (
+        {"postcode": "CV4 9EF"},
+        {"date_of_birth": dt.date(2007, 3, 15)},
+    ):
+        query = replace(learner, family_name="Okonkwo", gender="0", **changes)
+        answer = match(query, [("p", learner)], scorer=scorer)
+        assert answer.outcome is not Outcome.EXACT
+
+
+def test_a_small_register_cannot_show_a_given_name_rare_enough_for_a_new_family_name(person):
+    learner = replace(person, given_name="Zephyrine")
+    married = replace(learner, family_name="Okonkwo", gender="0")
+    answer = match(married, [("p", learner)], scorer=_rare_given(4_000, 1, olivia=100))
+    assert answer.outcome is Outcome.POSSIBLE
+
+
+def test_the_rare_namesake_share_follows_from_the_stated_figures():
+    from lrs.matching import default_thresholds
+
+    t = default_thresholds()
+    assert t.rare_namesake_share == pytest.approx(
+        t.wrong_exact_rate / (t.absent_find_share * t.unit_people * t.same_birthday_share)
+    )
+    assert 4e-4 < t.rare_namesake_share < 5e-4
+
+
+def test_a_date_slip_into_a_year_still_to_come_is_exact(person, register_scorer):
+    # 2096 is nobody's year of birth; the real years one slip from it are 2006, 2016 and
+    # 2026: a sibling of the same name and birthday at most, never a parent or child.
+    learner = replace(person, date_of_birth=dt.date(2016, 5, 5))
+    query = replace(learner, date_of_birth=dt.date(2096, 5, 5))
+    answer = match(query, [("p", learner)], scorer=register_scorer)
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_a_date_slip_into_a_year_to_come_that_could_be_a_parent_stays_possible(
+    person, register_scorer
+):
+    # 2086 for 2006: one slip also from 2026, a child of the same name twenty years on.
+    learner = replace(person, date_of_birth=dt.date(2006, 5, 5))
+    query = replace(learner, date_of_birth=dt.date(2086, 5, 5))
+    answer = match(query, [("p", learner)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "date_of_birth_differs"
+
+
+def test_two_slips_that_make_nobodys_name_are_an_exact_match(person, register_scorer):
+    # "Pennelopy" is no given name, and Penelope is the only known name two edits away.
+    penelope = replace(person, given_name="Penelope")
+    answer = match(
+        replace(penelope, given_name="Pennelopy"), [("p", penelope)], scorer=register_scorer
+    )
+    assert answer.outcome is Outcome.EXACT
+
+
+def test_two_slips_near_another_known_name_stay_possible(person, register_scorer):
+    # "Amrlai" is two edits from Amelia, but also near other real names (a twin's?).
+    amelia = replace(person, given_name="Amelia")
+    answer = match(replace(amelia, given_name="Amrlai"), [("p", amelia)], scorer=register_scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert answer.held_back_by == "given_name_differs"

@@ -102,3 +102,56 @@ def test_property_changing_any_single_field_keeps_the_record_reachable(
         "postcode": "M1 1AE",
     }[field]
     assert _reachable(replace(record, **{field: new_value}), record)
+
+
+def test_a_given_name_typo_is_looked_up_by_the_name_it_comes_from(person):
+    # "Rtebecca" sounds RTBK, Rebecca RBK: no key holding the given sound is shared, and
+    # with a moved house and a family-name slip no other key is either.
+    rebecca = replace(person, given_name="Rebecca")
+    query = replace(rebecca, given_name="Rtebecca", family_name="Hartley-Smoth", postcode="M1 1AE")
+    assert _reachable(query, rebecca)
+    assert stored_keys(rebecca)["bk_dob_given"] in query_keys(query)["bk_dob_given"]
+
+
+def test_a_known_given_name_is_not_corrected():
+    from lrs.matching.keys import typo_corrections
+
+    assert typo_corrections("REBECCA") == frozenset()
+    assert "REBECCA" in typo_corrections("RTEBECCA")
+    assert typo_corrections("JOM") == frozenset()  # too short to tell a slip
+
+
+def test_the_second_look_reaches_a_replaced_given_name_with_a_family_name_slip(person):
+    from lrs.matching import FrequencyTable, Outcome, Scorer, household_keys
+    from lrs.matching.memory import InMemoryRegister
+
+    learner = replace(person, family_name="Thornbury")
+    query = replace(learner, given_name="Rose", family_name="Tornbury")
+    assert not _reachable(query, learner)
+    assert stored_keys(learner)["bk_postcode_given"] in household_keys(query)["bk_postcode_given"]
+    register = InMemoryRegister()
+    register.add("p", learner)
+    register.add("brother", replace(learner, given_name="Rory", date_of_birth=dt.date(2010, 1, 2)))
+    scorer = Scorer(frequencies=FrequencyTable.from_names(register.records.values()))
+    answer = register.find(query, scorer)
+    assert answer.outcome is Outcome.POSSIBLE
+    assert [m.ref for m in answer.matches] == ["p"]
+
+
+def test_no_second_look_without_a_postcode(person):
+    from lrs.matching import household_keys
+
+    assert household_keys(replace(person, postcode="")) == {}
+
+
+def test_the_second_look_offers_no_neighbour_with_other_names(person):
+    # Born the same day at the same postcode, but another given and family name: a
+    # neighbour (a student hall holds hundreds), not the learner with two errors.
+    from lrs.matching import FrequencyTable, Outcome, Scorer
+    from lrs.matching.memory import InMemoryRegister
+
+    register = InMemoryRegister()
+    register.add("p", person)
+    scorer = Scorer(frequencies=FrequencyTable.from_names(register.records.values()))
+    neighbour = replace(person, given_name="Rose", family_name="Tornbury")
+    assert register.find(neighbour, scorer).outcome is Outcome.NONE

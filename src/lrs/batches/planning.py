@@ -37,7 +37,7 @@ from lrs.learners.services import (
     demographics_key,
     learner_demographics,
 )
-from lrs.matching import KEY_COLUMNS, prepare, query_keys, stored_keys
+from lrs.matching import KEY_COLUMNS, household_keys, prepare, query_keys, stored_keys
 from lrs.validation.learner import Purpose, validate_learner
 
 
@@ -122,11 +122,13 @@ def registration_groups(
         if problems:
             continue  # decided alone (RC011), reaching nobody
         prepared = prepare(learner_demographics(values))
-        for column, values_of_column in query_keys(prepared).items():
-            for value in values_of_column:
-                other = index.get(_key(column, value))
-                if other is not None:
-                    groups.union(i, other)
+        # What its find looks up, the second look's household included.
+        for keys in (query_keys(prepared), household_keys(prepared)):
+            for column, values_of_column in keys.items():
+                for value in values_of_column:
+                    other = index.get(_key(column, value))
+                    if other is not None:
+                        groups.union(i, other)
         join(i, _key("digest", demographics_key(values)))
         for column, stored in stored_keys(prepared).items():
             if stored:

@@ -54,7 +54,7 @@ from lrs.learners.services import (
     learners_lock_for_registration,
     verify_one,
 )
-from lrs.matching import KEY_COLUMNS, Prepared, prepare, query_keys
+from lrs.matching import KEY_COLUMNS, Prepared, household_keys, prepare, query_keys
 from lrs.matching.verify import StoredPerson, verify_person
 from lrs.users.models import User
 from lrs.validation.learner import Purpose, parse_date, validate_learner
@@ -189,6 +189,8 @@ class _Prepared:
     key: str = ""
     query: Prepared | None = None
     keys: dict[str, list[str]] = dataclasses.field(default_factory=dict)
+    # The second look's keys (lrs.matching.household_keys), fetched with the chunk.
+    household: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
 
 class RegistrationProcessor:
@@ -247,8 +249,10 @@ class RegistrationProcessor:
                 item.key = demographics_key(values)
                 item.query = prepare(learner_demographics(values))
                 item.keys = query_keys(item.query)
-                for column, column_keys in item.keys.items():
-                    wanted[column].update(column_keys)
+                item.household = household_keys(item.query)
+                for keys in (item.keys, item.household):
+                    for column, column_keys in keys.items():
+                        wanted[column].update(column_keys)
             self._prepared[record.row] = item
         # Before reading: an online registration of one of these people either committed
         # already (and is read below) or waits for this chunk (and then finds its learner).
@@ -359,7 +363,12 @@ class RegistrationProcessor:
         if key in self.seen:
             return Outcome(RC.RC012, uln=self.seen[key])
         assert item.query is not None
-        found = learner_match_rows(item.query, self._register.candidates(item.keys))
+        household = item.household
+        found = learner_match_rows(
+            item.query,
+            self._register.candidates(item.keys),
+            lambda: self._register.candidates(household),
+        )
         if found.response_code in (codes.EXACT, codes.MASTER_SUBSTITUTED):
             uln = found.candidates[0].uln
             self._settle(key, uln)
@@ -369,8 +378,9 @@ class RegistrationProcessor:
         if found.response_code == codes.TOO_MANY:
             return Outcome(RC.RC008)
         uln = self._register_later(item.values)
-        for column, column_keys in item.keys.items():
-            self._registering[column].update(column_keys)
+        for keys in (item.keys, item.household):
+            for column, column_keys in keys.items():
+                self._registering[column].update(column_keys)
         self._settle(key, uln)
         return Outcome(RC.RC001, uln=uln, registered=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,8 @@ from lrs.matching import (
     classify,
     default_thresholds,
     from_form,
+    household_keys,
+    kept_by_second_look,
     prepare,
     query_keys,
     stored_form,
@@ -196,30 +198,64 @@ def learner_derived(values: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _candidate_rows(query: Demographics) -> list[dict[str, Any]]:
-    return learner_find_candidates(query_keys(query))
-
-
-def _find(values: Mapping[str, Any]) -> FindResult:
-    query = learner_demographics(values)
-    return _classify_rows(query, _candidate_rows(query))
-
-
-def _classify_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
-    by_id = {row["id"]: row for row in rows}
+def _scoring_candidates(rows: list[dict[str, Any]]) -> list[tuple[int, Prepared]]:
     # Each candidate from the normal forms stored with it (normalised only if the row
     # has not been re-keyed yet).
-    candidates = [
+    return [
         (row["id"], from_form(learner_demographics(row), row.get("match_form"))) for row in rows
     ]
-    scored = register_scorer().score_all(prepare(query), candidates)
+
+
+def _one_per_person(
+    scored: list[MatchResult], by_id: Mapping[int, dict[str, Any]]
+) -> list[MatchResult]:
     # A linked record and its master are one person: only the better of them (scored
     # best first) takes part, so that they never contest each other.
     best: dict[int, MatchResult] = {}
     for scored_one in scored:
         row = by_id[int(str(scored_one.ref))]
         best.setdefault(row["master_id"] or row["id"], scored_one)
-    result = classify(best.values())
+    return list(best.values())
+
+
+def _candidate_rows(query: Demographics) -> list[dict[str, Any]]:
+    return learner_find_candidates(query_keys(query))
+
+
+def _find(values: Mapping[str, Any]) -> FindResult:
+    query = learner_demographics(values)
+    return _classify_rows(
+        query,
+        _candidate_rows(query),
+        lambda: learner_find_candidates(household_keys(query)),
+    )
+
+
+def _classify_rows(
+    query: Demographics | Prepared,
+    rows: list[dict[str, Any]],
+    household: Callable[[], list[dict[str, Any]]] | None = None,
+) -> FindResult:
+    """Score and classify a find's candidate ``rows``; when that answers no match and
+    ``household`` is given, take the second look (``lrs.matching.household_keys``): the
+    rows it returns that were not candidates already join when ``kept_by_second_look``."""
+    by_id = {row["id"]: row for row in rows}
+    prepared = prepare(query)
+    scorer = register_scorer()
+    scored = scorer.score_all(prepared, _scoring_candidates(rows))
+    result = classify(_one_per_person(scored, by_id))
+    if result.outcome is MatchOutcome.NONE and household is not None:
+        more = [row for row in household() if row["id"] not in by_id]
+        if more:
+            by_id.update((row["id"], row) for row in more)
+            second = [
+                r
+                for r in scorer.score_all(prepared, _scoring_candidates(more))
+                if kept_by_second_look(r)
+            ]
+            if second:
+                scored = sorted([*scored, *second], key=lambda r: r.weight, reverse=True)
+                result = classify(_one_per_person(scored, by_id))
     if result.outcome is MatchOutcome.NONE:
         return FindResult(codes.NO_MATCH, "no_match")
     if result.outcome is MatchOutcome.TOO_MANY:
@@ -518,12 +554,18 @@ def learner_match(values: Mapping[str, Any]) -> FindResult:
 # --- Many finds and registrations at once (batch files) --------------------------------
 
 
-def learner_match_rows(query: Demographics | Prepared, rows: list[dict[str, Any]]) -> FindResult:
+def learner_match_rows(
+    query: Demographics | Prepared,
+    rows: list[dict[str, Any]],
+    household: Callable[[], list[dict[str, Any]]] | None = None,
+) -> FindResult:
     """``learner_match`` for a query whose candidate rows the caller has fetched already
     (each with ``FIND_RESULT_FIELDS``): scored and classified exactly as a find does.
 
-    ``query`` is ``learner_demographics`` of the validated values, or its ``prepare``."""
-    return _classify_rows(query, rows)
+    ``query`` is ``learner_demographics`` of the validated values, or its ``prepare``;
+    ``household`` gives the rows of the find's second look (``household_keys``), taken
+    only when the first answers no match, as a find does."""
+    return _classify_rows(query, rows, household)
 
 
 def learner_columns(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,9 @@ A find works in three steps:
    (Fellegi-Sunter log-likelihood weights) into a score in [0, 1] with an explanation.
 3. ``classify(results)`` turns the scored candidates into EXACT, POSSIBLE, TOO_MANY or
    NONE under the safety rules in ``classify.py``. ``match`` does 2 and 3 together.
+4. When that answers NONE, a second look: ``household_keys(query)`` (everyone at the
+   query's postcode unit) and ``classify_second_look(first, second)``, which offers only
+   the new candidates born alike with a given or family name not wholly another.
 
 See docs/matching.md for the design and measured quality.
 """
@@ -20,10 +23,12 @@ from lrs.matching.classify import (
     Outcome,
     Thresholds,
     classify,
+    classify_second_look,
     default_thresholds,
     exact_block,
     has_evidence_beyond_given_and_dob,
     is_exact_candidate,
+    kept_by_second_look,
     match,
 )
 from lrs.matching.compare import Comparison, compare_fields
@@ -36,7 +41,14 @@ from lrs.matching.demographics import (
     prepare,
     stored_form,
 )
-from lrs.matching.keys import KEY_COLUMNS, KEY_MAX_LENGTHS, loose_key, query_keys, stored_keys
+from lrs.matching.keys import (
+    KEY_COLUMNS,
+    KEY_MAX_LENGTHS,
+    household_keys,
+    loose_key,
+    query_keys,
+    stored_keys,
+)
 from lrs.matching.normalise import (
     InvalidPostcodeError,
     PostcodeParts,
@@ -76,6 +88,7 @@ __all__ = [
     "Thresholds",
     "Weights",
     "classify",
+    "classify_second_look",
     "compare_fields",
     "default_scorer",
     "default_thresholds",
@@ -83,7 +96,9 @@ __all__ = [
     "exact_block",
     "from_form",
     "has_evidence_beyond_given_and_dob",
+    "household_keys",
     "is_exact_candidate",
+    "kept_by_second_look",
     "loose_key",
     "match",
     "normalise_postcode",

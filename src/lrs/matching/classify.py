@@ -8,12 +8,17 @@ top of a score (the posterior probability, given the register's size) of 1 - 2**
 
   - given name exact after normalisation, or one typing error that makes a string which
     is nobody's given name and is one edit from the candidate's name alone ("Jonh" is
-    a typo; "Aiden" for Aidan, "Jon" for John could be a twin). Never a nickname, a
-    shared first part or a merely similar spelling: twins are given related names
-    (Jack and John, Amelia and Emilia);
+    a typo; "Aiden" for Aidan, "Jon" for John could be a twin), or two that make such
+    a string two edits from the candidate's name alone, or a slip into a real name too
+    rare in the register to be a twin's. Never a nickname, a shared first part or a
+    merely similar spelling: twins are given related names (Jack and John, Amelia and
+    Emilia);
   - family name exact, previous family name, one part of a double-barrelled name, same
-    sound, or one typing error;
-  - date of birth exact or with day and month swapped;
+    sound, or one typing error; or another family name when given name, date of birth
+    and postcode unit are exact and the given name is too rare for a stranger to share
+    all three (``Thresholds.rare_namesake_share``);
+  - date of birth exact or with day and month swapped, or one digit slip when it cannot
+    be a parent or child of the same name (see ``_is_lone_date_slip``);
 
   when the names only agree crosswise (given and family swapped), both must be exact;
 * gender not contradicting;
@@ -41,6 +46,7 @@ answer whose candidates it dropped.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
 from collections.abc import Iterable, Sequence
@@ -65,10 +71,12 @@ __all__ = [
     "Outcome",
     "Thresholds",
     "classify",
+    "classify_second_look",
     "default_thresholds",
     "exact_block",
     "has_evidence_beyond_given_and_dob",
     "is_exact_candidate",
+    "kept_by_second_look",
     "match",
 ]
 
@@ -125,6 +133,16 @@ class Thresholds:
     # possible_weight from 65,536 learners), so chance candidates do not grow with
     # it. Chosen from the measured trade in docs/matching.md ("Evidence for a possible").
     min_possible_posterior: float = 1 / 17
+    # A replaced family name with given name, date of birth and postcode unit all exact
+    # (a marriage the register does not know, a step-family's name) is exact only when a
+    # stranger sharing all three is rarer than wrong_exact_rate (docs/matching.md, "A
+    # replaced family name"). Stated generously: a fifth of finds are for people not
+    # registered; a postcode unit holds about 40 people (UK: ~1.7M units, ~67M people),
+    # all of whom we count as registered; two of them share a birthday as often as if
+    # everyone were born within the same ten years.
+    absent_find_share: float = 0.2
+    unit_people: float = 40.0
+    same_birthday_share: float = 1 / (365 * 10)
 
     @property
     def thin_evidence_posterior(self) -> float:
@@ -140,6 +158,18 @@ class Thresholds:
         """
         return self.wrong_exact_rate / (
             self.unregistered_twin_prior * self.twin_similar_name_factor * self.slip_neighbours
+        )
+
+    @property
+    def rare_namesake_share(self) -> float:
+        """How rare a given name must be for a replaced family name to be exact.
+
+        A find for someone not registered meets a registered learner with the same given
+        name and birthday in the same postcode unit in absent_find_share * unit_people *
+        same_birthday_share * share of finds; this share keeps that at wrong_exact_rate.
+        """
+        return self.wrong_exact_rate / (
+            self.absent_find_share * self.unit_people * self.same_birthday_share
         )
 
     @property
@@ -249,10 +279,19 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
         ) and not _is_rare_name_slip(result, thresholds or default_thresholds()):
             return "given_name_is_another_name"
     elif given != cmp.N_EXACT:
-        return "given_name_differs"
-    if family not in _STRONG_FAMILY:
-        # Not even with given name, date of birth and postcode exact: the independent
-        # evaluation found strangers sharing all three in a local register.
+        # Two typing errors that make a string which is nobody's given name, two slips
+        # from the candidate's and from no other known name ("Grmma" for Gemma): the
+        # same reading as one slip, a little further out.
+        frequencies = result._scorer.frequencies
+        if frequencies is None or not frequencies.given_names.is_unambiguous_two_slips(
+            result.query.given, result.candidate.given
+        ):
+            return "given_name_differs"
+    if family not in _STRONG_FAMILY and not _is_rare_namesake(
+        result, thresholds or default_thresholds()
+    ):
+        # Not with a common given name, even with date of birth and postcode exact: the
+        # independent evaluation found strangers sharing all three in a local register.
         return "family_name_differs"
     if dob not in _STRONG_DOB and not _is_lone_date_slip(result, given, family):
         return "date_of_birth_differs"
@@ -265,6 +304,23 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
         # the score and the runner-up margin already weigh.
         return "gender_differs"
     return ""
+
+
+def _is_rare_namesake(result: MatchResult, thresholds: Thresholds) -> bool:
+    # Another family name, but the given name exact, the date of birth exact and the same
+    # postcode unit: the learner under a name the register does not know, or a stranger
+    # who shares all three. Twins and siblings share the family name and are given
+    # different names, so only the stranger is left, and the register's size and the
+    # given name's frequency say how likely one is: see Thresholds.rare_namesake_share.
+    # A register too small to show that a name is that rare keeps the answer possible.
+    given, _family, dob, postcode = result.levels[:4]
+    if result.swapped or given != cmp.N_EXACT or dob != cmp.D_EXACT or postcode != cmp.P_UNIT:
+        return False
+    table = result._scorer.frequencies
+    if table is None or not table.size:
+        return False
+    count = _register_count(table, result.query.given)
+    return count + 1 <= thresholds.rare_namesake_share * table.size
 
 
 def _names_exact(given: int, family: int) -> bool:
@@ -283,7 +339,37 @@ def _is_lone_date_slip(result: MatchResult, given: int, family: int) -> bool:
     if result.levels[2] != cmp.D_TYPO or result.levels[3] not in _SAME_SECTOR:
         return False
     a, b = result.query.dob_text, result.candidate.dob_text
-    return a[:3] == b[:3]
+    return a[:3] == b[:3] or _is_impossible_year_slip(result.query.dob, result.candidate.dob)
+
+
+def _is_impossible_year_slip(query: dt.date, candidate: dt.date) -> bool:
+    # A slip in the decade or century that makes a date nobody is born on (one still to
+    # come) is no parent or child of the same name: the query's person was born on a
+    # real date one slip from it. If every such real date other than the candidate's is
+    # within SIBLING_YEARS of it, the one look-alike left is a sibling of the same name
+    # and birthday, which the lone-slip rule already sets aside (siblings are not given
+    # one name).
+    today = dt.date.today()
+    if query <= today:
+        return False
+    year = f"{query.year:04d}"
+    slips = {year[:i] + digit + year[i + 1 :] for i in range(4) for digit in "0123456789"}
+    slips.update(year[:i] + year[i + 1] + year[i] + year[i + 2 :] for i in range(3))
+    slips.discard(year)
+    for other_year in slips:
+        try:
+            other = dt.date(int(other_year), query.month, query.day)
+        except ValueError:
+            continue
+        if other == candidate or other > today or other.year < 1900:
+            continue
+        if abs(other.year - candidate.year) > SIBLING_YEARS:
+            return False
+    return True
+
+
+# The widest gap between siblings a date slip may stand for; a parent or child is further.
+SIBLING_YEARS = 12
 
 
 def is_exact_candidate(result: MatchResult) -> bool:
@@ -381,6 +467,33 @@ def classify(
     if len(possibles) > MAX_POSSIBLE:
         return Classification(Outcome.TOO_MANY, (), len(possibles), held_back_by)
     return Classification(Outcome.POSSIBLE, tuple(possibles), len(possibles), held_back_by)
+
+
+def kept_by_second_look(result: MatchResult) -> bool:
+    """Whether a candidate found only by a find's second look (``household_keys``) may be
+    offered: born alike (date of birth exact, swapped or but for one slip) and with a
+    given or a family name that is not wholly another. The household's other members
+    have other dates of birth; a neighbour born the same day has other names.
+    """
+    given, family, dob = result.levels[:3]
+    unrelated = (cmp.N_DIFF, cmp.N_INITIAL)
+    return dob in (cmp.D_EXACT, cmp.D_SWAPPED, cmp.D_TYPO) and (
+        given not in unrelated or family not in unrelated
+    )
+
+
+def classify_second_look(
+    first: Iterable[MatchResult],
+    second: Iterable[MatchResult],
+    thresholds: Thresholds | None = None,
+) -> Classification:
+    """The answer once a find's second look (``household_keys``, taken when the first
+    answered no match) has added ``second``: its candidates not among ``first``, kept
+    only when ``kept_by_second_look``."""
+    first = list(first)
+    seen = {r.ref for r in first}
+    extra = [r for r in second if r.ref not in seen and kept_by_second_look(r)]
+    return classify([*first, *extra], thresholds)
 
 
 def _by_weight(result: MatchResult) -> float:

@@ -51,8 +51,10 @@ Design rules (measured in docs/matching.md, "Blocking keys"):
 from __future__ import annotations
 
 import datetime as dt
+import string
 
 from lrs.matching.demographics import Demographics, Prepared, prepare
+from lrs.matching.names import base_given_names, edits1
 from lrs.matching.normalise import phonetic
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "GIVEN_SOUND",
     "KEY_COLUMNS",
     "KEY_MAX_LENGTHS",
+    "household_keys",
     "loose_key",
     "query_keys",
     "stored_keys",
@@ -122,6 +125,32 @@ def _sound(name: str) -> tuple[str, str]:
     return short, code[GIVEN_SOUND:] if short in COMMON_GIVEN_SOUNDS else ""
 
 
+# A given name shorter than this is not corrected: one edit from a three-letter string
+# is half the short names there are.
+_CORRECTED_MIN = 4
+# More known names than this one edit away: the string is no clear typo of any of them.
+_CORRECTED_MAX = 4
+
+
+def typo_corrections(name: str) -> frozenset[str]:
+    """The known given names one edit from ``name``, when ``name`` is itself no known
+    given name (a typing error: "Rtebecca", "Olivai").
+
+    A typo in a given name changes its sound, and with it every key that holds the sound
+    (for a common sound, the whole code after the ``+``); a find with a second error
+    elsewhere (a move, a date slip, a family-name slip) then reaches its learner through
+    no key. Looking the corrected names' sounds up as well costs a handful of index
+    probes, and only for finds whose given name is nobody's name.
+    """
+    if len(name) < _CORRECTED_MIN:
+        return frozenset()
+    known = base_given_names()
+    if name in known:
+        return frozenset()
+    found = frozenset(n for n in edits1(name) if n in known)
+    return found if len(found) <= _CORRECTED_MAX else frozenset()
+
+
 def _key(base: str, rest: str, extra: str = "") -> str:
     """``base`` with the rest of a common given sound and ``extra`` after the ``+``."""
     return f"{base}{_TIGHTER}{rest}{extra}" if rest or extra else base
@@ -165,6 +194,8 @@ def query_keys(d: Demographics | Prepared) -> dict[str, list[str]]:
     # stored given name is our family name, and the stored family name our given name.
     given_names = {p.given_first} | p.given_related | p.other_given
     given_names.discard("")
+    # A typo makes a string that is nobody's name: look up the names it is one slip from.
+    given_names |= typo_corrections(p.given_first)
     swap_names = set(p.family_parts)
     given_sounds = {_sound(n) for n in given_names if n}
     swap_sounds_given = {_sound(n) for n in swap_names if n}
@@ -199,3 +230,21 @@ def query_keys(d: Demographics | Prepared) -> dict[str, list[str]]:
             {_key(pair + year, rest, dob[6:]) for pair, rest in name_pairs for dob in dobs}
         ),
     }
+
+
+def household_keys(d: Demographics | Prepared) -> dict[str, list[str]]:
+    """The second look of a find whose first found no one to offer: everyone registered
+    at the query's postcode unit, whatever their given name's initial.
+
+    A replaced given name (a preferred or another name) with one more slip elsewhere, in
+    the date of birth or the family name, shares no key with the learner: the unit key
+    holds the initial, the others the given sound or the exact date. Only the candidates
+    this look finds whose date of birth still agrees and whose given or family name is not
+    wholly another (``kept_by_second_look``) may join the answer, so the household's other
+    members (siblings a few years apart, parents) and neighbours who happen to share a
+    birthday are not offered. Empty without a usable postcode.
+    """
+    postcode = _postcode_key(prepare(d))
+    if not postcode:
+        return {}
+    return {"bk_postcode_given": [postcode + letter for letter in string.ascii_uppercase]}

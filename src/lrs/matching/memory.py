@@ -9,9 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 
-from lrs.matching.classify import Classification, Thresholds, classify
+from lrs.matching.classify import (
+    Classification,
+    Outcome,
+    Thresholds,
+    classify,
+    classify_second_look,
+)
 from lrs.matching.demographics import Demographics, Prepared, prepare
-from lrs.matching.keys import KEY_COLUMNS, query_keys, stored_keys
+from lrs.matching.keys import KEY_COLUMNS, household_keys, query_keys, stored_keys
 from lrs.matching.score import MatchResult, Scorer
 
 __all__ = ["InMemoryRegister"]
@@ -39,8 +45,11 @@ class InMemoryRegister:
         return len(self.records)
 
     def candidate_refs(self, query: Demographics | Prepared) -> set[Hashable]:
+        return self._lookup(query_keys(query))
+
+    def _lookup(self, keys: dict[str, list[str]]) -> set[Hashable]:
         refs: set[Hashable] = set()
-        for column, values in query_keys(query).items():
+        for column, values in keys.items():
             index = self.index[column]
             for value in values:
                 bucket = index.get(value)
@@ -59,7 +68,28 @@ class InMemoryRegister:
         scorer: Scorer,
         thresholds: Thresholds | None = None,
     ) -> Classification:
-        return classify(self.score_candidates(query, scorer), thresholds)
+        return self.find_with_refs(query, scorer, thresholds)[1]
+
+    def find_with_refs(
+        self,
+        query: Demographics | Prepared,
+        scorer: Scorer,
+        thresholds: Thresholds | None = None,
+    ) -> tuple[set[Hashable], Classification]:
+        """The answer of a find, as the service gives it (with the second look when the
+        first answers no match), and every candidate it scored."""
+        q = prepare(query)
+        records = self.records
+        refs = self.candidate_refs(q)
+        results = scorer.score_all(q, ((ref, records[ref]) for ref in refs))
+        answer = classify(results, thresholds)
+        if answer.outcome is Outcome.NONE:
+            more = self._lookup(household_keys(q)) - refs
+            if more:
+                refs = refs | more
+                second = scorer.score_all(q, ((ref, records[ref]) for ref in more))
+                answer = classify_second_look(results, second, thresholds)
+        return refs, answer
 
     def largest_buckets(self) -> dict[str, tuple[str, int]]:
         """For each key column, its most shared value and how many records share it."""

@@ -20,6 +20,8 @@ from functools import cache
 from importlib import resources
 
 from faker import Faker
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from lrs.matching.normalise import _nicknamer, name_compact
 
@@ -88,6 +90,7 @@ class GivenNames:
 
     def __init__(self, register_names: Iterable[str] = ()) -> None:
         self.names = base_given_names() | frozenset(register_names)
+        self._listed: tuple[str, ...] | None = None
 
     def __contains__(self, compact: str) -> bool:
         return compact in self.names
@@ -102,3 +105,16 @@ class GivenNames:
         if len(query) < 4 or query in self.names:
             return False
         return all(other == candidate for other in edits1(query) if other in self.names)
+
+    def is_unambiguous_two_slips(self, query: str, candidate: str) -> bool:
+        """Whether ``query`` reads as two typing errors in ``candidate`` and nobody else's
+        name: ``is_unambiguous_typo`` at two edits. The query must not be a name, must be
+        long enough that two slips leave most of it (five letters or more), must be two
+        edits from ``candidate``, and no other known given name may be within two edits.
+        """
+        if len(query) < 5 or query in self.names or OSA.distance(query, candidate) != 2:
+            return False
+        if self._listed is None:
+            self._listed = tuple(sorted(self.names))
+        near = process.extract(query, self._listed, scorer=OSA.distance, score_cutoff=2, limit=None)
+        return all(name == candidate for name, _distance, _index in near)
