@@ -46,6 +46,7 @@ from lrs.matching import (
     FORM_VERSION,
     HELD_BACK_REASONS,
     KEY_COLUMNS,
+    Classification,
     Demographics,
     MatchResult,
     Prepared,
@@ -245,17 +246,7 @@ def _classify_rows(
     scored = scorer.score_all(prepared, _scoring_candidates(rows))
     result = classify(_one_per_person(scored, by_id))
     if result.outcome is MatchOutcome.NONE and household is not None:
-        more = [row for row in household() if row["id"] not in by_id]
-        if more:
-            by_id.update((row["id"], row) for row in more)
-            second = [
-                r
-                for r in scorer.score_all(prepared, _scoring_candidates(more))
-                if kept_by_second_look(r)
-            ]
-            if second:
-                scored = sorted([*scored, *second], key=lambda r: r.weight, reverse=True)
-                result = classify(_one_per_person(scored, by_id))
+        result = _second_look(prepared, scored, by_id, household()) or result
     if result.outcome is MatchOutcome.NONE:
         return FindResult(codes.NO_MATCH, "no_match")
     if result.outcome is MatchOutcome.TOO_MANY:
@@ -313,6 +304,29 @@ def _classify_rows(
         result.held_back_by,
         result.held_back_reason,
     )
+
+
+def _second_look(
+    prepared: Prepared,
+    scored: list[MatchResult],
+    by_id: dict[int, dict[str, Any]],
+    household_rows: list[dict[str, Any]],
+) -> Classification | None:
+    """The answer with the second look's rows added (those not candidates already and
+    ``kept_by_second_look``), or None if it adds nobody. Adds the rows to ``by_id``."""
+    more = [row for row in household_rows if row["id"] not in by_id]
+    if not more:
+        return None
+    by_id.update((row["id"], row) for row in more)
+    second = [
+        r
+        for r in register_scorer().score_all(prepared, _scoring_candidates(more))
+        if kept_by_second_look(r)
+    ]
+    if not second:
+        return None
+    scored = sorted([*scored, *second], key=lambda r: r.weight, reverse=True)
+    return classify(_one_per_person(scored, by_id))
 
 
 # The highest score shown beside a possible match: 98%, never a rounded certainty.
