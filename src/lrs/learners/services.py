@@ -50,6 +50,7 @@ from lrs.matching import (
     Demographics,
     MatchResult,
     Prepared,
+    Scorer,
     classify,
     default_thresholds,
     from_form,
@@ -246,7 +247,7 @@ def _classify_rows(
     scored = scorer.score_all(prepared, _scoring_candidates(rows))
     result = classify(_one_per_person(scored, by_id))
     if result.outcome is MatchOutcome.NONE and household is not None:
-        result = _second_look(prepared, scored, by_id, household()) or result
+        result = _second_look(scorer, prepared, scored, by_id, household()) or result
     if result.outcome is MatchOutcome.NONE:
         return FindResult(codes.NO_MATCH, "no_match")
     if result.outcome is MatchOutcome.TOO_MANY:
@@ -307,21 +308,21 @@ def _classify_rows(
 
 
 def _second_look(
+    scorer: Scorer,
     prepared: Prepared,
     scored: list[MatchResult],
     by_id: dict[int, dict[str, Any]],
     household_rows: list[dict[str, Any]],
 ) -> Classification | None:
     """The answer with the second look's rows added (those not candidates already and
-    ``kept_by_second_look``), or None if it adds nobody. Adds the rows to ``by_id``."""
+    ``kept_by_second_look``), or None if it adds nobody. Adds the rows to ``by_id``.
+    Scored by the first look's ``scorer``, so one find never mixes two parameter sets."""
     more = [row for row in household_rows if row["id"] not in by_id]
     if not more:
         return None
     by_id.update((row["id"], row) for row in more)
     second = [
-        r
-        for r in register_scorer().score_all(prepared, _scoring_candidates(more))
-        if kept_by_second_look(r)
+        r for r in scorer.score_all(prepared, _scoring_candidates(more)) if kept_by_second_look(r)
     ]
     if not second:
         return None
