@@ -20,6 +20,7 @@ from django.db import connection, connections, router
 from lrs.access import Capability
 from lrs.core.errors import NotFound, NotPermitted
 from lrs.core.sql import IN_BATCH as _IN_BATCH
+from lrs.core.sql import array_literal
 from lrs.learners.models import (
     Learner,
     LearnerAccess,
@@ -294,7 +295,7 @@ def learner_find_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str,
     for column, values in lookups.items():
         if postgres:
             conditions.append(f"{quote(column)} = ANY(%s::varchar[])")
-            params.append(values)
+            params.append(array_literal(values))
         else:
             conditions.append(f"{quote(column)} IN ({', '.join(['%s'] * len(values))})")
             params.extend(values)
@@ -337,19 +338,20 @@ def learner_candidates(keys: Mapping[str, Iterable[str]]) -> list[dict[str, Any]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One array parameter per column: a statement with thousands of placeholders
-            # costs more to compose and plan than to run.
+            # costs more to compose and plan than to run; and each array goes as one
+            # literal (array_literal), not a list psycopg would quote item by item.
             for column, values in lookups.items():
                 cursor.execute(
                     f"SELECT {quote('id')} FROM {table} "  # noqa: S608
                     f"WHERE {quote(column)} = ANY(%s::varchar[])",
-                    [values],
+                    [array_literal(values)],
                 )
                 ids.update(ident for (ident,) in cursor.fetchall())
             if ids:
                 cursor.execute(
                     f"SELECT {columns} FROM {table} "  # noqa: S608
                     f"WHERE {quote('id')} = ANY(%s::bigint[]) AND {quote('status')} <> %s",
-                    [sorted(ids), closed],
+                    [array_literal(sorted(ids)), closed],
                 )
                 rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor]
         else:

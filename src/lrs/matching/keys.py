@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from functools import lru_cache
 
 from lrs.matching.demographics import Demographics, Prepared, prepare
 from lrs.matching.names import base_given_names, edits1
@@ -132,6 +133,7 @@ _CORRECTED_MIN = 4
 _CORRECTED_MAX = 4
 
 
+@lru_cache(maxsize=1 << 16)
 def typo_corrections(name: str) -> frozenset[str]:
     """The known given names one edit from ``name``, when ``name`` is itself no known
     given name (a typing error: "Rtebecca", "Olivai").
