@@ -7,15 +7,22 @@ GROUP BY queries over the register, so the result is kept for
 ``LRS_MATCHING_STATS_SECONDS`` (default 600) per process; a register of a few thousand
 (or an empty one) gives frequencies shrunk almost to the shipped averages, so small
 registers behave as the shipped defaults do.
+
+The count grows with the register (seconds at a million learners, tens of seconds at ten
+million), so once a process has a scorer no find waits for it again: for as long again as
+the setting, finds keep the scorer they have while one background thread counts afresh.
+Only a process with none yet (or none younger than twice the setting) counts in line.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import Count
 
 from lrs.learners.models import Learner, LearnerStatus
@@ -25,8 +32,14 @@ from lrs.matching.normalise import name_compact
 
 __all__ = ["register_scorer", "register_scorer_reset"]
 
+logger = logging.getLogger(__name__)
+
 _lock = threading.Lock()
 _cached: tuple[float, Scorer] | None = None
+_refresh_lock = threading.Lock()
+_refreshing: threading.Thread | None = None
+# Moved on by a reset (a calibration), so a count begun before it is not kept after it.
+_generation = 0
 
 
 def _counts(column: str) -> Counter[str]:
@@ -51,13 +64,19 @@ def build_register_scorer() -> Scorer:
 
 
 def register_scorer() -> Scorer:
-    """The scorer for finds now (rebuilt when older than the setting allows)."""
+    """The scorer for finds now: counted afresh once older than the setting allows, in
+    the background while it is younger than twice that, in line after."""
     global _cached
     ttl = float(getattr(settings, "LRS_MATCHING_STATS_SECONDS", 600))
     now = time.monotonic()
     cached = _cached
-    if cached is not None and now - cached[0] < ttl:
-        return cached[1]
+    if cached is not None:
+        age = now - cached[0]
+        if age < ttl:
+            return cached[1]
+        if age < 2 * ttl:
+            _refresh_in_background()
+            return cached[1]
     with _lock:
         if _cached is not None and now - _cached[0] < ttl:
             return _cached[1]
@@ -66,7 +85,33 @@ def register_scorer() -> Scorer:
         return scorer
 
 
+def _refresh_in_background() -> None:
+    global _refreshing
+    with _refresh_lock:
+        if _refreshing is not None and _refreshing.is_alive():
+            return
+        _refreshing = threading.Thread(target=_refresh, name="lrs-register-scorer", daemon=True)
+        _refreshing.start()
+
+
+def _refresh() -> None:
+    global _cached
+    generation = _generation
+    try:
+        scorer = build_register_scorer()
+        with _lock:
+            if generation == _generation:
+                _cached = (time.monotonic(), scorer)
+    except Exception:
+        # The scorer of before keeps answering; the next find past the setting tries again.
+        logger.exception("Counting the register's names for the scorer failed")
+    finally:
+        connections.close_all()  # this thread's own connections
+
+
 def register_scorer_reset() -> None:
     """Forget the cached scorer (after a calibration, and between tests)."""
-    global _cached
-    _cached = None
+    global _cached, _generation
+    with _lock:
+        _generation += 1
+        _cached = None
