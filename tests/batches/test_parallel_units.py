@@ -12,7 +12,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from lrs.batches import processing
+from lrs.batches import planning, processing
 from lrs.batches.models import Batch, BatchRow, BatchStatus, BatchUnit
 from lrs.batches.services import batch_submit
 from lrs.batchfiles.return_codes import ReturnCode as RC
@@ -163,9 +163,24 @@ def test_an_in_file_pair_split_across_chunks_stays_in_one_unit_and_gets_one_lear
     assert rows[9].uln == rows[2].uln
     assert Learner.objects.filter(uln=rows[2].uln).count() == 1
     assert Learner.objects.count() == AllocatedUln.objects.count() == 7
-    # Rows 2 and 9 (three units apart by position) were decided together, in order.
+    # Rows 2 and 9 (three units apart by position) were decided together, in order,
+    # in a unit packed to the chunk size of 3 with row 3.
     assert BatchUnit.objects.filter(batch=batch).count() == 3
-    assert BatchUnit.objects.filter(batch=batch, first_row=2).get().size == 4
+    assert BatchUnit.objects.filter(batch=batch, first_row=2).get().size == 3
+
+
+def test_units_are_packed_by_records_so_big_early_groups_do_not_make_one_giant_unit():
+    # Groups (by their first record's position): 0 holds 5 records, 1 holds 3, then
+    # eight single records; a chunk size of 4.
+    roots = [0, 1, 0, 1, 0, 1, 0, 0, 8, 9, 10, 11, 12, 13, 14, 15]
+    units = planning.units_of(roots, size=4)
+    assert units == [
+        [0, 2, 4, 6, 7],  # a group bigger than a unit is a unit of its own, never split
+        [1, 3, 5, 8],
+        [9, 10, 11, 12],
+        [13, 14, 15],
+    ]
+    assert sorted(p for unit in units for p in unit) == list(range(len(roots)))
 
 
 def test_units_claimed_in_turn_by_two_workers_give_the_outcome_of_the_file_in_order(

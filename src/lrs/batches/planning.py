@@ -12,9 +12,9 @@ the register's blocking keys, the demographics digest or a ULN, so:
   before or after the move (its stored keys now and with the record's address), and with
   the other records of the same ULN.
 
-Each group lies wholly inside one unit (a group goes where its first record falls, in
-units of about ``LRS_BATCH_CHUNK_SIZE`` first records), and a unit decides its records
-in file order, so its outcomes are those of deciding the whole file in order.
+Each group lies wholly inside one unit (groups are packed whole into units of about
+``LRS_BATCH_CHUNK_SIZE`` records), and a unit decides its records in file order, so its
+outcomes are those of deciding the whole file in order.
 
 One direction is left open on purpose: an EARLIER record whose query keys would meet
 the learner a LATER record of another unit registers. Deciding in file order, it would
@@ -137,16 +137,27 @@ def registration_groups(
 
 
 def units_of(roots: Sequence[int], *, size: int) -> list[list[int]]:
-    """Record positions per unit, each in file order: a group goes to the unit of its
-    first record, and units take ``size`` first records each (a group of many records
-    makes its unit bigger, never splits)."""
-    first: dict[int, int] = {}
+    """Record positions per unit, each in file order: whole groups, taken in the order of
+    their first records and packed into units of at most ``size`` records (a group of
+    more makes a unit of its own, never split).
+
+    Packing by records, not by first records, keeps units even: the big groups of a file
+    (households, common names and birthdays) start early, and a unit holding the groups
+    of the first ``size`` first records held a fifth of a 100,000-record file, which one
+    worker then decided while the others waited."""
+    groups: dict[int, list[int]] = {}
     for position, root in enumerate(roots):
-        first.setdefault(root, position)
-    units: dict[int, list[int]] = {}
-    for position, root in enumerate(roots):
-        units.setdefault(first[root] // size, []).append(position)
-    return [units[number] for number in sorted(units)]
+        groups.setdefault(root, []).append(position)
+    units: list[list[int]] = []
+    current: list[int] = []
+    for members in groups.values():  # in the order of their first records
+        if current and len(current) + len(members) > size:
+            units.append(sorted(current))
+            current = []
+        current.extend(members)
+    if current:
+        units.append(sorted(current))
+    return units
 
 
 def plain_units(count: int, *, size: int) -> list[list[int]]:
