@@ -329,3 +329,34 @@ def test_a_unit_that_locks_late_notices_a_registration_made_since_it_read(batch_
     again = processing.RegistrationProcessor(actor=batch_user, rejected={}, seen={})
     again.begin([record])
     assert again.outcome(record).return_code == RC.RC002
+
+
+def test_records_at_one_postcode_unit_share_a_group_for_the_second_look_whatever_else_differs():
+    records = [
+        batch_record(2, given_name="Ann", family_name="Example", date_of_birth="2001-04-03"),
+        batch_record(3, given_name="Zoe", family_name="Other", date_of_birth="1987-11-20"),
+        batch_record(
+            4,
+            given_name="Bob",
+            family_name="Third",
+            date_of_birth="1970-06-06",
+            gender="1",
+            last_known_postcode="B1 1AA",  # another unit, and nothing else in common
+        ),
+    ]
+    roots = planning.registration_groups(records, [], resolve_ulns=lambda ulns: {})
+    assert roots[0] == roots[1]
+    assert roots[2] != roots[0]
+
+
+@pytest.mark.django_db
+def test_a_record_naming_a_learner_shares_a_group_with_a_record_at_its_postcode_unit(batch_user):
+    learner = register(batch_user, 0, given_name="Zoe", family_name="Other")
+    records = [
+        batch_record(2, uln=learner.uln, given_name="Zoe", family_name="Other"),
+        batch_record(3, given_name="Ann", family_name="Example", date_of_birth="1990-01-01"),
+    ]
+    roots = planning.registration_groups(
+        records, [], resolve_ulns=lambda ulns: dict.fromkeys(ulns, (learner, False))
+    )
+    assert roots[0] == roots[1]

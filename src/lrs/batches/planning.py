@@ -70,6 +70,16 @@ def _key(column: str, value: str) -> int:
     return hash((column, value))
 
 
+# The second look (household_keys) reads this column for every initial after the
+# postcode unit: so records meet there when their units are the same.
+_HOUSEHOLD_COLUMN = "bk_postcode_given"
+
+
+def _units(values: Iterable[str]) -> list[int]:
+    """The postcode-unit keys of ``_HOUSEHOLD_COLUMN`` values (the unit, then an initial)."""
+    return [_key("postcode_unit", value[:-1]) for value in values]
+
+
 def _learner_keys(learner: Learner, record: BatchRecord) -> list[int]:
     """The keys ``learner``'s row has now and would have with ``record``'s address."""
     keys = [_key(c, v) for c in KEY_COLUMNS if (v := getattr(learner, c, None))]
@@ -82,6 +92,9 @@ def _learner_keys(learner: Learner, record: BatchRecord) -> list[int]:
         values["last_known_postcode"] = postcode
         moved = stored_keys(learner_demographics(values))
         keys.extend(_key(c, v) for c, v in moved.items() if v)
+        keys.extend(_units([v] if (v := moved.get(_HOUSEHOLD_COLUMN)) else []))
+    now = getattr(learner, _HOUSEHOLD_COLUMN, None)
+    keys.extend(_units([now] if now else []))
     return keys
 
 
@@ -122,17 +135,22 @@ def registration_groups(
         if problems:
             continue  # decided alone (RC011), reaching nobody
         prepared = prepare(learner_demographics(values))
-        # What its find looks up, the second look's household included.
-        for keys in (query_keys(prepared), household_keys(prepared)):
-            for column, values_of_column in keys.items():
-                for value in values_of_column:
-                    other = index.get(_key(column, value))
-                    if other is not None:
-                        groups.union(i, other)
+        # What its find looks up.
+        for column, values_of_column in query_keys(prepared).items():
+            for value in values_of_column:
+                other = index.get(_key(column, value))
+                if other is not None:
+                    groups.union(i, other)
+        stored = stored_keys(prepared)
+        # Its second look reads everyone at its postcode unit, whatever the initial: so
+        # records meet there when their units are the same (one key, not 26 probes).
+        here = [v for v in (stored[_HOUSEHOLD_COLUMN],) if v]
+        for unit in set(_units(here + household_keys(prepared).get(_HOUSEHOLD_COLUMN, []))):
+            join(i, unit)
         join(i, _key("digest", demographics_key(values)))
-        for column, stored in stored_keys(prepared).items():
-            if stored:
-                join(i, _key(column, stored))
+        for column, value in stored.items():
+            if value:
+                join(i, _key(column, value))
     return [groups.find(i) for i in range(len(records))]
 
 
