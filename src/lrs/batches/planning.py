@@ -161,7 +161,7 @@ def units_of(roots: Sequence[int], *, size: int) -> list[list[int]]:
 
     Packing by records, not by first records, keeps units even: the big groups of a file
     (households, common names and birthdays) start early, and a unit holding the groups
-    of the first ``size`` first records held a fifth of a 100,000-record file, which one
+    of the first ``size`` first records held 40% of a 100,000-record file, which one
     worker then decided while the others waited."""
     groups: dict[int, list[int]] = {}
     for position, root in enumerate(roots):
