@@ -234,6 +234,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **SQLITE_OPTIONS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
+    # Each web thread keeps its connection, as on PostgreSQL: a new one every request
+    # starts with an empty page cache, so every find read the key indexes' upper pages
+    # from the file again (about 2 ms of a find over HTTP at ten million learners).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
