@@ -148,9 +148,9 @@ def registration_groups(
         for unit in set(_units(here + household_keys(prepared).get(_HOUSEHOLD_COLUMN, []))):
             join(i, unit)
         join(i, _key("digest", demographics_key(values)))
-        for column, value in stored.items():
-            if value:
-                join(i, _key(column, value))
+        for column, stored_value in stored.items():
+            if stored_value:
+                join(i, _key(column, stored_value))
     return [groups.find(i) for i in range(len(records))]
 
 
