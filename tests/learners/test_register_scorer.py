@@ -5,8 +5,13 @@ import threading
 import time
 
 import pytest
+from django.core.cache import cache
 
 from lrs.learners import scoring
+from lrs.learners.bulk import learners_bulk_load, synthetic_learner_record
+from lrs.matching import Scorer
+from lrs.synthetic import iter_people
+from tests.factories import make_learner
 
 
 class _Counts:
@@ -31,6 +36,7 @@ class _Counts:
 def counts(monkeypatch, settings):
     settings.LRS_MATCHING_STATS_SECONDS = 100.0
     scoring.register_scorer_reset()
+    cache.delete(scoring.SHARED_COUNTS_KEY)
     monkeypatch.setattr(scoring, "_refreshing", None)
     made = _Counts(monkeypatch)
     yield made
@@ -107,3 +113,95 @@ def test_a_failed_background_count_leaves_the_scorer_of_before_answering(
     scoring._refreshing.join(5)
     assert scoring.register_scorer() == "scorer 1"
     assert "Counting the register's names" in caplog.text
+
+
+@pytest.fixture
+def shared(settings, monkeypatch):
+    """The real count, with the counts it reads from the register counted as it goes."""
+    settings.LRS_MATCHING_STATS_SECONDS = 100.0
+    scoring.register_scorer_reset()
+    cache.delete(scoring.SHARED_COUNTS_KEY)
+    monkeypatch.setattr(scoring, "_refreshing", None)
+    counted: list[str] = []
+    real = scoring._counts
+
+    def counting(column: str):
+        counted.append(column)
+        return real(column)
+
+    monkeypatch.setattr(scoring, "_counts", counting)
+    yield counted
+    if scoring._refreshing is not None:
+        scoring._refreshing.join(5)
+    cache.delete(scoring.SHARED_COUNTS_KEY)
+    scoring.register_scorer_reset()
+
+
+def _one_learner_registered(counted: list[str]) -> None:
+    """Ann, registered; then as if no process had counted (her registration's own find
+    counted the register before she was in it)."""
+    make_learner(given_name="Ann", family_name="Example")
+    scoring.register_scorer_reset()
+    cache.delete(scoring.SHARED_COUNTS_KEY)
+    counted.clear()
+
+
+@pytest.mark.django_db
+def test_a_process_that_starts_takes_the_counts_another_left_instead_of_counting(shared):
+    _one_learner_registered(shared)
+    first = scoring.register_scorer()
+    assert shared == ["given_name", "family_name"]
+
+    scoring.register_scorer_reset()  # as a new process would start: no scorer of its own
+    second = scoring.register_scorer()
+
+    assert shared == ["given_name", "family_name"]  # not counted again
+    assert isinstance(second, Scorer)
+    assert second is not first
+    assert second.register_size == first.register_size == 1
+
+
+@pytest.mark.django_db
+def test_counts_left_long_ago_are_not_taken_and_the_register_is_counted_in_line(shared):
+    _one_learner_registered(shared)
+    cache.set(scoring.SHARED_COUNTS_KEY, (time.time() - 250, {"ANN": 99}, {"EXAMPLE": 99}))
+
+    scorer = scoring.register_scorer()
+
+    assert shared == ["given_name", "family_name"]
+    assert scorer.register_size == 1
+
+
+# Committed, so that the background thread's own connection sees Ann.
+@pytest.mark.django_db(transaction=True)
+def test_counts_a_little_stale_are_taken_and_counted_afresh_in_the_background(shared):
+    _one_learner_registered(shared)
+    cache.set(scoring.SHARED_COUNTS_KEY, (time.time() - 150, {"ANN": 99}, {"EXAMPLE": 99}))
+
+    assert scoring.register_scorer().register_size == 99  # no find waits for the count
+    assert scoring._refreshing is not None
+    scoring._refreshing.join(5)
+    assert scoring.register_scorer().register_size == 1
+
+
+@pytest.mark.django_db
+def test_a_cache_that_fails_only_means_counting_in_line(shared, monkeypatch):
+    _one_learner_registered(shared)
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(scoring.cache, "get", broken)
+    monkeypatch.setattr(scoring.cache, "set", broken)
+    assert scoring.register_scorer().register_size == 1
+    assert shared == ["given_name", "family_name"]
+
+
+@pytest.mark.django_db
+def test_a_bulk_load_forgets_the_counts_left_for_other_processes(shared):
+    cache.set(scoring.SHARED_COUNTS_KEY, (time.time(), {"ANN": 1}, {"EXAMPLE": 1}))
+    people = [synthetic_learner_record(p) for p, _ in zip(iter_people(3), range(5), strict=False)]
+    learners_bulk_load(records=people)
+
+    assert cache.get(scoring.SHARED_COUNTS_KEY) is None
+    assert scoring.register_scorer().register_size == 5

@@ -25,6 +25,7 @@ from lrs.core.errors import FieldProblem, NotPermitted
 from lrs.core.filejobs import sqlite_page_cache
 from lrs.core.services import ulns_issue
 from lrs.learners.models import Learner
+from lrs.learners.scoring import register_counts_forget
 from lrs.learners.services import LearnerError, learner_derived
 from lrs.synthetic.people import SyntheticPerson
 from lrs.users.models import User
@@ -215,6 +216,8 @@ def learners_bulk_load(
         object_type="learner",
         detail={"count": loaded, "batch_size": batch_size, "source": source},
     )
+    # The register's size has jumped: no process may start from counts made before.
+    register_counts_forget()
     return loaded
 
 

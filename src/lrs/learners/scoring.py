@@ -11,7 +11,10 @@ registers behave as the shipped defaults do.
 The count grows with the register (seconds at a million learners, tens of seconds at ten
 million), so once a process has a scorer no find waits for it again: for as long again as
 the setting, finds keep the scorer they have while one background thread counts afresh.
-Only a process with none yet (or none younger than twice the setting) counts in line.
+Every count is also left in the cache (Redis in production, shared by every machine), so
+a process that starts (a web process, a batch worker) takes the counts another made if
+they are younger than twice the setting, and counts afresh in the background if they are
+older than it. Only a process that finds none counts in line.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count
 
@@ -30,7 +35,7 @@ from lrs.learners.parameters import active_weights
 from lrs.matching import FrequencyTable, Scorer
 from lrs.matching.normalise import name_compact
 
-__all__ = ["register_scorer", "register_scorer_reset"]
+__all__ = ["register_counts_forget", "register_scorer", "register_scorer_reset"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,20 +61,68 @@ def _counts(column: str) -> Counter[str]:
     return counts
 
 
+def _ttl() -> float:
+    return float(getattr(settings, "LRS_MATCHING_STATS_SECONDS", 600))
+
+
+def _scorer(given: Mapping[str, int], family: Mapping[str, int]) -> Scorer:
+    return Scorer(
+        active_weights(),
+        FrequencyTable.from_counts(given, family),
+        register_size=sum(given.values()),
+    )
+
+
 def build_register_scorer() -> Scorer:
+    """Count the register's names now, leave the counts for other processes, and build."""
     given = _counts("given_name")
     family = _counts("family_name")
-    size = sum(given.values())
-    return Scorer(active_weights(), FrequencyTable.from_counts(given, family), register_size=size)
+    if _ttl() > 0:
+        _share(given, family)
+    return _scorer(given, family)
+
+
+# The counts one process made, for the next to start: (time.time(), given, family).
+SHARED_COUNTS_KEY = "lrs:learners:register-name-counts"
+
+
+def _share(given: Counter[str], family: Counter[str]) -> None:
+    try:
+        cache.set(SHARED_COUNTS_KEY, (time.time(), dict(given), dict(family)), timeout=None)
+    except Exception:
+        # Only a later process's start is slower for it.
+        logger.warning("Could not leave the register's name counts in the cache", exc_info=True)
+
+
+def _from_shared(ttl: float) -> tuple[float, Scorer] | None:
+    """A scorer from counts another process left, stamped (on this process's monotonic
+    clock) with the time they were counted; None if there are none young enough."""
+    try:
+        shared = cache.get(SHARED_COUNTS_KEY)
+    except Exception:
+        logger.warning("Could not read the register's name counts from the cache", exc_info=True)
+        return None
+    if not shared:
+        return None
+    counted_at, given, family = shared
+    age = time.time() - counted_at
+    if not 0 <= age < 2 * ttl:
+        return None
+    return time.monotonic() - age, _scorer(given, family)
 
 
 def register_scorer() -> Scorer:
     """The scorer for finds now: counted afresh once older than the setting allows, in
     the background while it is younger than twice that, in line after."""
     global _cached
-    ttl = float(getattr(settings, "LRS_MATCHING_STATS_SECONDS", 600))
+    ttl = _ttl()
     now = time.monotonic()
     cached = _cached
+    if cached is None and ttl > 0:
+        with _lock:
+            if _cached is None:
+                _cached = _from_shared(ttl)
+            cached = _cached
     if cached is not None:
         age = now - cached[0]
         if age < ttl:
@@ -115,3 +168,13 @@ def register_scorer_reset() -> None:
     with _lock:
         _generation += 1
         _cached = None
+
+
+def register_counts_forget() -> None:
+    """After a bulk load: this process's scorer and the counts left for others are both
+    of a register that has changed out of measure, and must be counted again."""
+    register_scorer_reset()
+    try:
+        cache.delete(SHARED_COUNTS_KEY)
+    except Exception:
+        logger.warning("Could not forget the register's name counts in the cache", exc_info=True)
