@@ -102,10 +102,11 @@ def _from_shared(ttl: float) -> tuple[float, Scorer] | None:
     except Exception:
         logger.warning("Could not read the register's name counts from the cache", exc_info=True)
         return None
-    if not shared:
+    try:
+        counted_at, given, family = shared
+        age = time.time() - float(counted_at)
+    except (TypeError, ValueError):  # nothing there, or left by another version
         return None
-    counted_at, given, family = shared
-    age = time.time() - counted_at
     if not 0 <= age < 2 * ttl:
         return None
     return time.monotonic() - age, _scorer(given, family)
