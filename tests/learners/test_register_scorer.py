@@ -3,6 +3,7 @@ find's own time once a process has one."""
 
 import threading
 import time
+from collections import defaultdict
 
 import pytest
 from django.core.cache import cache
@@ -36,7 +37,7 @@ class _Counts:
 def counts(monkeypatch, settings):
     settings.LRS_MATCHING_STATS_SECONDS = 100.0
     scoring.register_scorer_reset()
-    cache.delete(scoring.SHARED_COUNTS_KEY)
+    cache.delete(scoring.shared_counts_key())
     monkeypatch.setattr(scoring, "_refreshing", None)
     made = _Counts(monkeypatch)
     yield made
@@ -120,7 +121,7 @@ def shared(settings, monkeypatch):
     """The real count, with the counts it reads from the register counted as it goes."""
     settings.LRS_MATCHING_STATS_SECONDS = 100.0
     scoring.register_scorer_reset()
-    cache.delete(scoring.SHARED_COUNTS_KEY)
+    cache.delete(scoring.shared_counts_key())
     monkeypatch.setattr(scoring, "_refreshing", None)
     counted: list[str] = []
     real = scoring._counts
@@ -133,7 +134,7 @@ def shared(settings, monkeypatch):
     yield counted
     if scoring._refreshing is not None:
         scoring._refreshing.join(5)
-    cache.delete(scoring.SHARED_COUNTS_KEY)
+    cache.delete(scoring.shared_counts_key())
     scoring.register_scorer_reset()
 
 
@@ -142,7 +143,7 @@ def _one_learner_registered(counted: list[str]) -> None:
     counted the register before she was in it)."""
     make_learner(given_name="Ann", family_name="Example")
     scoring.register_scorer_reset()
-    cache.delete(scoring.SHARED_COUNTS_KEY)
+    cache.delete(scoring.shared_counts_key())
     counted.clear()
 
 
@@ -164,7 +165,7 @@ def test_a_process_that_starts_takes_the_counts_another_left_instead_of_counting
 @pytest.mark.django_db
 def test_counts_left_long_ago_are_not_taken_and_the_register_is_counted_in_line(shared):
     _one_learner_registered(shared)
-    cache.set(scoring.SHARED_COUNTS_KEY, (time.time() - 250, {"ANN": 99}, {"EXAMPLE": 99}))
+    cache.set(scoring.shared_counts_key(), (time.time() - 250, {"ANN": 99}, {"EXAMPLE": 99}))
 
     scorer = scoring.register_scorer()
 
@@ -176,7 +177,7 @@ def test_counts_left_long_ago_are_not_taken_and_the_register_is_counted_in_line(
 @pytest.mark.django_db(transaction=True)
 def test_counts_a_little_stale_are_taken_and_counted_afresh_in_the_background(shared):
     _one_learner_registered(shared)
-    cache.set(scoring.SHARED_COUNTS_KEY, (time.time() - 150, {"ANN": 99}, {"EXAMPLE": 99}))
+    cache.set(scoring.shared_counts_key(), (time.time() - 150, {"ANN": 99}, {"EXAMPLE": 99}))
 
     assert scoring.register_scorer().register_size == 99  # no find waits for the count
     assert scoring._refreshing is not None
@@ -199,9 +200,19 @@ def test_a_cache_that_fails_only_means_counting_in_line(shared, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_bulk_load_forgets_the_counts_left_for_other_processes(shared):
-    cache.set(scoring.SHARED_COUNTS_KEY, (time.time(), {"ANN": 1}, {"EXAMPLE": 1}))
+    cache.set(scoring.shared_counts_key(), (time.time(), {"ANN": 1}, {"EXAMPLE": 1}))
     people = [synthetic_learner_record(p) for p, _ in zip(iter_people(3), range(5), strict=False)]
     learners_bulk_load(records=people)
 
-    assert cache.get(scoring.SHARED_COUNTS_KEY) is None
+    assert cache.get(scoring.shared_counts_key()) is None
     assert scoring.register_scorer().register_size == 5
+
+
+def test_counts_are_shared_only_between_processes_of_one_database(monkeypatch):
+    here = scoring.shared_counts_key()
+
+    class AnotherRegister:
+        settings_dict = {"ENGINE": "django.db.backends.sqlite3", "NAME": "another.sqlite3"}
+
+    monkeypatch.setattr(scoring, "connections", defaultdict(AnotherRegister))
+    assert scoring.shared_counts_key() != here

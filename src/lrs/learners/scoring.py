@@ -19,6 +19,7 @@ older than it. Only a process that finds none counts in line.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -27,7 +28,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Count
 
 from lrs.learners.models import Learner, LearnerStatus
@@ -82,13 +83,19 @@ def build_register_scorer() -> Scorer:
     return _scorer(given, family)
 
 
-# The counts one process made, for the next to start: (time.time(), given, family).
-SHARED_COUNTS_KEY = "lrs:learners:register-name-counts"
+def shared_counts_key() -> str:
+    """Where the counts one process made wait for the next to start, as (time.time(),
+    given, family): named by the database they were counted in, so that two registers
+    sharing a cache (a test and a demo database, a staging and a live one) never take
+    each other's."""
+    db = connections[router.db_for_read(Learner)].settings_dict
+    where = "|".join(str(db.get(part) or "") for part in ("ENGINE", "HOST", "PORT", "NAME"))
+    return "lrs:learners:register-name-counts:" + hashlib.sha256(where.encode()).hexdigest()[:16]
 
 
 def _share(given: Counter[str], family: Counter[str]) -> None:
     try:
-        cache.set(SHARED_COUNTS_KEY, (time.time(), dict(given), dict(family)), timeout=None)
+        cache.set(shared_counts_key(), (time.time(), dict(given), dict(family)), timeout=None)
     except Exception:
         # Only a later process's start is slower for it.
         logger.warning("Could not leave the register's name counts in the cache", exc_info=True)
@@ -98,7 +105,7 @@ def _from_shared(ttl: float) -> tuple[float, Scorer] | None:
     """A scorer from counts another process left, stamped (on this process's monotonic
     clock) with the time they were counted; None if there are none young enough."""
     try:
-        shared = cache.get(SHARED_COUNTS_KEY)
+        shared = cache.get(shared_counts_key())
     except Exception:
         logger.warning("Could not read the register's name counts from the cache", exc_info=True)
         return None
@@ -176,6 +183,6 @@ def register_counts_forget() -> None:
     of a register that has changed out of measure, and must be counted again."""
     register_scorer_reset()
     try:
-        cache.delete(SHARED_COUNTS_KEY)
+        cache.delete(shared_counts_key())
     except Exception:
         logger.warning("Could not forget the register's name counts in the cache", exc_info=True)
