@@ -34,17 +34,24 @@ class _Counts:
 
 
 @pytest.fixture
-def counts(monkeypatch, settings):
+def no_scorer_yet(monkeypatch, settings):
+    """A process with no scorer and no counts left by another; kept 100 s once made."""
     settings.LRS_MATCHING_STATS_SECONDS = 100.0
     scoring.register_scorer_reset()
     cache.delete(scoring.shared_counts_key())
     monkeypatch.setattr(scoring, "_refreshing", None)
+    yield
+    if scoring._refreshing is not None:
+        scoring._refreshing.join(5)
+    cache.delete(scoring.shared_counts_key())
+    scoring.register_scorer_reset()
+
+
+@pytest.fixture
+def counts(no_scorer_yet, monkeypatch):
     made = _Counts(monkeypatch)
     yield made
     made.release.set()
-    if scoring._refreshing is not None:
-        scoring._refreshing.join(5)
-    scoring.register_scorer_reset()
 
 
 def _age_cache(seconds: float) -> None:
@@ -117,12 +124,8 @@ def test_a_failed_background_count_leaves_the_scorer_of_before_answering(
 
 
 @pytest.fixture
-def shared(settings, monkeypatch):
+def shared(no_scorer_yet, monkeypatch):
     """The real count, with the counts it reads from the register counted as it goes."""
-    settings.LRS_MATCHING_STATS_SECONDS = 100.0
-    scoring.register_scorer_reset()
-    cache.delete(scoring.shared_counts_key())
-    monkeypatch.setattr(scoring, "_refreshing", None)
     counted: list[str] = []
     real = scoring._counts
 
@@ -131,11 +134,7 @@ def shared(settings, monkeypatch):
         return real(column)
 
     monkeypatch.setattr(scoring, "_counts", counting)
-    yield counted
-    if scoring._refreshing is not None:
-        scoring._refreshing.join(5)
-    cache.delete(scoring.shared_counts_key())
-    scoring.register_scorer_reset()
+    return counted
 
 
 def _one_learner_registered(counted: list[str]) -> None:
