@@ -75,9 +75,9 @@ def _key(column: str, value: str) -> int:
 _HOUSEHOLD_COLUMN = "bk_postcode_given"
 
 
-def _units(values: Iterable[str]) -> list[int]:
-    """The postcode-unit keys of ``_HOUSEHOLD_COLUMN`` values (the unit, then an initial)."""
-    return [_key("postcode_unit", value[:-1]) for value in values]
+def _unit_key(value: str) -> int:
+    """The postcode-unit key of a ``_HOUSEHOLD_COLUMN`` value (the unit, then an initial)."""
+    return _key("postcode_unit", value[:-1])
 
 
 def _learner_keys(learner: Learner, record: BatchRecord) -> list[int]:
@@ -92,9 +92,10 @@ def _learner_keys(learner: Learner, record: BatchRecord) -> list[int]:
         values["last_known_postcode"] = postcode
         moved = stored_keys(learner_demographics(values))
         keys.extend(_key(c, v) for c, v in moved.items() if v)
-        keys.extend(_units([v] if (v := moved.get(_HOUSEHOLD_COLUMN)) else []))
-    now = getattr(learner, _HOUSEHOLD_COLUMN, None)
-    keys.extend(_units([now] if now else []))
+        if moved_unit := moved.get(_HOUSEHOLD_COLUMN):
+            keys.append(_unit_key(moved_unit))
+    if unit := getattr(learner, _HOUSEHOLD_COLUMN, None):
+        keys.append(_unit_key(unit))
     return keys
 
 
@@ -141,16 +142,15 @@ def registration_groups(
                 other = index.get(_key(column, value))
                 if other is not None:
                     groups.union(i, other)
-        stored = stored_keys(prepared)
-        # Its second look reads everyone at its postcode unit, whatever the initial: so
-        # records meet there when their units are the same (one key, not 26 probes).
-        here = [v for v in (stored[_HOUSEHOLD_COLUMN],) if v]
-        for unit in set(_units(here + household_keys(prepared).get(_HOUSEHOLD_COLUMN, []))):
-            join(i, unit)
+        # Its second look reads everyone at its own postcode unit, whatever the initial:
+        # so records meet there when their units are the same (one key, not 26 probes).
+        household = household_keys(prepared).get(_HOUSEHOLD_COLUMN)
+        if household:
+            join(i, _unit_key(household[0]))
         join(i, _key("digest", demographics_key(values)))
-        for column, stored_value in stored.items():
-            if stored_value:
-                join(i, _key(column, stored_value))
+        for column, stored in stored_keys(prepared).items():
+            if stored:
+                join(i, _key(column, stored))
     return [groups.find(i) for i in range(len(records))]
 
 
