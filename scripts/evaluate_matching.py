@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from lrs.evaluation import generate_independent_queries, twins_across_the_register
-from lrs.matching import FrequencyTable, Outcome, Scorer, prepare
+from lrs.matching import Demographics, FrequencyTable, Outcome, Scorer, prepare
 from lrs.matching.memory import InMemoryRegister
 from lrs.synthetic import generate_population, generate_queries, iter_people
 
@@ -92,14 +92,14 @@ def stress_twins(
     return outcomes["EXACT"] == 0
 
 
-def measure_new_people(register: InMemoryRegister, scorer: Scorer, n: int) -> None:
+def new_people(n: int) -> list[Demographics]:
     """People new to the register (``lrs.synthetic``'s stream on the batch benchmark's
     seed, one per household, aged 14 to 60, as scripts/benchmark_new_people_batch.py
-    draws them): the share given a possible (an exception in a batch; target <= 2%)."""
+    draws them)."""
     today = dt.date.today()
     households: set[int] = set()
     seen: set[tuple[str, str, dt.date]] = set()
-    outcomes: Counter[str] = Counter()
+    people: list[Demographics] = []
     for person in iter_people(NEW_PEOPLE_SEED):
         d = person.demographics
         key = (d.given_name, d.family_name, d.date_of_birth)
@@ -108,9 +108,16 @@ def measure_new_people(register: InMemoryRegister, scorer: Scorer, n: int) -> No
             continue
         households.add(person.household)
         seen.add(key)
-        outcomes[register.find(d, scorer).outcome.name] += 1
-        if len(seen) >= n:
+        people.append(d)
+        if len(people) >= n:
             break
+    return people
+
+
+def measure_new_people(register: InMemoryRegister, scorer: Scorer, n: int) -> None:
+    """People new to the register (``new_people``): the share given a possible (an
+    exception in a batch; target <= 2%)."""
+    outcomes: Counter[str] = Counter(register.find(d, scorer).outcome.name for d in new_people(n))
     total = max(1, sum(outcomes.values()))
     print(
         f"\nNew people ({total:,}, not registered, one per household): possible or too many "
