@@ -23,13 +23,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from evaluate_matching import REALISTIC_TWIN_SHARE, make_queries
+from evaluate_matching import REALISTIC_TWIN_SHARE, build_register, make_queries
 
-from lrs.matching import FrequencyTable, Outcome, Scorer, prepare, stored_keys
+from lrs.matching import Outcome, prepare, stored_keys
 from lrs.matching.classify import default_thresholds, has_evidence_beyond_given_and_dob
 from lrs.matching.keys import query_keys
-from lrs.matching.memory import InMemoryRegister
-from lrs.synthetic import generate_population
 
 LEVELS = {
     0: ("exact", "nick", "prev", "part", "phon", "typo", "similar", "initial", "diff"),
@@ -52,13 +50,7 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=8)
     args = parser.parse_args()
 
-    population = generate_population(args.register, seed=args.seed)
-    register = InMemoryRegister()
-    register.add_many((p.person_id, p.demographics) for p in population if p.registered)
-    scorer = Scorer(
-        frequencies=FrequencyTable.from_names(register.records.values()),
-        register_size=len(register),
-    )
+    population, register, scorer = build_register(args.register, args.seed)
     t = default_thresholds()
     queries = make_queries(
         population, args.model, args.queries, args.seed, 0.2, REALISTIC_TWIN_SHARE

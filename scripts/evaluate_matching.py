@@ -48,6 +48,21 @@ STRESS_SEED = 31_337
 NEW_PEOPLE_SEED = 90_210
 
 
+def build_register(
+    register_size: int, seed: int, register: InMemoryRegister | None = None
+) -> tuple[list[Any], InMemoryRegister, Scorer]:
+    """The population, the register of its registered people (into ``register`` if
+    given), and a scorer with the register's name frequencies and size, as a find has."""
+    population = generate_population(register_size, seed=seed)
+    register = InMemoryRegister() if register is None else register
+    register.add_many((p.person_id, p.demographics) for p in population if p.registered)
+    scorer = Scorer(
+        frequencies=FrequencyTable.from_names(register.records.values()),
+        register_size=len(register),
+    )
+    return population, register, scorer
+
+
 def make_queries(
     population: list[Any], model: str, n: int, seed: int, absent_share: float, twin_share: float
 ) -> list[Any]:
@@ -143,15 +158,11 @@ def evaluate(
     new_people: int = 0,
 ) -> bool:
     started = time.perf_counter()
-    population = generate_population(register_size, seed=seed)
-    by_id = {p.person_id: p for p in population}
-    register = InMemoryRegister()
-    register.add_many((p.person_id, p.demographics) for p in population if p.registered)
+    population, register, scorer = build_register(register_size, seed)
     built = time.perf_counter() - started
-    frequencies = FrequencyTable.from_names(register.records.values())
-    scorer = Scorer(
-        frequencies=None if no_frequencies else frequencies, register_size=len(register)
-    )
+    by_id = {p.person_id: p for p in population}
+    if no_frequencies:
+        scorer = Scorer(register_size=len(register))
     queries = make_queries(population, model, n_queries, seed, absent_share, twin_share)
     print(
         f"[{model}] register {len(register):,} learners ({len(population):,} people generated) "

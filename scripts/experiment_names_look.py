@@ -30,14 +30,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from evaluate_matching import REALISTIC_TWIN_SHARE, make_queries, new_people
+from evaluate_matching import REALISTIC_TWIN_SHARE, build_register, make_queries, new_people
 
-from lrs.matching import FrequencyTable, Outcome, Prepared, Scorer, prepare
+from lrs.matching import Outcome, Prepared, Scorer, prepare
 from lrs.matching import compare as cmp
 from lrs.matching.classify import Classification, classify, kept_by_second_look
 from lrs.matching.keys import loose_key, query_keys, stored_keys
 from lrs.matching.memory import InMemoryRegister
-from lrs.synthetic import generate_population
 
 # Both names must agree closely for a candidate of the names-only look to be offered.
 _GIVEN_AGREES = (cmp.N_EXACT, cmp.N_TYPO, cmp.N_NICKNAME, cmp.N_PHONETIC)
@@ -102,13 +101,8 @@ def main() -> None:
     parser.add_argument("--new-people", type=int, default=5_000)
     args = parser.parse_args()
 
-    population = generate_population(args.register, seed=args.seed)
     register = NamesLookRegister()
-    register.add_many((p.person_id, p.demographics) for p in population if p.registered)
-    scorer = Scorer(
-        frequencies=FrequencyTable.from_names(register.records.values()),
-        register_size=len(register),
-    )
+    population, _, scorer = build_register(args.register, args.seed, register)
     queries = make_queries(
         population, args.model, args.queries, args.seed, 0.2, REALISTIC_TWIN_SHARE
     )

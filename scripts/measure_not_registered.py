@@ -41,18 +41,15 @@ import django  # noqa: E402
 django.setup()
 
 from benchmark_user import benchmark_user  # noqa: E402
-from evaluate_matching import REALISTIC_TWIN_SHARE, new_people  # noqa: E402
+from evaluate_matching import REALISTIC_TWIN_SHARE, make_queries, new_people  # noqa: E402
 
-from lrs.evaluation import generate_independent_queries, twins_across_the_register  # noqa: E402
+from lrs.evaluation import twins_across_the_register  # noqa: E402
 from lrs.learners.management.commands.generate import find_fields  # noqa: E402
 from lrs.learners.models import Learner  # noqa: E402
 from lrs.learners.services import LearnerError, learner_find  # noqa: E402
 from lrs.matching import Demographics  # noqa: E402
-from lrs.synthetic import SyntheticPerson, generate_queries, iter_people  # noqa: E402
+from lrs.synthetic import SyntheticPerson, iter_people  # noqa: E402
 from lrs.users.models import User  # noqa: E402
-
-# The independent model's seed offset, as scripts/evaluate_matching.py uses it.
-INDEPENDENT_SEED = 7_000_001
 
 
 def sample_people(learners: int, seed: int, every: int) -> list[SyntheticPerson]:
@@ -135,30 +132,15 @@ def main() -> None:
         f"{len(sample):,} people ({time.perf_counter() - started:.0f} s)"
     )
     user = benchmark_user()
-    synthetic = generate_queries(
-        sample,
-        args.queries,
-        seed=args.query_seed + 100,
-        absent_share=1.0,
-        twin_share=REALISTIC_TWIN_SHARE,
-    )
-    ask(
-        user,
-        [(q.kind, q.query, q.source_id in twins) for q in synthetic],
-        f"Synthetic error model: {len(synthetic):,} people not registered",
-    )
-    independent = generate_independent_queries(
-        sample,
-        args.queries,
-        seed=args.query_seed + INDEPENDENT_SEED,
-        absent_share=1.0,
-        twin_share=REALISTIC_TWIN_SHARE,
-    )
-    ask(
-        user,
-        [(q.kind, q.query, q.source_id in twins) for q in independent],
-        f"Independent error model: {len(independent):,} people not registered",
-    )
+    for model in ("synthetic", "independent"):
+        queries = make_queries(
+            sample, model, args.queries, args.query_seed, 1.0, REALISTIC_TWIN_SHARE
+        )
+        ask(
+            user,
+            [(q.kind, q.query, q.source_id in twins) for q in queries],
+            f"{model.capitalize()} error model: {len(queries):,} people not registered",
+        )
     if args.new_people:
         people = new_people(args.new_people)
         ask(
