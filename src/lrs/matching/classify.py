@@ -35,8 +35,8 @@ best are ``better_candidate``.
 A possible match needs a weight of at least ``possible_weight`` bits, a score of at
 least ``min_possible_posterior`` (so the weight needed grows with the register), and
 evidence beyond a shared given name and date of birth: a family name that agrees as
-itself, the previous name, a part, a sound or a typing error, a postcode in the same
-district, or an agreeing optional field. A candidate without such evidence ("thin") is
+itself, the previous name, a part, a sound, a typing error or a similar spelling, a
+postcode in the same district, or an agreeing optional field. A candidate without such evidence ("thin") is
 a possible match only when its score still says so: agreement that close would arise by
 chance from one of the register's learners in under 1% of finds for people not
 registered (``thin_evidence_rate``). The rule is named: ``given_name_and_birthday_only``
@@ -122,7 +122,7 @@ class Thresholds:
     # ``thin_evidence_rate`` of finds for someone not registered: weight >= log2(N / rate),
     # that is a score (the posterior given N and the names' frequencies) of at least
     # 1 / (1 + rate). A common given name on a shared birthday never gets there; a rare
-    # one with a family name of similar spelling and a postcode in the same area can.
+    # one with another family name and a postcode in the same area can.
     thin_evidence_rate: float = 0.01
 
     # Any possible must be at least this likely the person (its score: the posterior
@@ -193,9 +193,12 @@ def default_thresholds() -> Thresholds:
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
 _SAME_SECTOR = frozenset({cmp.P_UNIT, cmp.P_SECTOR})
-# Family-name levels that relate the two names (a merely similar spelling, an initial or
-# another name do not: by chance many strangers' names are that close).
-_RELATED_FAMILY = _STRONG_FAMILY
+# Family-name levels that relate the two names (an initial or another name do not). A
+# similar spelling (an OCR slip, a truncation, a respelling the sound key misses) does:
+# its weight already counts against it, and the posterior floor keeps out the strangers
+# whose names are that close by chance: measured, it finds more learners and offers
+# next to no one more (docs/matching.md, "A similar family name as evidence").
+_RELATED_FAMILY = _STRONG_FAMILY | {cmp.N_SIMILAR}
 _NEAR_POSTCODE = frozenset({cmp.P_UNIT, cmp.P_SECTOR, cmp.P_DISTRICT})
 
 # Why a candidate that scored above the exact threshold was kept a possible match: the
