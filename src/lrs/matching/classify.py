@@ -36,10 +36,10 @@ A possible match needs a weight of at least ``possible_weight`` bits, a score of
 least ``min_possible_posterior`` (so the weight needed grows with the register), and
 evidence beyond a shared given name and date of birth: a family name that agrees as
 itself, the previous name, a part, a sound, a typing error or a similar spelling, a
-postcode in the same district, or an agreeing optional field. A candidate without such evidence ("thin") is
-a possible match only when its score still says so: agreement that close would arise by
-chance from one of the register's learners in under 1% of finds for people not
-registered (``thin_evidence_rate``). The rule is named: ``given_name_and_birthday_only``
+postcode in the same district, or an agreeing optional field. A candidate without such
+evidence ("thin") is a possible match only when its score still says so: agreement that
+close would arise by chance from one of the register's learners in under 1% of finds for
+people not registered (``thin_evidence_rate``). The rule is named: ``given_name_and_birthday_only``
 when such a candidate is kept, ``shares_only_given_name_and_birthday`` on a no-match
 answer whose candidates it dropped.
 """
