@@ -193,6 +193,8 @@ def default_thresholds() -> Thresholds:
 _STRONG_FAMILY = frozenset({cmp.N_EXACT, cmp.N_PREVIOUS, cmp.N_PART, cmp.N_PHONETIC, cmp.N_TYPO})
 _STRONG_DOB = frozenset({cmp.D_EXACT, cmp.D_SWAPPED})
 _SAME_SECTOR = frozenset({cmp.P_UNIT, cmp.P_SECTOR})
+# Family-name levels where the two spellings differ though the names agree.
+_SPELT_OTHERWISE = frozenset({cmp.N_TYPO, cmp.N_PHONETIC})
 # Family-name levels that relate the two names (an initial or another name do not). A
 # similar spelling (an OCR slip, a truncation, a respelling the sound key misses) does:
 # its weight already counts against it, and the posterior floor keeps out the strangers
@@ -218,6 +220,11 @@ HELD_BACK_REASONS: dict[str, str] = {
     ),
     "family_name_differs": (
         "The family names differ and the postcode does not confirm the person."
+    ),
+    "family_name_is_another_name": (
+        "The family names are spelt differently, the name searched for is itself a "
+        "family name, and the postcode does not confirm the person: this could be "
+        "someone else who shares the given name and date of birth."
     ),
     "date_of_birth_differs": "The dates of birth differ.",
     "gender_differs": "The genders differ.",
@@ -267,7 +274,7 @@ def _register_count(table: FrequencyTable, compact: str) -> float:
 
 def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> str:
     """Which field rule keeps this candidate from an exact match ("" when none does)."""
-    given, family, dob, _postcode, gender = result.levels[:5]
+    given, family, dob, postcode, gender = result.levels[:5]
     if result.swapped:
         if given != cmp.N_EXACT or family != cmp.N_EXACT:
             return "names_swapped"
@@ -296,6 +303,12 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
         # Not with a common given name, even with date of birth and postcode exact: the
         # independent evaluation found strangers sharing all three in a local register.
         return "family_name_differs"
+    if family in _SPELT_OTHERWISE and postcode not in _SAME_SECTOR and _is_another_family(result):
+        # "Tailor" for Taylor is one letter, and the same sound, but both are family names:
+        # with the postcode not confirming the person, a stranger who shares the given
+        # name and birthday (common among millions) is as good a reading as a slip. Found
+        # at ten million learners: docs/matching.md, "Another family name of one spelling".
+        return "family_name_is_another_name"
     if dob not in _STRONG_DOB and not _is_lone_date_slip(result, given, family):
         return "date_of_birth_differs"
     if gender == cmp.G_DIFF and not (
@@ -307,6 +320,16 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
         # the score and the runner-up margin already weigh.
         return "gender_differs"
     return ""
+
+
+def _is_another_family(result: MatchResult) -> bool:
+    # The query's family name, not the candidate's, is itself held by someone in the
+    # register: a real family name, not only a misspelling of this one.
+    table = result._scorer.frequencies
+    if table is None or not table.size:
+        return False
+    query = result.query.family
+    return query != result.candidate.family and table.family.get(query, 0.0) > 0.0
 
 
 def _is_rare_namesake(result: MatchResult, thresholds: Thresholds) -> bool:
