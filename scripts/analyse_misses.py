@@ -15,7 +15,6 @@ sorts every registered learner's find that is not exact into:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -23,7 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from evaluate_matching import REALISTIC_TWIN_SHARE, build_register, make_queries
+from evaluate_matching import (
+    REALISTIC_TWIN_SHARE,
+    build_register,
+    make_queries,
+    single_run_parser,
+)
 
 from lrs.matching import Outcome, prepare, stored_keys
 from lrs.matching.classify import default_thresholds, has_evidence_beyond_given_and_dob
@@ -42,11 +46,7 @@ def describe(levels: tuple[int, ...]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--register", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--model", choices=("synthetic", "independent"), default="independent")
+    parser = single_run_parser(__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=8)
     args = parser.parse_args()
 

@@ -48,6 +48,16 @@ STRESS_SEED = 31_337
 NEW_PEOPLE_SEED = 90_210
 
 
+def single_run_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a script that measures one register and one error model."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--register", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--model", choices=("synthetic", "independent"), default="independent")
+    return parser
+
+
 def build_register(
     register_size: int, seed: int, register: InMemoryRegister | None = None
 ) -> tuple[list[Any], InMemoryRegister, Scorer]:

@@ -20,7 +20,6 @@ and what the look fetched. The result and the decision are in ``docs/matching.md
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from collections import Counter, defaultdict
@@ -30,7 +29,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from evaluate_matching import REALISTIC_TWIN_SHARE, build_register, make_queries, new_people
+from evaluate_matching import (
+    REALISTIC_TWIN_SHARE,
+    build_register,
+    make_queries,
+    new_people,
+    single_run_parser,
+)
 
 from lrs.matching import Outcome, Prepared, Scorer, prepare
 from lrs.matching import compare as cmp
@@ -93,11 +98,7 @@ class NamesLookRegister(InMemoryRegister):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--register", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--model", choices=("synthetic", "independent"), default="independent")
+    parser = single_run_parser(__doc__.splitlines()[0])
     parser.add_argument("--new-people", type=int, default=5_000)
     args = parser.parse_args()
 
