@@ -59,18 +59,20 @@ def single_run_parser(description: str) -> argparse.ArgumentParser:
 
 
 def build_register(
-    register_size: int, seed: int, register: InMemoryRegister | None = None
+    register_size: int,
+    seed: int,
+    register: InMemoryRegister | None = None,
+    *,
+    frequencies: bool = True,
 ) -> tuple[list[Any], InMemoryRegister, Scorer]:
     """The population, the register of its registered people (into ``register`` if
-    given), and a scorer with the register's name frequencies and size, as a find has."""
+    given), and a scorer with the register's size and (unless ``frequencies`` is false)
+    its name frequencies, as a find has."""
     population = generate_population(register_size, seed=seed)
     register = InMemoryRegister() if register is None else register
     register.add_many((p.person_id, p.demographics) for p in population if p.registered)
-    scorer = Scorer(
-        frequencies=FrequencyTable.from_names(register.records.values()),
-        register_size=len(register),
-    )
-    return population, register, scorer
+    table = FrequencyTable.from_names(register.records.values()) if frequencies else None
+    return population, register, Scorer(frequencies=table, register_size=len(register))
 
 
 def make_queries(
@@ -168,11 +170,11 @@ def evaluate(
     new_people: int = 0,
 ) -> bool:
     started = time.perf_counter()
-    population, register, scorer = build_register(register_size, seed)
+    population, register, scorer = build_register(
+        register_size, seed, frequencies=not no_frequencies
+    )
     built = time.perf_counter() - started
     by_id = {p.person_id: p for p in population}
-    if no_frequencies:
-        scorer = Scorer(register_size=len(register))
     queries = make_queries(population, model, n_queries, seed, absent_share, twin_share)
     print(
         f"[{model}] register {len(register):,} learners ({len(population):,} people generated) "

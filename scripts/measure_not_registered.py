@@ -41,7 +41,12 @@ import django  # noqa: E402
 django.setup()
 
 from benchmark_user import benchmark_user  # noqa: E402
-from evaluate_matching import REALISTIC_TWIN_SHARE, make_queries, new_people  # noqa: E402
+from evaluate_matching import (  # noqa: E402
+    REALISTIC_TWIN_SHARE,
+    make_queries,
+    new_people,
+    percentile,
+)
 
 from lrs.evaluation import twins_across_the_register  # noqa: E402
 from lrs.learners.management.commands.generate import find_fields  # noqa: E402
@@ -74,9 +79,10 @@ def ask(user: User, queries: list[tuple[str, Demographics, bool]], label: str) -
     # A false exact for someone not registered is the worst answer there is: show each.
     wrong: list[str] = []
     for kind, query, twin in queries:
+        fields = find_fields(query)
         started = time.perf_counter()
         try:
-            result = learner_find(actor=user, data=find_fields(query))
+            result = learner_find(actor=user, data=fields)
         except LearnerError:
             outcome = "refused"
         else:
@@ -84,7 +90,7 @@ def ask(user: User, queries: list[tuple[str, Demographics, bool]], label: str) -
             if outcome == "exact_match":
                 found = Learner.objects.get(uln=result.candidates[0].uln)
                 wrong.append(
-                    f"  {kind}: {find_fields(query)}\n    -> {found.given_name} "
+                    f"  {kind}: {fields}\n    -> {found.given_name} "
                     f"{found.family_name} {found.date_of_birth} {found.last_known_postcode}"
                 )
         times.append(time.perf_counter() - started)
@@ -101,13 +107,12 @@ def ask(user: User, queries: list[tuple[str, Demographics, bool]], label: str) -
             f"  {name:<26} n={c['n']:>5}  possible or too many {offered / c['n']:6.2%}"
             f"  exact {c['exact_match']:>3}  refused {c['refused']}"
         )
-    times.sort()
     if wrong:
         print("  answered exact though not registered:")
         print("\n".join(wrong))
     print(
-        f"  find p50 / p95 {times[len(times) // 2] * 1e3:.2f} / "
-        f"{times[int(len(times) * 0.95)] * 1e3:.2f} ms"
+        f"  find p50 / p95 {percentile(times, 0.5) * 1e3:.2f} / "
+        f"{percentile(times, 0.95) * 1e3:.2f} ms"
     )
 
 

@@ -39,9 +39,9 @@ itself, the previous name, a part, a sound, a typing error or a similar spelling
 postcode in the same district, or an agreeing optional field. A candidate without such
 evidence ("thin") is a possible match only when its score still says so: agreement that
 close would arise by chance from one of the register's learners in under 1% of finds for
-people not registered (``thin_evidence_rate``). The rule is named: ``given_name_and_birthday_only``
-when such a candidate is kept, ``shares_only_given_name_and_birthday`` on a no-match
-answer whose candidates it dropped.
+people not registered (``thin_evidence_rate``). The rule is named:
+``given_name_and_birthday_only`` when such a candidate is kept,
+``shares_only_given_name_and_birthday`` on a no-match answer whose candidates it dropped.
 """
 
 from __future__ import annotations
@@ -323,13 +323,11 @@ def exact_block(result: MatchResult, thresholds: Thresholds | None = None) -> st
 
 
 def _is_another_family(result: MatchResult) -> bool:
-    # The query's family name, not the candidate's, is itself held by someone in the
-    # register: a real family name, not only a misspelling of this one.
+    # The query's family name (spelt otherwise than the candidate's, by the level that
+    # calls this) is itself held by someone in the register: a real family name, not
+    # only a misspelling of this one.
     table = result._scorer.frequencies
-    if table is None or not table.size:
-        return False
-    query = result.query.family
-    return query != result.candidate.family and table.family.get(query, 0.0) > 0.0
+    return table is not None and table.family.get(result.query.family, 0.0) > 0.0
 
 
 def _is_rare_namesake(result: MatchResult, thresholds: Thresholds) -> bool:
